@@ -1,0 +1,1 @@
+"""Qt widgets only: builds jobs and shows results. Never imports torch."""

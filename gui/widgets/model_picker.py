@@ -1,0 +1,78 @@
+"""A combo box of the store's models for one task, plus a Browse… button for any folder."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QWidget
+
+from models import store
+
+
+class ModelPicker(QWidget):
+    """Lists models for ``task``; remembers the last choice in QSettings."""
+
+    changed = Signal(str)  # the chosen model's path
+
+    def __init__(self, task: str, settings: QSettings, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.task = task
+        self.settings = settings
+        self.combo = QComboBox()
+        self.combo.setMinimumContentsLength(28)
+        self.combo.setToolTip("Models for this task: the app's own, imported folders and the Hugging Face cache")
+        self.browse = QPushButton("Browse…")
+        self.browse.setToolTip("Use a model folder in Hugging Face layout")
+        self.refresh_button = QPushButton("↻")
+        self.refresh_button.setToolTip("Look for models again")
+        self.refresh_button.setFixedWidth(32)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.browse)
+        row.addWidget(self.refresh_button)
+        self.browse.clicked.connect(self._browse)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.combo.currentIndexChanged.connect(self._on_index)
+        self.refresh()
+
+    @property
+    def key(self) -> str:
+        return f"models/{self.task}"
+
+    def refresh(self) -> None:
+        wanted = self.path() or str(self.settings.value(self.key, "") or "")
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for info in store.list_models(self.task):
+            self.combo.addItem(f"{info.name}  ({info.source})", str(info.path))
+        if wanted and self.combo.findData(wanted) < 0 and Path(wanted).is_dir():
+            self.combo.addItem(Path(wanted).name, wanted)
+        index = self.combo.findData(wanted)
+        self.combo.setCurrentIndex(index if index >= 0 else (0 if self.combo.count() else -1))
+        self.combo.blockSignals(False)
+        if not self.combo.count():
+            self.combo.setPlaceholderText("No model yet: Browse…, or add one on the Models page")
+
+    def path(self) -> str:
+        data = self.combo.currentData()
+        return str(data) if data else ""
+
+    def set_path(self, folder: str) -> None:
+        """Select a folder (added to the list if the store does not know it)."""
+        index = self.combo.findData(folder)
+        if index < 0:
+            self.combo.addItem(Path(folder).name, folder)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(index)
+        self._on_index(index)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        if folder:
+            self.set_path(folder)
+
+    def _on_index(self, _index: int) -> None:
+        self.settings.setValue(self.key, self.path())
+        self.changed.emit(self.path())

@@ -1,0 +1,96 @@
+"""Device, precision, threads and inference backend.
+
+torch is imported inside functions so that importing this module stays cheap
+(the GUI shows its window before torch loads).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Optional
+
+
+class Backend(str, Enum):
+    TORCH = "torch"
+    ORT_FP32 = "onnx-fp32"
+    ORT_INT8 = "onnx-int8"
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    device: str          # "cuda" or "cpu"
+    dtype_name: str      # "bfloat16", "float16" or "float32"
+    reason: str          # why, in words (shown in the status bar)
+
+    @property
+    def dtype(self) -> Any:
+        import torch
+        return getattr(torch, self.dtype_name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.device.upper()} · {self.dtype_name}"
+
+
+def choose_device(preference: str = "auto") -> DeviceChoice:
+    """CUDA when present and wanted, else CPU, with the reason in words.
+
+    ``preference`` is "auto", "cuda" or "cpu" (MODELDESK_DEVICE overrides "auto").
+    """
+    import torch
+
+    preference = (preference or "auto").lower()
+    if preference == "auto":
+        preference = os.environ.get("MODELDESK_DEVICE", "auto").lower()
+    if preference == "cpu":
+        return DeviceChoice("cpu", "float32", "CPU chosen in settings")
+    if torch.cuda.is_available():
+        name = torch.cuda.get_device_name(0)
+        dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+        return DeviceChoice("cuda", dtype, f"GPU: {name}")
+    if not torch.backends.cuda.is_built():
+        why = "this torch build has no CUDA support"
+    elif torch.cuda.device_count() == 0:
+        why = "no CUDA GPU was found"
+    else:
+        why = "CUDA is not usable"
+    prefix = "GPU requested but " if preference == "cuda" else ""
+    return DeviceChoice("cpu", "float32", f"{prefix}{why}; running on the CPU")
+
+
+def set_threads(count: Optional[int] = None) -> int:
+    """Set torch's intra-op threads (default: all cores) and return the number used."""
+    import torch
+
+    count = count or int(os.environ.get("MODELDESK_THREADS", 0)) or (os.cpu_count() or 1)
+    torch.set_num_threads(max(1, count))
+    return torch.get_num_threads()
+
+
+def ort_providers(device: str) -> list[str]:
+    """ONNX Runtime execution providers for the device, CUDA only when really available."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    if device == "cuda" and "CUDAExecutionProvider" in available:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def ort_session(model_path: str, device: str = "cpu", threads: Optional[int] = None) -> Any:
+    """An ONNX Runtime session with full graph optimisation and a thread budget."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        opts.intra_op_num_threads = threads
+    return ort.InferenceSession(model_path, sess_options=opts, providers=ort_providers(device))
+
+
+def warm_up(preference: str = "auto", progress: Any = None, cancel: Any = None) -> DeviceChoice:
+    """Import the heavy libraries and pick the device (run in the background at start-up)."""
+    import transformers  # noqa: F401  (the import itself is the work)
+
+    return choose_device(preference)

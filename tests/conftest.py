@@ -1,0 +1,22 @@
+"""Test set-up: offscreen Qt, a private MODELDESK_HOME, small thread counts, fixture plugins."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MODELDESK_HOME", tempfile.mkdtemp(prefix="modeldesk-test-home-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("MODELDESK_DEVICE", "cpu")
+
+# Every module in tests/fixtures/ is a pytest plugin (each task keeps its own model builders).
+pytest_plugins = sorted(f"tests.fixtures.{p.stem}" for p in (ROOT / "tests" / "fixtures").glob("*.py")
+                        if p.stem != "__init__")
