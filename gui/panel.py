@@ -88,6 +88,11 @@ class TaskPanel(QWidget):
     def job_key(self) -> str:
         return self.name
 
+    def runtime_options(self) -> dict[str, str]:
+        """The device and backend chosen in Settings, passed to every models/ call."""
+        return {"device": str(self.settings.value("device", "auto")),
+                "backend": str(self.settings.value("backend", "torch"))}
+
     # --- shared behaviour -------------------------------------------------
     def model_path(self) -> str:
         path = self.picker.path() if self.picker else ""
