@@ -126,7 +126,9 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, progress:
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
     emit(progress, Progress(steps - 1, steps, "Checking parity with torch"))
     texts = parity_texts()
-    batch = tokenizer(texts, padding=True, truncation=True, max_length=PARITY_MAX_LENGTH, return_tensors="np")
+    limit = min(PARITY_MAX_LENGTH, int(tokenizer.model_max_length),
+                int(getattr(net.config, "max_position_embeddings", PARITY_MAX_LENGTH)))
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=limit, return_tensors="np")
     ids, mask = batch["input_ids"].astype(np.int64), batch["attention_mask"].astype(np.int64)
     with torch.no_grad():
         reference = net(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.numpy()
