@@ -35,8 +35,9 @@ def _open_classifier(path_or_name: os.PathLike | str, allow_pickle: bool) -> sto
     """The store's checks, with a plainer sentence for the common mistake of picking a bare encoder."""
     info = store.resolve(path_or_name)
     if info.task == store.ENCODER:
-        raise ModelDeskError(f"{info.name} is an encoder ({info.model_type or 'no head'}) without a "
-                             "classification head, not a classifier; fine-tune it on labelled texts first.")
+        where = str(info.path) if info.source == "folder" else info.name
+        raise ModelDeskError(f"{where} is an encoder ({info.model_type or 'no head'}) without a classification "
+                             "head, not a classifier; fine-tune it on labelled texts first.")
     return store.open_model(path_or_name, task="classify", allow_pickle=allow_pickle)
 
 

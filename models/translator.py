@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -46,7 +47,9 @@ def load(path_or_name: os.PathLike | str, device: str = "auto", allow_pickle: bo
 def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> Translator:
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
+    with warnings.catch_warnings():  # MarianTokenizer advises installing sacremoses; it is optional
+        warnings.filterwarnings("ignore", message=".*sacremoses")
+        tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
     model = AutoModelForSeq2SeqLM.from_pretrained(info.path, dtype=choice.dtype, **store.hf_kwargs(info))
     model.to(choice.device).eval()
     codes, style = _language_codes(tokenizer)

@@ -1,0 +1,58 @@
+"""Options and event printing shared by the model commands (classify, generate, translate)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Callable
+
+from models.events import Event, Log, Progress
+
+
+def quiet_libraries() -> None:
+    """No library progress bars or advice on stderr: the command prints its own notes and errors.
+
+    Must run before transformers is imported (it reads these at import time).
+    """
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def add_model_options(parser: argparse.ArgumentParser, backend: bool = False) -> None:
+    """--model, --device and --allow-pickle (and --backend where ONNX Runtime can run the model)."""
+    parser.add_argument("--model", required=True, metavar="PATH_OR_NAME",
+                        help="a model folder, or the name of a model the app knows")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where to run (default: the GPU when there is one)")
+    if backend:
+        parser.add_argument("--backend", choices=("torch", "onnx-fp32", "onnx-int8"), default="torch",
+                            help="inference engine (ONNX needs an export made on the Models page)")
+    parser.add_argument("--allow-pickle", action="store_true",
+                        help="load a pickle-only checkpoint (.bin/.pt), with weights_only=True")
+
+
+def event_printer(show_progress: bool = True) -> Callable[[Event], None]:
+    """A progress callback for the terminal: notes as stderr lines, progress as one live stderr line.
+
+    The live line appears only on a terminal (never in a log file or a pipe).
+    """
+    live = show_progress and sys.stderr.isatty()
+    state = {"open": False}
+
+    def close_line() -> None:
+        if state["open"]:
+            sys.stderr.write("\n")
+            state["open"] = False
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, Log):
+            close_line()
+            print(f"modeldesk: {event.level}: {event.message}", file=sys.stderr, flush=True)
+        elif isinstance(event, Progress) and live and event.message:
+            sys.stderr.write(f"\r\033[K{event.message}")
+            sys.stderr.flush()
+            state["open"] = True
+            if event.fraction == 1.0:
+                close_line()
+
+    return on_event
