@@ -344,8 +344,8 @@ def train_dcgan(image_folder: os.PathLike | str, out_name: str, epochs: int = 5,
     the last finished epoch and returns its folder (Cancelled if none finished).
     ``resume`` continues a faces model (its sizes win over nz/ngf/ndf/image_size).
     """
-    if epochs < 1 or batch_size < 1 or lr <= 0:
-        raise ModelDeskError("Epochs and batch size must be at least 1 and the learning rate above 0.")
+    if min(epochs, batch_size, nz, ngf, ndf) < 1 or lr <= 0:
+        raise ModelDeskError("Epochs, batch size and the network sizes must be at least 1, the learning rate above 0.")
     target = paths.models_dir() / store.safe_name(out_name)
     config = {"nz": nz, "ngf": ngf, "ndf": ndf, "image_size": image_size, "epochs_trained": 0}
     source: Optional[store.ModelInfo] = None
@@ -375,29 +375,31 @@ def train_dcgan(image_folder: os.PathLike | str, out_name: str, epochs: int = 5,
     emit(progress, Log(f"Training on {len(data)} images from {data.root} ({choice.label})"))
     try:
         for epoch in range(epochs):
+            losses: list[tuple[float, float]] = []
             for index, real in enumerate(data.batches(batch_size, rng)):
                 check(cancel)
                 z = torch.randn(real.shape[0], config["nz"], generator=noise)
                 d_loss, g_loss = _train_step(generator, discriminator, opt_g, opt_d, loss_fn,
                                              real.to(choice.device), z.to(choice.device))
                 step += 1
+                losses.append((g_loss, d_loss))
                 where = epoch + (index + 1) / steps_per_epoch
                 emit(progress, Metric("g_loss", g_loss, step, where))
                 emit(progress, Metric("d_loss", d_loss, step, where))
                 emit(progress, Progress(epoch * steps_per_epoch + index + 1, total, f"Epoch {epoch + 1}/{epochs}"))
-            if len(data.unreadable) == len(data):
+            if not losses:
                 raise ModelDeskError(f"None of the {len(data)} image files in {data.root} could be read.")
             config["epochs_trained"] += 1
-            samples = _sample_grid(generator, fixed)
-            emit(progress, Data("samples", samples))
+            g_mean, d_mean = (float(v) for v in np.mean(losses, axis=0))
+            emit(progress, Data("samples", _sample_grid(generator, fixed)))
             with fileio.atomic_dir(target) as tmp:
                 save_model(tmp, generator, discriminator, config, source=f"trained on {data.root}",
-                           metrics={"g_loss": g_loss, "d_loss": d_loss, "images": len(data) - len(data.unreadable),
+                           metrics={"g_loss": g_mean, "d_loss": d_mean, "images": len(data) - len(data.unreadable),
                                     "unreadable": len(data.unreadable)})
             cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(target))
             saved = target
             skipped = f", {len(data.unreadable)} unreadable files skipped" if data.unreadable else ""
-            emit(progress, Log(f"Epoch {epoch + 1}/{epochs}: g_loss {g_loss:.4f}, d_loss {d_loss:.4f}; "
+            emit(progress, Log(f"Epoch {epoch + 1}/{epochs}: mean g_loss {g_mean:.4f}, d_loss {d_mean:.4f}; "
                                f"saved {target}{skipped}"))
     except Cancelled:
         if saved is None:

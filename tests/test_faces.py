@@ -163,3 +163,39 @@ def test_image_folder_errors(home, tmp_path):
     with pytest.raises(ModelDeskError, match="None of the 1 image files"):
         faces.train_dcgan(empty, "x", device="cpu", **{k: TINY[k] for k in ("nz", "ngf", "ndf")})
     assert list(paths.models_dir().iterdir()) == []
+
+
+# --- command line ------------------------------------------------------------------------
+
+def test_cli_faces_writes_the_png_grid(tiny_dcgan, tmp_path, capsys):
+    from PIL import Image
+
+    from main import main
+
+    out = tmp_path / "grid.png"
+    assert main(["faces", "--model", str(tiny_dcgan), "--seeds", "0-3,7", "--cols", "3", "--out", str(out),
+                 "--device", "cpu"]) == 0
+    grid = np.asarray(Image.open(out))
+    assert grid.shape == (2 * 66 + 2, 3 * 66 + 2, 3)
+    expected = faces.make_grid(faces.generate(tiny_dcgan, [0, 1, 2, 3, 7], device="cpu"), cols=3)
+    np.testing.assert_array_equal(grid, expected)
+    assert "Wrote 5 faces" in capsys.readouterr().out
+
+
+def test_cli_faces_bad_seeds_is_one_line(tiny_dcgan, tmp_path, capsys):
+    from main import main
+
+    assert main(["faces", "--model", str(tiny_dcgan), "--seeds", "7-2", "--out", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "runs backwards" in err[0]
+    assert not (tmp_path / "g.png").exists()
+
+
+def test_cli_train_faces_prints_one_line_per_epoch(home, face_images, capsys):
+    from main import main
+
+    assert main(["train-faces", "--images", str(face_images), "--out", "cli-faces", "--epochs", "2",
+                 "--batch-size", "32", "--nz", "8", "--ngf", "4", "--ndf", "4", "--device", "cpu"]) == 0
+    epochs = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch ")]
+    assert [line.split(":")[0] for line in epochs] == ["Epoch 1/2", "Epoch 2/2"]
+    assert faces.generate("cli-faces", [0], device="cpu").shape == (1, 64, 64, 3)
