@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +21,13 @@ import torch
 from torch import nn
 
 from . import cache, fileio, paths, runtime, store
+from .face_images import make_grid, parse_seeds, save_png  # noqa: F401  (part of this module's API)
 from .events import (Cancelled, CancelToken, Data, Log, Metric, ModelDeskError, Progress, ProgressFn,
                      check, emit)
 
 GENERATOR_FILE = "model.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-MAX_SEEDS = 1024
-MAX_SEED = 2**32 - 1
 GENERATE_CHUNK = 64
 SAMPLE_COUNT = 16
 #: above this many images, decoded images are not kept in memory between epochs
@@ -163,27 +161,6 @@ def load_generator(path: os.PathLike | str, device: str = "auto") -> FacesModel:
 
 # --- seeds and latents -------------------------------------------------------------
 
-def parse_seeds(text: str) -> list[int]:
-    """"0-3,7" → [0, 1, 2, 3, 7] (order kept, repeats dropped); bad text raises a clear error."""
-    seeds: list[int] = []
-    parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
-    if not parts:
-        raise ModelDeskError("Give at least one seed, e.g. 0-3,7.")
-    for part in parts:
-        match = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
-        if not match:
-            raise ModelDeskError(f"'{part}' is not a seed or a range of seeds (use e.g. 0-3,7).")
-        start, end = int(match.group(1)), int(match.group(2) or match.group(1))
-        if end < start:
-            raise ModelDeskError(f"The range '{part}' runs backwards; write it as {end}-{start}.")
-        if end > MAX_SEED:
-            raise ModelDeskError(f"Seeds go up to {MAX_SEED}; '{part}' is too large.")
-        if end - start + 1 + len(seeds) > MAX_SEEDS:
-            raise ModelDeskError(f"At most {MAX_SEEDS} seeds at a time.")
-        seeds.extend(range(start, end + 1))
-    return list(dict.fromkeys(seeds))
-
-
 def _threshold(truncation: float) -> float:
     """Truncation ψ in (0, 1] keeps latents in the central ψ of the normal distribution (1 = all)."""
     if not 0.0 < truncation <= 1.0:
@@ -252,33 +229,6 @@ def interpolate(model: "FacesModel | os.PathLike | str", seed_a: int, seed_b: in
     a, b = latent(seed_a, model.nz, truncation), latent(seed_b, model.nz, truncation)
     latents = torch.stack([_slerp(a, b, i / (steps - 1)) for i in range(steps)])
     return _render(model, latents, progress, cancel, "Interpolating")
-
-
-# --- pictures -------------------------------------------------------------------------
-
-def make_grid(images: np.ndarray, cols: int = 8, pad: int = 2) -> np.ndarray:
-    """Tile uint8 [n, h, w, 3] images into one picture, ``pad`` black pixels around each."""
-    images = np.asarray(images)
-    if images.ndim != 4 or images.shape[0] == 0:
-        raise ModelDeskError("There are no images to put in a grid.")
-    n, h, w, c = images.shape
-    cols = max(1, min(int(cols), n))
-    rows = math.ceil(n / cols)
-    grid = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad, c), dtype=np.uint8)
-    for i, image in enumerate(images):
-        top, left = pad + (i // cols) * (h + pad), pad + (i % cols) * (w + pad)
-        grid[top:top + h, left:left + w] = image
-    return grid
-
-
-def save_png(array: np.ndarray, path: os.PathLike | str) -> Path:
-    """Save a uint8 [h, w, 3] picture as PNG, atomically."""
-    from PIL import Image
-
-    path = Path(path)
-    with fileio.atomic_path(path, suffix=".png") as tmp:
-        Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8)).save(tmp, format="PNG")
-    return path
 
 
 # --- training ------------------------------------------------------------------------------
