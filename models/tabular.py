@@ -25,6 +25,9 @@ LABEL_NAMES = ("label", "labels", "class", "category", "target", "topic", "senti
 #: a label column has at most this many distinct values, or at most this share of the rows
 MAX_LABELS = 200
 MAX_LABEL_SHARE = 0.5
+#: the legacy encoding preferred when charset-normalizer's guesses are nearly tied (percent of "chaos")
+WESTERN = "cp1252"
+NEAR_TIE = 10.0
 
 
 @dataclass
@@ -57,9 +60,15 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None or best.encoding is None:
         raise ModelDeskError(f"The encoding of {path.name} could not be detected; save it as UTF-8 and try again.")
+    # Short Western European samples often score a Baltic or Central European code page a little
+    # better; spreadsheets export Windows-1252 far more often, so it wins a near tie.
+    for match in matches:
+        if WESTERN in match.could_be_from_charset and match.percent_chaos <= best.percent_chaos + NEAR_TIE:
+            return data.decode(WESTERN), WESTERN
     return str(best), best.encoding
 
 
