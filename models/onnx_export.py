@@ -6,6 +6,7 @@ Models page and the classifier's ONNX backends can trust what they find there.
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import warnings
@@ -61,6 +62,8 @@ def _export_fp32(model: Any, target: Path) -> None:
     """torch.onnx dynamo export with dynamic batch and sequence axes, written atomically."""
     import torch
 
+    # the exporter warns that torchvision's detection ops are unavailable: irrelevant to text models
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
     example = torch.ones((2, 16), dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
     with fileio.atomic_path(target, suffix=".onnx") as tmp, torch.no_grad(), warnings.catch_warnings():
@@ -139,6 +142,17 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, progress:
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity
+
+
+def format_parity(parity: dict) -> str:
+    """One line for people: how closely each ONNX file matches torch."""
+    parts = []
+    for key, label in (("fp32", "ONNX fp32"), ("int8", "INT8")):
+        if key in parity:
+            figures = parity[key]
+            parts.append(f"{label}: argmax agreement {figures['argmax_agreement_pct']:.1f}%, "
+                         f"max |Δlogit| {figures['max_abs_diff']:.2g}")
+    return "; ".join(parts) + f" (vs torch, {parity.get('texts', '?')} sentences)"
 
 
 class OrtClassifier:
