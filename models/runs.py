@@ -102,11 +102,12 @@ class Run:
             pass
         return records
 
-    def series(self, name: str) -> list[tuple[float, float]]:
-        """(x, value) points of one metric: by epoch for epoch metrics, else by step."""
+    def series(self, name: str, scope: Optional[str] = None) -> list[tuple[float, float]]:
+        """(x, value) points of one metric (optionally only its "step" or "epoch" records):
+        by epoch for epoch records, else by step."""
         points = []
         for r in self.metrics():
-            if r.get("name") == name and r.get("value") is not None:
+            if r.get("name") == name and r.get("value") is not None and scope in (None, r.get("scope")):
                 x = r.get("epoch") if r.get("scope") == "epoch" else r.get("step")
                 points.append((float(x or 0), float(r["value"])))
         return points
