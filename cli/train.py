@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
-from .options import add_model_options, event_printer
+from .options import add_model_options, event_printer, quiet_libraries
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,14 +57,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(func=run_evaluate)
 
 
-def _quiet_transformers() -> None:
-    """Loading reports and shard progress bars would drown the epoch lines."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-
-
 def _printer() -> Callable:
     """Epoch summaries on stdout; notes and the live progress line on stderr."""
     from models.events import Log
@@ -85,7 +77,7 @@ def run_train(args: argparse.Namespace) -> int:
     from models.metrics import format_report
     from models.training import train_classifier
 
-    _quiet_transformers()
+    quiet_libraries()
     result = train_classifier(
         model=args.model, train=args.train, eval=args.eval, out_name=args.out, text_column=args.text_column,
         label_column=args.label_column, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
@@ -110,7 +102,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from models.evaluation import evaluate_classifier
     from models.metrics import format_report
 
-    _quiet_transformers()
+    quiet_libraries()
     evaluation = evaluate_classifier(args.model, args.data, text_column=args.text_column,
                                      label_column=args.label_column, batch_size=args.batch_size, device=args.device,
                                      backend=args.backend, allow_pickle=args.allow_pickle, progress=event_printer())
