@@ -48,6 +48,14 @@ def _max_length(tokenizer: Any, config: Any) -> int:
     return int(min(limits)) if limits else 512
 
 
+def _pad_id(tokenizer: Any) -> int:
+    """Padding id; decoder tokenizers (GPT-2) often have none and pad with end-of-text instead."""
+    for value in (tokenizer.pad_token_id, tokenizer.eos_token_id):
+        if value is not None:
+            return int(value)
+    return 0
+
+
 class Classifier:
     """A loaded classifier (torch or ONNX Runtime) with its tokenizer and labels."""
 
@@ -61,7 +69,7 @@ class Classifier:
         id2label = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
         self.labels: list[str] = [id2label.get(i, f"LABEL_{i}") for i in range(int(config.num_labels))]
         self._logits = logits_fn
-        self._pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (tokenizer.eos_token_id or 0)
+        self._pad_id = _pad_id(tokenizer)
 
     @classmethod
     def load(cls, path_or_name: os.PathLike | str, device: str = "auto", backend: str = "torch",
@@ -109,7 +117,7 @@ class Classifier:
         model = AutoModelForSequenceClassification.from_pretrained(info.path, dtype=choice.dtype, **kwargs)
         model.to(choice.device).eval()
         if model.config.pad_token_id is None:  # decoder-based classifiers find the last token through it
-            model.config.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+            model.config.pad_token_id = _pad_id(tokenizer)
 
         def logits(batch: dict[str, np.ndarray]) -> np.ndarray:
             tensors = {k: torch.from_numpy(v).to(choice.device) for k, v in batch.items()}
@@ -281,3 +289,11 @@ def _write_predictions(target: Path, table: tabular.Table, labels: list[str], pr
                     writer.writerow(cells + [""] * (1 + len(labels)))
                 else:
                     writer.writerow(cells + [labels[int(p.argmax())]] + [f"{v:.6f}" for v in p])
+
+
+def file_columns(input_path: os.PathLike | str, progress: ProgressFn = None,
+                 cancel: Optional[CancelToken] = None) -> dict:
+    """A data file's columns and the one that most likely holds the text (fills the GUI's column picker)."""
+    table = tabular.read_table(input_path)
+    text_column, _ = tabular.detect_columns(table)
+    return {"columns": list(table.columns), "text_column": text_column, "rows": len(table.rows)}

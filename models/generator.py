@@ -124,7 +124,7 @@ def _prompt_ids(lm: LanguageModel, prompt: str, progress: ProgressFn) -> list[in
     """The prompt's token ids, cut from the left when it leaves no room to generate."""
     if not isinstance(prompt, str):
         raise ModelDeskError("The prompt must be text.")
-    ids = lm.tokenizer(prompt)["input_ids"] if prompt else []
+    ids = lm.tokenizer(prompt, verbose=False)["input_ids"] if prompt else []
     if not ids:
         bos = lm.tokenizer.bos_token_id
         if bos is None:

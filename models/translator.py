@@ -67,7 +67,8 @@ def _language_codes(tokenizer: Any) -> tuple[list[str], str]:
     m2m = getattr(tokenizer, "lang_code_to_token", None)  # M2M100: "fr" stands for the token "__fr__"
     if m2m:
         return list(m2m), "forced-bos"
-    extra = getattr(tokenizer, "extra_special_tokens", None) or getattr(tokenizer, "additional_special_tokens", None) or []
+    extra = (getattr(tokenizer, "extra_special_tokens", None)
+             or getattr(tokenizer, "additional_special_tokens", None) or [])
     tokens = extra.values() if isinstance(extra, dict) else extra
     codes = list(dict.fromkeys(str(t) for t in tokens if _LANG_TOKEN.match(str(t))))
     return codes, ("forced-bos" if codes else "pair")

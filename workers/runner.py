@@ -24,9 +24,11 @@ class JobRunner(QObject):
         job = self._jobs.get(key)
         return job[1] if job else None
 
-    def start(self, key: str, target: Target, **kwargs) -> Worker:
+    def start(self, key: str, target: Target, /, **kwargs) -> Worker:
         """Create a worker for ``target``; connect its signals, then call ``launch(worker)``.
 
+        ``key`` and ``target`` are positional-only, so a job may take keyword
+        arguments of those names (``translate(..., target="fra_Latn")``).
         Raises RuntimeError if ``key`` already has a running job.
         """
         if key in self._jobs:
