@@ -1,0 +1,237 @@
+"""The Train and Evaluate tabs of the Classify page.
+
+Train fine-tunes an encoder on a labelled file (models.training) and feeds the
+dashboard live; Evaluate scores an existing classifier on a labelled file
+(models.evaluation). Both only build jobs and show results: no model logic here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QWidget)
+
+from models import store
+
+from ..panel import BadInput, TaskPanel
+from ..widgets.labelled_file import LabelledFileField
+from ..widgets.model_picker import ModelPicker
+
+METRICS = ("f1_macro", "accuracy", "loss", "roc_auc", "precision_macro", "recall_macro")
+
+
+def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
+def _real(low: float, high: float, value: float, decimals: int, step: float, tip: str) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setDecimals(decimals)
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
+class _DashboardTab(TaskPanel):
+    """A tab whose job's metrics and evaluation go to the dashboard page (attached by the Classify page)."""
+
+    def build(self) -> None:
+        self.dashboard: Optional[Any] = None
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setMaximumBlockCount(5000)
+        self.output.setPlaceholderText("Epoch lines, notes and the final metrics appear here; the curves on the "
+                                       "Dashboard page.")
+        self.dashboard_button = QPushButton("Show dashboard")
+        self.dashboard_button.clicked.connect(self._show_dashboard)
+
+    def attach_dashboard(self, dashboard: Any) -> None:
+        self.dashboard = dashboard
+
+    def live_title(self) -> str:
+        raise NotImplementedError
+
+    def connect_worker(self, worker: Any) -> None:
+        self.output.clear()
+        worker.log.connect(self.output.appendPlainText)
+        if self.dashboard is not None:
+            self.dashboard.start_live(self.live_title())
+            worker.metric.connect(self.dashboard.on_metric)
+            worker.data.connect(self.dashboard.on_data)
+            worker.cancelled.connect(lambda: self.dashboard.finish_live("stopped"))
+            worker.error.connect(lambda message, _details: self.dashboard.finish_live(f"failed ({message})"))
+            worker.result.connect(lambda _value: self.dashboard.finish_live("done"))
+
+    def _show_dashboard(self) -> None:
+        window = self.window()
+        if hasattr(window, "show_panel"):
+            window.show_panel("dashboard")
+
+
+class TrainTab(_DashboardTab):
+    """Fine-tune an encoder into a classifier: data, name, hyper-parameters, Train/Stop."""
+
+    name = "classify-train"
+    title = "Fine-tune a classifier"
+    task = store.ENCODER
+    run_label = "Train"
+
+    def build(self) -> None:
+        super().build()
+        self.train_file = LabelledFileField()
+        self.eval_file = LabelledFileField("optional: a labelled validation file (default: a stratified "
+                                           "split of the training file)", with_columns=False)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("name of the new classifier, e.g. support-tickets-v1")
+        self.overwrite = QCheckBox("Replace a model of that name")
+        name_row = QWidget()
+        row = QHBoxLayout(name_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.name_edit, 1)
+        row.addWidget(self.overwrite)
+        self.form.addRow("Training file:", self.train_file)
+        self.form.addRow("Validation file:", self.eval_file)
+        self.form.addRow("New model:", name_row)
+        self.train_file.changed.connect(self._suggest_name)
+
+        self.epochs = _spin(1, 1000, 3, "maximum number of passes over the training data")
+        self.lr = _real(1e-7, 1.0, 5e-5, 7, 1e-5, "peak learning rate of AdamW")
+        self.batch_size = _spin(1, 4096, 16, "examples per batch")
+        self.grad_accum = _spin(1, 256, 1, "batches whose gradients are summed before each optimizer step")
+        self.max_length = _spin(8, 8192, 128, "tokens per text; longer texts are truncated")
+        self.patience = _spin(0, 100, 2, "epochs without improvement before stopping early (0: never)")
+        self.metric = QComboBox()
+        self.metric.addItems(METRICS)
+        self.metric.setToolTip("validation metric that picks the best checkpoint and drives early stopping")
+        self.weight_decay = _real(0.0, 1.0, 0.01, 4, 0.01, "AdamW weight decay (not on biases and norms)")
+        self.warmup = _real(0.0, 100000.0, 0.1, 3, 0.05, "warmup: a share of the steps below 1, else steps")
+        self.schedule = QComboBox()
+        self.schedule.addItems(["linear", "cosine"])
+        self.schedule.setToolTip("learning-rate decay after warmup")
+        self.grad_clip = _real(0.0, 100.0, 1.0, 2, 0.5, "gradient norm clipping (0: off)")
+        self.kfold = _spin(0, 20, 0, "K-fold cross-validation reporting mean ± std (0: one split)")
+        self.seed = _spin(0, 2**31 - 1, 42, "random seed for splits, shuffling and the new head")
+        self.class_weights = QCheckBox("Class weights (for imbalanced labels)")
+        options = QGroupBox("Training settings")
+        grid = QHBoxLayout(options)
+        left, right = QFormLayout(), QFormLayout()
+        for form, rows in ((left, (("Epochs:", self.epochs), ("Learning rate:", self.lr),
+                                   ("Batch size:", self.batch_size), ("Accumulate batches:", self.grad_accum),
+                                   ("Max length:", self.max_length), ("Early-stop patience:", self.patience),
+                                   ("Best by:", self.metric))),
+                           (right, (("Weight decay:", self.weight_decay), ("Warmup:", self.warmup),
+                                    ("Schedule:", self.schedule), ("Gradient clip:", self.grad_clip),
+                                    ("K-fold:", self.kfold), ("Seed:", self.seed), ("", self.class_weights)))):
+            for label, widget in rows:
+                form.addRow(label, widget)
+            grid.addLayout(form)
+        self.body.addWidget(options)
+        self.body.addWidget(self.output, 1)
+        self.body.addWidget(self.dashboard_button)
+
+    def _suggest_name(self, path: str) -> None:
+        if path and not self.name_edit.text().strip():
+            self.name_edit.setText(store.safe_name(f"{Path(path).stem}-classifier"))
+
+    def live_title(self) -> str:
+        return f"Training {self.name_edit.text().strip()}"
+
+    def build_job(self) -> tuple[str, dict[str, Any]]:
+        model = self.model_path()
+        if not self.train_file.path():
+            raise BadInput("Choose a labelled training file first.")
+        name = self.name_edit.text().strip()
+        if not name:
+            raise BadInput("Give the new classifier a name.")
+        text_column, label_column = self.train_file.columns()
+        return "models.training:train_classifier", {
+            "model": model, "train": self.train_file.path(), "eval": self.eval_file.path() or None,
+            "out_name": name, "overwrite": self.overwrite.isChecked(),
+            "text_column": text_column, "label_column": label_column,
+            "epochs": self.epochs.value(), "lr": self.lr.value(), "batch_size": self.batch_size.value(),
+            "grad_accum": self.grad_accum.value(), "max_length": self.max_length.value(),
+            "patience": self.patience.value(), "metric": self.metric.currentText(),
+            "weight_decay": self.weight_decay.value(), "warmup": self.warmup.value(),
+            "schedule": self.schedule.currentText(), "grad_clip": self.grad_clip.value(),
+            "kfold": self.kfold.value(), "seed": self.seed.value(), "class_weights": self.class_weights.isChecked(),
+            "device": self.runtime_options()["device"]}
+
+    def show_result(self, value: Any) -> None:
+        if value.evaluation is not None:
+            from models.metrics import format_report  # scikit-learn loads with the first result
+
+            self.output.appendPlainText("\n" + format_report(value.evaluation, value.cv))
+        if value.model_path is None:
+            self.set_status("Stopped before the first epoch ended: no model was saved.")
+            return
+        best = value.best
+        scores = ", ".join(f"{name} {best[name]:.3f}" for name in ("f1_macro", "accuracy", "roc_auc")
+                           if best.get(name) is not None)
+        name = Path(value.model_path).name
+        if value.status == "stopped":
+            self.set_status(f"Stopped: the best checkpoint so far (epoch {value.best_epoch}: {scores}) "
+                            f"is kept as '{name}'.")
+        else:
+            cv = (value.cv or {}).get("f1_macro")
+            folds = f"; {cv['n']}-fold macro-F1 {cv['mean']:.3f} ± {cv['std']:.3f}" if cv else ""
+            self.set_status(f"Saved '{name}' (best epoch {value.best_epoch}: {scores}{folds}); "
+                            "it is ready on the Predict tab.")
+        self._offer_model(value.model_path)
+
+    def _offer_model(self, path: str) -> None:
+        """List the new classifier in every picker and choose it on this page's classify tabs."""
+        pickers = self.window().findChildren(ModelPicker)
+        for picker in pickers:
+            picker.refresh()
+        host = self.parentWidget()
+        while host is not None and not hasattr(host, "add_tab"):
+            host = host.parentWidget()
+        for picker in (host.findChildren(ModelPicker) if host is not None else []):
+            if picker.task == "classify":
+                picker.set_path(path)
+                break  # the Classify page makes its other pickers follow
+
+
+class EvaluateTab(_DashboardTab):
+    """Score an existing classifier on a labelled file: the same metrics and plots as training."""
+
+    name = "classify-evaluate"
+    title = "Evaluate a classifier"
+    task = "classify"
+    run_label = "Evaluate"
+
+    def build(self) -> None:
+        super().build()
+        self.data_file = LabelledFileField()
+        self.form.addRow("Labelled file:", self.data_file)
+        self.batch_size = _spin(1, 4096, 32, "texts per batch")
+        self.form.addRow("Batch size:", self.batch_size)
+        self.body.addWidget(self.output, 1)
+        self.body.addWidget(self.dashboard_button)
+
+    def live_title(self) -> str:
+        return f"Evaluating {Path(self.model_path() or 'model').name} on {Path(self.data_file.path()).name}"
+
+    def build_job(self) -> tuple[str, dict[str, Any]]:
+        model = self.model_path()
+        if not self.data_file.path():
+            raise BadInput("Choose a labelled file to evaluate on.")
+        text_column, label_column = self.data_file.columns()
+        return "models.evaluation:evaluate_classifier", {
+            "model": model, "data": self.data_file.path(), "text_column": text_column,
+            "label_column": label_column, "batch_size": self.batch_size.value(), **self.runtime_options()}
+
+    def show_result(self, value: Any) -> None:
+        from models.metrics import format_report  # scikit-learn loads with the first result
+
+        self.output.appendPlainText(format_report(value))
+        scores = ", ".join(f"{name} {value[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")
+                           if value.get(name) is not None)
+        self.set_status(f"Evaluated {value['model']} on {value['n']:,} examples: {scores}.")
