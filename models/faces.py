@@ -145,7 +145,11 @@ def save_model(folder: Path, generator: Generator, discriminator: Discriminator,
 
 
 def load_generator(path: os.PathLike | str, device: str = "auto") -> FacesModel:
-    """The generator of a faces model folder (or store name), on the chosen device, cached."""
+    """The generator of a faces model folder (or store name), on the chosen device, cached.
+
+    It stays fp32 on the GPU too: a DCGAN is small, and fp32 keeps a seed's face
+    the same on every device.
+    """
     info = store.open_model(path, task="faces")
     choice = runtime.choose_device(device)
 
@@ -259,13 +263,14 @@ class ImageFolder:
             return None
         if index in self._decoded:
             return self._decoded[index]
-        from PIL import Image, ImageOps, UnidentifiedImageError
+        from PIL import Image, ImageOps
 
         try:
             with Image.open(self.files[index]) as img:
                 img = ImageOps.exif_transpose(img).convert("RGB")
                 array = np.asarray(ImageOps.fit(img, (self.size, self.size), Image.Resampling.LANCZOS))
-        except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            # OSError covers unidentified and truncated files; Pillow's PNG reader raises SyntaxError for bad chunks
             self.unreadable.add(index)
             return None
         if len(self.files) <= DECODED_CACHE_LIMIT:
