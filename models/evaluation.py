@@ -29,8 +29,8 @@ def evaluate_classifier(model: os.PathLike | str, data: os.PathLike | str, text_
     clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress)
     unseen = sorted(set(examples.labels) - set(clf.labels))
     if unseen:
-        raise ModelDeskError(f"{Path(data).name} has label(s) {clf.info.name} does not know: {', '.join(unseen)} "
-                             f"(it knows {', '.join(clf.labels)}).")
+        raise ModelDeskError(f"{Path(data).name} has label(s) the model '{clf.info.name}' does not know: "
+                             f"{', '.join(unseen)} (it knows {', '.join(clf.labels)}).")
     check(cancel)
     messages: list[str] = []
 

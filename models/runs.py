@@ -143,7 +143,8 @@ def create_run(config: dict, name: str = "run") -> Run:
             n += 1
             folder = root / f"{base}-{n}"
     run = Run(folder)
-    fileio.write_json(folder / "config.json", {**config, "created": time.strftime("%Y-%m-%d %H:%M:%S")})
+    fileio.write_json(folder / "config.json", {**config, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                               "started": time.time()})
     run.set_status("running")
     return run
 
@@ -151,8 +152,8 @@ def create_run(config: dict, name: str = "run") -> Run:
 def list_runs() -> list[Run]:
     """Every run with a config, newest first."""
     root = paths.runs_dir()
-    runs = [Run(f) for f in root.iterdir() if f.is_dir() and (f / "config.json").is_file()]
-    return sorted(runs, key=lambda r: r.id, reverse=True)
+    found = [Run(f) for f in root.iterdir() if f.is_dir() and (f / "config.json").is_file()]
+    return sorted(found, key=lambda r: (float(r.config.get("started", 0)), r.id), reverse=True)
 
 
 def load_run(id_or_path: os.PathLike | str) -> Run:

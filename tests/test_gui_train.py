@@ -11,6 +11,7 @@ from models import metrics, runs, store
 from models.training import train_classifier
 from workers.runner import JobRunner
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 LABELS = ["cooking", "sports", "weather"]
 
 

@@ -34,7 +34,7 @@ def test_runs_are_listed_newest_first_and_names_never_collide(train_home):
     first = runs.create_run({"kind": "train"}, name="same")
     second = runs.create_run({"kind": "train"}, name="same")
     assert first.folder != second.folder
-    assert [r.id for r in runs.list_runs()] == sorted([first.id, second.id], reverse=True)
+    assert [r.id for r in runs.list_runs()] == [second.id, first.id]
 
 
 def test_a_line_cut_short_by_a_crash_is_ignored(train_home):

@@ -12,6 +12,7 @@ from models.events import CancelToken, Data, Log, Metric, ModelDeskError, Progre
 from models.training import TrainConfig, collate, load_dataset, make_batches, train_classifier
 from tests.fixtures.training_data import make_rows, sentence
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 FAST = dict(epochs=3, lr=1e-2, batch_size=8, patience=0, device="cpu")
 
 
