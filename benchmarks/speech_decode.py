@@ -25,14 +25,18 @@ SENTENCE = "Please call me tomorrow about the new project."
 SECONDS = 3.0
 
 
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def interleaved_ms(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median ms of each callable, timed in alternating rounds so that load changes on a
+    shared machine hit every variant alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for fn in runs.values():
+        fn()  # warm-up
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000.0
+        for name, fn in runs.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) * 1000.0 for name, t in times.items()}
 
 
 def main() -> int:
@@ -68,24 +72,26 @@ def main() -> int:
               f"no_speech_prob {decoded.no_speech_prob:.3f}  ({speech.size / RATE:.2f} s of speech in {SECONDS} s)")
         features = rec._features(audio)
 
-        def baseline() -> None:
-            with torch.inference_mode():
-                rec.model.generate(features, return_timestamps=False)
+        def with_threads(threads: int, fn: Callable[[], object]) -> Callable[[], object]:
+            def run() -> object:
+                torch.set_num_threads(threads)
+                with torch.inference_mode():
+                    return fn()
+            return run
 
-        def encoder() -> None:
-            with torch.inference_mode():
-                rec.model.model.encoder(features)
-
-        print(f"{'threads':>7} {'decode ms':>10} {'generate ms':>12} {'encoder ms':>11} {'decode/generate':>16}")
-        first = None
+        runs: dict[str, Callable[[], object]] = {}
         for threads in args.threads:
-            torch.set_num_threads(threads)
-            ours = median_ms(lambda: rec.decode(audio), args.repeats)
-            theirs = median_ms(baseline, args.repeats)
-            enc = median_ms(encoder, args.repeats)
-            first = first or ours
-            print(f"{threads:>7} {ours:>10.1f} {theirs:>12.1f} {enc:>11.1f} {ours / theirs:>16.2f}"
-                  f"   (decode vs {args.threads[0]} thread: x{first / ours:.2f} faster)")
+            runs[f"decode/{threads}"] = with_threads(threads, lambda: rec.decode(audio))
+            runs[f"generate/{threads}"] = with_threads(
+                threads, lambda: rec.model.generate(features, return_timestamps=False))
+            runs[f"encoder/{threads}"] = with_threads(threads, lambda: rec.model.model.encoder(features))
+        ms = interleaved_ms(runs, args.repeats)
+        base = ms[f"decode/{args.threads[0]}"]
+        print(f"{'threads':>7} {'decode ms':>10} {'generate ms':>12} {'encoder ms':>11} {'decode/generate':>16}"
+              f" {'speed-up vs ' + str(args.threads[0]) + ' thread':>22}")
+        for threads in args.threads:
+            ours, theirs, enc = (ms[f"{k}/{threads}"] for k in ("decode", "generate", "encoder"))
+            print(f"{threads:>7} {ours:>10.1f} {theirs:>12.1f} {enc:>11.1f} {ours / theirs:>16.2f} {base / ours:>22.2f}")
     return 0
 
 
