@@ -1,0 +1,311 @@
+"""The Transcribe page: live microphone transcription and sound files.
+
+Live: a microphone picker, Start/Stop, a level meter and a scrolling waveform; committed
+text in the normal colour with the not-yet-stable words in grey after it, timestamps on
+request, the end-of-speech → text latency. Files: a progress bar while windows are decoded.
+Both: Whisper's language and translate options, export to TXT/SRT/VTT and copy.
+
+The microphone comes from ``source_factory`` when set (tests put an in-memory source there,
+behind the same interface), else the job opens the chosen device itself.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
+                               QPushButton, QTextEdit, QWidget)
+
+from models.events import Data, Final, ModelDeskError, Partial
+from models.transcript import Segment, export, to_txt
+from workers.worker import Worker
+
+from ..panel import BadInput, TaskPanel
+from ..widgets.level_meter import LevelMeter, Waveform
+
+PARTIAL_COLOUR = QColor("#8a8a8a")
+EXPORT_FILTERS = "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"
+
+
+def speech_options(folder: str) -> tuple[str, list[str]]:
+    """(kind, languages) of a model folder from its JSON files alone (no torch in the GUI).
+
+    kind is "whisper-multilingual", "whisper-en" or "ctc"; languages are Whisper codes.
+    """
+    def read(name: str) -> dict:
+        try:
+            return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    config = read("config.json")
+    if config.get("model_type") != "whisper":
+        return "ctc", []
+    generation = read("generation_config.json")
+    multilingual = generation.get("is_multilingual")
+    if multilingual is None:
+        multilingual = int(config.get("vocab_size", 0)) >= 51865
+    if not multilingual:
+        return "whisper-en", ["en"]
+    codes = sorted(t.strip("<|>") for t in (generation.get("lang_to_id") or {}))
+    return "whisper-multilingual", codes
+
+
+class TranscribePanel(TaskPanel):
+    name = "transcribe"
+    title = "Transcribe"
+    task = "transcribe"
+    run_label = "Start"
+
+    #: builds the audio source for a device name; None: the job opens the microphone itself
+    source_factory: Optional[Callable[[str], Any]] = None
+
+    def build(self) -> None:
+        self.segments: list[Segment] = []
+        self.latencies: list[float] = []
+        self._pending_file: Optional[str] = None
+        self._committed_mark = 0         # document position where the utterance in progress starts
+        self._devices_listed = False
+
+        self.mic_combo = QComboBox()
+        self.mic_combo.setMinimumContentsLength(24)
+        self.mic_refresh = QPushButton("↻")
+        self.mic_refresh.setFixedWidth(32)
+        self.mic_refresh.setToolTip("Look for microphones again")
+        self.mic_refresh.clicked.connect(self.refresh_devices)
+        self.file_button = QPushButton("Transcribe file…")
+        self.file_button.setToolTip("Transcribe a sound file (wav, flac, ogg, mp3, …)")
+        self.file_button.clicked.connect(self._choose_file)
+        mic_row = QWidget()
+        row = QHBoxLayout(mic_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.mic_combo, 1)
+        row.addWidget(self.mic_refresh)
+        row.addWidget(self.file_button)
+        self.form.addRow("Microphone:", mic_row)
+
+        self.language_combo = QComboBox()
+        self.task_combo = QComboBox()
+        self.task_combo.addItem("Transcribe", "transcribe")
+        self.task_combo.addItem("Translate to English", "translate")
+        options = QWidget()
+        row = QHBoxLayout(options)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.language_combo, 1)
+        row.addWidget(QLabel("Task:"))
+        row.addWidget(self.task_combo, 1)
+        self.form.addRow("Language:", options)
+
+        self.meter = LevelMeter()
+        self.waveform = Waveform()
+        self.body.addWidget(self.meter)
+        self.body.addWidget(self.waveform)
+
+        self.view = QTextEdit()
+        self.view.setReadOnly(True)
+        self.view.setPlaceholderText("Press Start and speak, or transcribe a file: the text appears here.")
+        self.body.addWidget(self.view, 1)
+
+        tools = QHBoxLayout()
+        self.timestamps = QCheckBox("Timestamps")
+        self.timestamps.toggled.connect(self._rerender)
+        self.latency_label = QLabel("Latency: –")
+        self.latency_label.setToolTip("From the end of speech to its final text")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(self.copy)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save as plain text, SRT or WebVTT subtitles")
+        self.export_button.clicked.connect(self._choose_export)
+        tools.addWidget(self.timestamps)
+        tools.addWidget(self.latency_label, 1)
+        tools.addWidget(self.copy_button)
+        tools.addWidget(self.export_button)
+        self.body.addLayout(tools)
+        self._update_tools()
+        if self.picker is not None:
+            self.picker.changed.connect(self._model_changed)
+            self._model_changed(self.picker.path())
+
+    # --- devices and model options ------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._devices_listed:   # PortAudio's scan waits until the page is first seen
+            self.refresh_devices()
+
+    def refresh_devices(self) -> None:
+        from models.audio import list_input_devices
+
+        self._devices_listed = True
+        wanted = self.mic_combo.currentData() or self.settings.value("transcribe/device", "")
+        self.mic_combo.clear()
+        try:
+            devices = list_input_devices()
+        except ModelDeskError as exc:
+            self.set_status(str(exc), error=True)
+            devices = []
+        for dev in devices:
+            self.mic_combo.addItem(dev.label + ("  (default)" if dev.is_default else ""), dev.name)
+        if not devices:
+            self.mic_combo.setPlaceholderText("No microphone found")
+        index = self.mic_combo.findData(wanted)
+        if index >= 0:
+            self.mic_combo.setCurrentIndex(index)
+
+    def _model_changed(self, path: str) -> None:
+        kind, codes = speech_options(path) if path else ("ctc", [])
+        self.language_combo.clear()
+        if kind == "whisper-multilingual":
+            self.language_combo.addItem("Detect automatically", None)
+            for code in codes:
+                self.language_combo.addItem(code, code)
+        elif kind == "whisper-en":
+            self.language_combo.addItem("English (this model knows only English)", None)
+        else:
+            self.language_combo.addItem("Fixed by the model", None)
+        self.language_combo.setEnabled(kind == "whisper-multilingual")
+        self.task_combo.setCurrentIndex(0)
+        self.task_combo.setEnabled(kind == "whisper-multilingual")
+
+    # --- jobs ----------------------------------------------------------------------------
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Transcribe a sound file", "",
+                                              "Sound files (*.wav *.flac *.ogg *.mp3 *.opus *.aiff);;All files (*)")
+        if path:
+            self.transcribe_file(path)
+
+    def transcribe_file(self, path: str) -> None:
+        """Start a file transcription (the Transcribe file… button after its dialog)."""
+        self._pending_file = path
+        self.run()
+
+    def build_job(self) -> tuple[str, dict[str, Any]]:
+        path, self._pending_file = self._pending_file, None
+        model = self.model_path()
+        common = {"language": self.language_combo.currentData(), "task": self.task_combo.currentData()}
+        self._clear_transcript()
+        if path:
+            return "models.speech:transcribe_file", {"model": model, "path": path,
+                                                      "device": self.runtime_options()["device"], **common}
+        device = self.mic_combo.currentData() or ""
+        if self.source_factory is None and not device:
+            if not self._devices_listed:
+                self.refresh_devices()
+                device = self.mic_combo.currentData() or ""
+            if not device:
+                raise BadInput("No microphone found: connect one and press ↻.")
+        self.settings.setValue("transcribe/device", device)
+        kwargs: dict[str, Any] = {"model": model, "device": device or None,
+                                  "compute_device": self.runtime_options()["device"], **common}
+        if self.source_factory is not None:
+            kwargs["source"] = self.source_factory(device)
+        return "workers.live:run_live", kwargs
+
+    def connect_worker(self, worker: Worker) -> None:
+        worker.data.connect(self._on_data)
+        worker.metric.connect(self._on_metric)
+        worker.log.connect(self._on_log)
+        self.file_button.setEnabled(False)
+        worker.finished.connect(lambda: self.file_button.setEnabled(True))
+
+    def show_result(self, value: Any) -> None:
+        self.meter.set_level(-100, 0.0)
+        error = getattr(value, "error", None)
+        if error:
+            self.set_status(f"{error} The transcript so far is kept (autosaved in {value.session_file}).", error=True)
+        elif getattr(value, "session_file", None):
+            self.set_status(f"Stopped: {len(self.segments)} segments, autosaved in {value.session_file}.")
+        elif value is not None:
+            self.set_status(f"Done: {len(self.segments)} segments.")
+
+    # --- events ------------------------------------------------------------------------------
+    def on_partial(self, event: Partial | Final) -> None:
+        if isinstance(event, Final):
+            self.segments.append(Segment(event.start, event.end, event.text))
+            self._replace_tail(self._segment_text(self.segments[-1]), PARTIAL_COLOUR, "")
+            self._committed_mark = self._end()
+            self._update_tools()
+        else:
+            committed = getattr(event, "committed", "")
+            self._replace_tail(committed, PARTIAL_COLOUR, event.text)
+
+    def _on_data(self, event: Data) -> None:
+        if event.kind == "level":
+            self.meter.set_level(event.payload["db"], event.payload["peak"])
+            self.waveform.push(event.payload["wave"])
+
+    def _on_metric(self, event: Any) -> None:
+        if event.name == "latency":
+            self.latencies.append(event.value)
+            self.latency_label.setText(f"Latency: {event.value:.2f} s (median {statistics.median(self.latencies):.2f} s)")
+
+    def _on_log(self, message: str) -> None:
+        if message.startswith("listening on"):
+            self.set_status(f"Listening on {message.removeprefix('listening on ').strip()}…")
+        else:
+            self.set_status(message, error="fell behind" not in message)
+
+    # --- the transcript view ---------------------------------------------------------------------
+    def _segment_text(self, segment: Segment) -> str:
+        if self.timestamps.isChecked():
+            return to_txt([segment], timestamps=True)
+        return segment.text.strip() + "\n"
+
+    def _end(self) -> int:
+        return self.view.document().characterCount() - 1
+
+    def _replace_tail(self, normal: str, colour: QColor, grey: str) -> None:
+        """Replace what follows the committed text: ``normal`` text, then ``grey`` in ``colour``."""
+        cursor = QTextCursor(self.view.document())
+        cursor.setPosition(self._committed_mark)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.insertText(normal, QTextCharFormat())
+        if grey:
+            fmt = QTextCharFormat()
+            fmt.setForeground(colour)
+            cursor.insertText((" " if normal else "") + grey, fmt)
+        self.view.setTextCursor(cursor)
+        self.view.ensureCursorVisible()
+
+    def _rerender(self) -> None:
+        self.view.clear()
+        self._committed_mark = 0
+        for segment in self.segments:
+            self._replace_tail(self._segment_text(segment), PARTIAL_COLOUR, "")
+            self._committed_mark = self._end()
+
+    def _clear_transcript(self) -> None:
+        self.segments = []
+        self.latencies = []
+        self.latency_label.setText("Latency: –")
+        self.view.clear()
+        self._committed_mark = 0
+        self.waveform.clear_wave()
+        self._update_tools()
+
+    def _update_tools(self) -> None:
+        has_text = bool(self.segments)
+        self.copy_button.setEnabled(has_text)
+        self.export_button.setEnabled(has_text)
+
+    # --- output ----------------------------------------------------------------------------------
+    def copy(self) -> None:
+        QApplication.clipboard().setText(to_txt(self.segments, timestamps=self.timestamps.isChecked()))
+        self.set_status(f"Copied {len(self.segments)} segments.")
+
+    def _choose_export(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(self, "Export the transcript", "transcript.srt", EXPORT_FILTERS)
+        if path:
+            fmt = Path(path).suffix.lstrip(".").lower() or chosen.split("*.")[-1].rstrip(")")
+            self.export_to(path, fmt)
+
+    def export_to(self, path: str, fmt: str) -> None:
+        try:
+            saved = export(self.segments, path, fmt)
+        except (ModelDeskError, OSError) as exc:
+            self.set_status(f"Could not export: {exc}", error=True)
+            return
+        self.set_status(f"Saved {saved}.")
