@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 
 from models.transcript import Segment, export, render, to_txt
 
-from . import CliError
+from . import CliError, live
 from .options import event_printer, quiet_libraries
 
 
@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="where the model runs (default: the GPU when there is one)")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="load a pickle-only checkpoint (.bin/.pt), with weights_only=True")
+    live.add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -58,6 +59,9 @@ def write_transcript(segments: Iterable[Segment], fmt: Optional[str], out: Optio
 
 
 def run(args: argparse.Namespace) -> int:
+    if live.wanted(args):
+        quiet_libraries()
+        return live.run(args)
     if not args.file:
         raise CliError("give a sound file to transcribe")
     quiet_libraries()
