@@ -97,10 +97,9 @@ class Classifier:
     def _build(cls, info: store.ModelInfo, choice: runtime.DeviceChoice, backend: str) -> "Classifier":
         from transformers import AutoConfig, AutoTokenizer
 
-        kwargs = store.hf_kwargs(info)
         tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
         if backend == runtime.Backend.TORCH.value:
-            return cls._build_torch(info, tokenizer, choice, kwargs)
+            return cls._build_torch(info, tokenizer, choice)
         from .onnx_export import load_ort_classifier
 
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
@@ -109,12 +108,12 @@ class Classifier:
                    choice.device, backend)
 
     @classmethod
-    def _build_torch(cls, info: store.ModelInfo, tokenizer: Any, choice: runtime.DeviceChoice,
-                     kwargs: dict) -> "Classifier":
+    def _build_torch(cls, info: store.ModelInfo, tokenizer: Any, choice: runtime.DeviceChoice) -> "Classifier":
         import torch
         from transformers import AutoModelForSequenceClassification
 
-        model = AutoModelForSequenceClassification.from_pretrained(info.path, dtype=choice.dtype, **kwargs)
+        model = AutoModelForSequenceClassification.from_pretrained(info.path, dtype=choice.dtype,
+                                                                   **store.hf_kwargs(info))
         model.to(choice.device).eval()
         if model.config.pad_token_id is None:  # decoder-based classifiers find the last token through it
             model.config.pad_token_id = _pad_id(tokenizer)

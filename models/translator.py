@@ -35,6 +35,7 @@ class Translator:
     style: str           # "pair", "marian-multi" (>>xx<< prefix) or "forced-bos"
     max_positions: int
     default_source: Optional[str] = None   # the tokenizer's own src_lang, used when none is chosen
+    code_ids: frozenset[int] = frozenset()  # language-code tokens, never part of the translated text
 
 
 def load(path_or_name: os.PathLike | str, device: str = "auto", allow_pickle: bool = False) -> Translator:
@@ -55,8 +56,15 @@ def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> Translator:
     codes, style = _language_codes(tokenizer)
     limits = [n for n in (getattr(tokenizer, "model_max_length", None),
                           getattr(model.config, "max_position_embeddings", None)) if n and n < 100_000]
+    code_ids = frozenset(_code_id(tokenizer, c) for c in codes) if style == "forced-bos" else frozenset()
     return Translator(info, tokenizer, model, choice.device, codes, style, int(min(limits)) if limits else 512,
-                      getattr(tokenizer, "src_lang", None))
+                      getattr(tokenizer, "src_lang", None), code_ids)
+
+
+def _code_id(tokenizer: Any, code: str) -> int:
+    """The token id of a language code (M2M100 maps "fr" to the token "__fr__" itself)."""
+    get_lang_id = getattr(tokenizer, "get_lang_id", None)
+    return int(get_lang_id(code) if get_lang_id else tokenizer.convert_tokens_to_ids(code))
 
 
 def _language_codes(tokenizer: Any) -> tuple[list[str], str]:
@@ -112,9 +120,7 @@ def _prepare(tr: Translator, source: Optional[str], target: Optional[str], progr
         tr.tokenizer.src_lang = _check_code(tr, source, "source")
     elif tr.default_source:
         tr.tokenizer.src_lang = tr.default_source
-    get_lang_id = getattr(tr.tokenizer, "get_lang_id", None)
-    bos = get_lang_id(target) if get_lang_id else tr.tokenizer.convert_tokens_to_ids(target)
-    return {"forced_bos_token_id": int(bos)}
+    return {"forced_bos_token_id": _code_id(tr.tokenizer, target)}
 
 
 def translate(model: os.PathLike | str, text: str, source: Optional[str] = None, target: Optional[str] = None,
@@ -153,7 +159,9 @@ def translate(model: os.PathLike | str, text: str, source: Optional[str] = None,
         with torch.inference_mode():
             out = tr.model.generate(**enc.to(tr.device), num_beams=beam_size, max_new_tokens=room,
                                     **generate_args)
-        for i, piece in zip(rows, tr.tokenizer.batch_decode(out, skip_special_tokens=True)):
+        # some tokenizers (M2M100) do not count their language tokens as special: drop them by id
+        kept = [[t for t in seq if t not in tr.code_ids] for seq in out.tolist()]
+        for i, piece in zip(rows, tr.tokenizer.batch_decode(kept, skip_special_tokens=True)):
             done[i] = piece.strip()
         emit(progress, Progress(start + len(rows), len(order),
                                 f"Translated {start + len(rows)}/{len(order)} sentences"))
