@@ -36,6 +36,7 @@ class TaskPanel(QWidget):
         self.settings = settings
         self.worker: Optional[Worker] = None
         self.last_error = ""
+        self.notes: list[str] = []   # the running job's Log messages (truncation, fallbacks...)
         outer = QVBoxLayout(self)
         heading = QLabel(f"<h2>{self.title}</h2>")
         outer.addWidget(heading)
@@ -116,7 +117,9 @@ class TaskPanel(QWidget):
         worker.error.connect(self._on_error)
         worker.cancelled.connect(self._on_cancelled)
         worker.finished.connect(self._on_finished)
+        worker.log.connect(self.notes.append)
         self.connect_worker(worker)
+        self.notes.clear()
         self.run_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.progress_bar.setRange(0, 0)  # busy until the first progress event
@@ -147,7 +150,7 @@ class TaskPanel(QWidget):
         if self.worker is not None and self.worker.token.cancelled:
             self.show_result(value)
             return
-        self.set_status("Done.")
+        self.set_status(" ".join(["Done."] + self.notes))
         self.show_result(value)
 
     def _on_error(self, message: str, _details: str) -> None:

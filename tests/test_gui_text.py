@@ -15,7 +15,7 @@ from gui.panels.translate import TranslatePanel
 from models import generator
 from models.classifier import Classifier
 from models.translator import translate
-from tests.fixtures.text_models import NLLB_CODES
+from tests.fixtures.text_models import CLASSIFIER_MAX_LENGTH, NLLB_CODES
 from workers.runner import JobRunner
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
@@ -61,6 +61,9 @@ def test_predict_tab_shows_label_and_probability_bars(qtbot, runner, tiny_text_c
     assert tab.plotted == pytest.approx(expected.probs)
     assert list(tab.plotted.values()) == sorted(expected.probs.values(), reverse=True)
     assert list(tab.bars.opts["width"]) == pytest.approx(list(tab.plotted.values()))
+    tab.text.setPlainText("the plot was bad and very slow " * 10)  # the model's notes reach the status line
+    run_and_wait(qtbot, tab)
+    assert tab.status.text() == f"Done. 1 text was longer than {CLASSIFIER_MAX_LENGTH} tokens and was truncated."
 
 
 def test_file_tab_classifies_a_csv(qtbot, runner, tiny_text_classifier, tmp_path):
