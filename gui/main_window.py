@@ -26,7 +26,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ModelDesk")
         self.settings = settings()
         self.runner = JobRunner(self)
-        self.device_label = QLabel("Device: starting…")
+        self.device_label = QLabel("Device: detecting…" if warm_up else "Device: not checked yet")
         self.backend_label = QLabel()
         self.memory_label = QLabel()
         self.pages: dict[str, QWidget] = {}

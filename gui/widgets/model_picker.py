@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QStyle, QWidget
 
 from models import store
 
@@ -24,7 +24,8 @@ class ModelPicker(QWidget):
         self.combo.setToolTip("Models for this task: the app's own, imported folders and the Hugging Face cache")
         self.browse = QPushButton("Browse…")
         self.browse.setToolTip("Use a model folder in Hugging Face layout")
-        self.refresh_button = QPushButton("↻")
+        self.refresh_button = QPushButton()
+        self.refresh_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.refresh_button.setToolTip("Look for models again")
         self.refresh_button.setFixedWidth(32)
         row = QHBoxLayout(self)
