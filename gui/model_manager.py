@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView,
@@ -36,6 +36,9 @@ class ModelManager(QWidget):
         self.runner = runner
         self.settings = settings
         self.models: list[store.ModelInfo] = []
+        self._on_result: Callable[[Any], None] = lambda _value: None
+        self._stopped = False
+        self._converting = ""
         outer = QVBoxLayout(self)
         outer.addWidget(QLabel("<h2>Models</h2>"))
         self.table = QTableWidget(0, len(COLUMNS))
@@ -164,8 +167,9 @@ class ModelManager(QWidget):
         if info is None or info.task != "classify":
             self.set_status("Select a classifier to convert: ONNX export is for sequence classifiers.", error=True)
             return
-        self._start("models.onnx_export:export_classifier", f"Exporting {info.name} to ONNX…",
-                    lambda parity, name=info.name: self._converted(name, parity), model=str(info.path))
+        self._converting = info.name
+        self._start("models.onnx_export:export_classifier", f"Exporting {info.name} to ONNX…", self._converted,
+                    model=str(info.path))
 
     def remove(self) -> None:
         info = self.selected()
@@ -192,18 +196,32 @@ class ModelManager(QWidget):
         self.models_changed.emit()
 
     # --- jobs ---------------------------------------------------------------
-    def _start(self, target: Target, message: str, on_result: Any, **kwargs: Any) -> None:
+    def _start(self, target: Target, message: str, on_result: Callable[[Any], None], **kwargs: Any) -> None:
+        """Run a job; worker signals go to bound slots (a lambda would run in the worker's thread)."""
         if self.runner.is_running(self.job_key):
             self.set_status("Another model job is running; wait for it or press Stop.", error=True)
             return
         worker = self.runner.start(self.job_key, target, **kwargs)
+        self._on_result = on_result
+        self._stopped = False
         worker.progress.connect(self._on_progress)
-        worker.result.connect(lambda value, w=worker: None if w.token.cancelled else on_result(value))
-        worker.error.connect(lambda text, _details: self.set_status(text, error=True))
-        worker.cancelled.connect(lambda: self.set_status("Stopped."))
+        worker.result.connect(self._on_job_result)
+        worker.error.connect(self._on_job_error)
+        worker.cancelled.connect(self._on_job_cancelled)
         self.progress_bar.setRange(0, 0)
         self.set_status(message)
         self.runner.launch(self.job_key)
+
+    def _on_job_result(self, value: Any) -> None:
+        if not self._stopped:  # a stopped job's partial result is not a new model
+            self._on_result(value)
+
+    def _on_job_error(self, message: str, _details: str) -> None:
+        self.set_status(message, error=True)
+
+    def _on_job_cancelled(self) -> None:
+        self._stopped = True
+        self.set_status("Stopped.")
 
     def _imported(self, info: store.ModelInfo) -> None:
         self.refresh()
@@ -211,7 +229,8 @@ class ModelManager(QWidget):
         self.set_status(f"{info.name}: {info.task} model, at {info.path}.")
         self.models_changed.emit()
 
-    def _converted(self, name: str, parity: dict) -> None:
+    def _converted(self, parity: dict) -> None:
+        name = self._converting
         self.refresh()
         self.select(name)
         self.set_status(f"{name} converted. {format_parity(parity)}")

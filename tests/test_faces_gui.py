@@ -80,3 +80,22 @@ def test_training_plots_losses_and_samples(panel, qtbot, face_images):
     assert "saved" in panel.status.text()
     assert panel.picker.path() == str(paths.models_dir() / "gui-faces")
     assert panel.train_button.isEnabled()
+
+
+def test_stop_keeps_the_last_finished_epoch(panel, qtbot, face_images):
+    import json
+
+    panel.images_edit.setText(str(face_images))
+    panel.name_edit.setText("stopped-faces")
+    panel.epochs_spin.setValue(500)
+    panel.batch_spin.setValue(4)
+    panel.width_spin.setValue(4)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.samples_view.array is not None, timeout=60000)  # an epoch is saved
+    qtbot.mouseClick(panel.train_stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.runner.is_running("faces-train"), timeout=60000)
+    assert panel.status.text() == "Training stopped; the last finished epoch is kept."
+    model = paths.models_dir() / "stopped-faces"
+    assert 1 <= json.loads((model / "config.json").read_text())["epochs_trained"] < 500
+    assert panel.picker.path() == str(model)
+    assert faces.generate(model, [0], device="cpu").shape == (1, 64, 64, 3)

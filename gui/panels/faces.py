@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
-from models.events import Metric, ModelDeskError, Progress
+from models.events import Data, Metric, ModelDeskError, Progress
 from models.face_images import make_grid, parse_seeds, save_png
 
 from ..panel import BadInput, TaskPanel
@@ -51,6 +51,7 @@ class FacesPanel(TaskPanel):
     def build(self) -> None:
         self._interpolating = False
         self._grid_cols = 8
+        self._train_stopped = False
         self.g_points: list[tuple[int, float]] = []
         self.d_points: list[tuple[int, float]] = []
         self.seeds_edit = QLineEdit(str(self.settings.value("faces/seeds", "0-15")))
@@ -221,11 +222,13 @@ class FacesPanel(TaskPanel):
                                    ngf=width, ndf=width, device=self.runtime_options()["device"])
         worker.progress.connect(self._on_train_progress)
         worker.metric.connect(self.on_metric)
-        worker.data.connect(lambda event: self.samples_view.set_array(event.payload))
+        # bound slots only: a lambda connected to a worker signal would run in the worker's thread
+        worker.data.connect(self._on_samples)
         worker.log.connect(self.set_status)
-        worker.result.connect(lambda path, w=worker: self._on_trained(path, stopped=w.token.cancelled))
-        worker.error.connect(lambda message, _details: self.set_status(message, error=True))
-        worker.cancelled.connect(lambda: self.set_status("Training stopped; the last finished epoch is kept."))
+        worker.result.connect(self._on_trained)
+        worker.error.connect(self._on_train_error)
+        worker.cancelled.connect(self._on_train_cancelled)
+        self._train_stopped = False
         self.g_points.clear()
         self.d_points.clear()
         self._draw_losses()
@@ -248,13 +251,23 @@ class FacesPanel(TaskPanel):
             self.train_progress.setRange(0, 1000)
             self.train_progress.setValue(int(event.fraction * 1000))
 
-    def _on_trained(self, path: Any, stopped: bool) -> None:
+    def _on_samples(self, event: Data) -> None:
+        self.samples_view.set_array(event.payload)
+
+    def _on_trained(self, path: Any) -> None:
         """Select the new model for generation; after a Stop the status already says what was kept."""
         if self.picker is not None:
             self.picker.refresh()
             self.picker.set_path(str(path))
-        if not stopped:
+        if not self._train_stopped:
             self.set_status(f"Trained model saved to {path}.")
+
+    def _on_train_error(self, message: str, _details: str) -> None:
+        self.set_status(message, error=True)
+
+    def _on_train_cancelled(self) -> None:
+        self._train_stopped = True  # arrives before the result, which then holds the last saved epoch
+        self.set_status("Training stopped; the last finished epoch is kept.")
 
     def _on_busy(self, key: str, running: bool) -> None:
         if key == self.train_key:
