@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QMessageBox, QP
                                QPushButton, QVBoxLayout, QWidget)
 
 from models.events import Final, Partial, Progress
-from workers.runner import JobRunner
-from workers.worker import Target, Worker
+from workers.runner import Job, JobRunner
+from workers.worker import Target
 
 from .widgets.model_picker import ModelPicker
 
@@ -34,7 +34,7 @@ class TaskPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.settings = settings
-        self.worker: Optional[Worker] = None
+        self.worker: Optional[Job] = None
         self.last_error = ""
         self.notes: list[str] = []   # the running job's Log messages (truncation, fallbacks...)
         outer = QVBoxLayout(self)
@@ -83,7 +83,7 @@ class TaskPanel(QWidget):
     def on_partial(self, event: Partial | Final) -> None:
         """Streamed text (generation tokens, speech partials)."""
 
-    def connect_worker(self, worker: Worker) -> None:
+    def connect_worker(self, worker: Job) -> None:
         """Hook to connect extra signals (metric, data) before the job starts."""
 
     def job_key(self) -> str:

@@ -84,3 +84,18 @@ def test_shutdown_cancels_and_joins(qtbot):
     runner.launch("long")
     qtbot.wait(50)
     assert runner.shutdown(timeout_ms=5000)
+
+
+def test_slots_on_a_job_run_on_the_gui_thread(qtbot):
+    import threading
+
+    gui_thread = threading.get_ident()
+    seen = []
+    runner = JobRunner()
+    job = runner.start("thread", counting_job, n=2)
+    job.progress.connect(lambda _event: seen.append(threading.get_ident()))
+    job.result.connect(lambda _value: seen.append(threading.get_ident()))
+    with qtbot.waitSignal(job.finished, timeout=5000):
+        runner.launch("thread")
+    assert seen and set(seen) == {gui_thread}
+    qtbot.waitUntil(lambda: not runner.is_running("thread"), timeout=5000)

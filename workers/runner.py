@@ -5,7 +5,44 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from models.events import CancelToken
+
 from .worker import Target, Worker
+
+#: the Worker signals a Job relays to the GUI thread
+RELAYED = ("started", "progress", "partial", "metric", "data", "log", "result", "error", "cancelled", "finished")
+
+
+class Job(QObject):
+    """The GUI thread's handle on a running Worker.
+
+    It lives in the GUI thread and re-emits the worker's signals there, so any
+    slot connected to it (a lambda too) runs on the GUI thread. A lambda
+    connected to the Worker itself would run in the worker's thread.
+    """
+
+    started = Signal()
+    progress = Signal(object)
+    partial = Signal(object)
+    metric = Signal(object)
+    data = Signal(object)
+    log = Signal(str)
+    result = Signal(object)
+    error = Signal(str, str)
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(self, key: str, worker: Worker, thread: QThread, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.thread = thread
+        self.worker = worker  # keeps the Python wrapper alive until the job ends
+        self.token: CancelToken = worker.token
+        for name in RELAYED:
+            getattr(worker, name).connect(getattr(self, name))
+
+    def cancel(self) -> None:
+        self.token.cancel()
 
 
 class JobRunner(QObject):
@@ -15,17 +52,16 @@ class JobRunner(QObject):
 
     def __init__(self, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
-        self._jobs: dict[str, tuple[QThread, Worker]] = {}
+        self._jobs: dict[str, Job] = {}
 
     def is_running(self, key: str) -> bool:
         return key in self._jobs
 
-    def worker(self, key: str) -> Optional[Worker]:
-        job = self._jobs.get(key)
-        return job[1] if job else None
+    def job(self, key: str) -> Optional[Job]:
+        return self._jobs.get(key)
 
-    def start(self, key: str, target: Target, /, **kwargs) -> Worker:
-        """Create a worker for ``target``; connect its signals, then call ``launch(worker)``.
+    def start(self, key: str, target: Target, /, **kwargs) -> Job:
+        """Create a job for ``target``; connect its signals, then call ``launch(key)``.
 
         ``key`` and ``target`` are positional-only, so a job may take keyword
         arguments of those names (``translate(..., target="fra_Latn")``).
@@ -39,35 +75,37 @@ class JobRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit)
-        thread.finished.connect(lambda k=key, t=thread: self._cleanup(k, t))
-        self._jobs[key] = (thread, worker)
-        return worker
+        worker.finished.connect(worker.deleteLater)  # in its own thread, while its loop still runs
+        job = Job(key, worker, thread, self)
+        thread.finished.connect(self._on_thread_finished)
+        self._jobs[key] = job
+        return job
 
     def launch(self, key: str) -> None:
         """Start the thread of a job created with ``start`` (after its signals are connected)."""
-        thread, _ = self._jobs[key]
-        thread.start()
+        self._jobs[key].thread.start()
         self.busy_changed.emit(key, True)
 
     def stop(self, key: str) -> None:
         job = self._jobs.get(key)
         if job:
-            job[1].cancel()
+            job.cancel()
 
-    def _cleanup(self, key: str, thread: QThread) -> None:
-        job = self._jobs.get(key)
-        if job and job[0] is thread:
-            del self._jobs[key]
-            job[1].deleteLater()
-            thread.deleteLater()
-            self.busy_changed.emit(key, False)
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        for key, job in list(self._jobs.items()):
+            if job.thread is thread:
+                del self._jobs[key]
+                thread.deleteLater()
+                job.deleteLater()
+                self.busy_changed.emit(key, False)
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Cancel every job and wait for its thread; True if all stopped in time."""
-        for _, worker in self._jobs.values():
-            worker.cancel()
+        for job in self._jobs.values():
+            job.cancel()
         ok = True
-        for thread, _ in list(self._jobs.values()):
-            thread.quit()
-            ok = thread.wait(timeout_ms) and ok
+        for job in list(self._jobs.values()):
+            job.thread.quit()
+            ok = job.thread.wait(timeout_ms) and ok
         return ok
