@@ -150,10 +150,11 @@ class Dashboard(QWidget):
 
     # --- live feed ----------------------------------------------------------
     def start_live(self, title: str) -> None:
-        """Clear the live curves for a new job."""
+        """Clear the live curves and the last evaluation for a new job."""
         self.live_title = title
         self.step_loss.clear()
         self.epoch_metrics.clear()
+        self._clear_evaluation()
         self.title_label.setText(f"Running: {title}")
         self._draw_curves()
 
@@ -173,7 +174,7 @@ class Dashboard(QWidget):
     def finish_live(self, status: str) -> None:
         """The job ended: draw everything and list its run."""
         self._draw_curves()
-        self.title_label.setText(f"{self.live_title}: {status}")
+        self.title_label.setText(f"{self.live_title}: {status}{self._summary()}")
         self.refresh_runs()
 
     # --- runs on disk -------------------------------------------------------
@@ -289,9 +290,28 @@ class Dashboard(QWidget):
         if binary:
             self.roc_plot.addItem(self._threshold_marker)
             self._on_threshold(self.threshold_slider.value())
-        summary = ", ".join(f"{name} {evaluation[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")
-                            if evaluation.get(name) is not None)
-        self.title_label.setText(f"{self.live_title or 'Evaluation'} · {evaluation['n']} examples · {summary}")
+        self.title_label.setText(f"{self.live_title or 'Evaluation'}{self._summary()}")
+
+    def _summary(self) -> str:
+        if self.evaluation is None:
+            return ""
+        scores = ", ".join(f"{name} {self.evaluation[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")
+                           if self.evaluation.get(name) is not None)
+        return f" · {self.evaluation['n']} examples · {scores}"
+
+    def _clear_evaluation(self) -> None:
+        self.evaluation = None
+        self.roc_curves, self.pr_curves = {}, {}
+        self.confusion = None
+        self.threshold_readout = None
+        for plot in (self.roc_plot, self.pr_plot):
+            plot.clear()
+        for item in self._count_items:
+            self.confusion_plot.removeItem(item)
+        self._count_items = []
+        self.confusion_image.clear()
+        self.class_table.setRowCount(0)
+        self.threshold_box.setVisible(False)
 
     def _draw_confusion(self, labels: list[str]) -> None:
         cm = self.confusion

