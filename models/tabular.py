@@ -94,12 +94,13 @@ def _cell(value: object) -> str:
 def _read_delimited(path: Path, text: str, delimiter: str) -> tuple[list[str], list[dict[str, str]]]:
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # one cell may hold a whole long text
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    kind = "TSV" if delimiter == "\t" else "CSV"
     try:
         header = next(reader)
     except StopIteration:
         return [], []
     except csv.Error as exc:
-        raise ModelDeskError(f"{path.name} is not a readable {'TSV' if delimiter == chr(9) else 'CSV'} file ({exc}).") from None
+        raise ModelDeskError(f"{path.name} is not a readable {kind} file ({exc}).") from None
     columns = _unique_names([h.strip() for h in header])
     rows: list[dict[str, str]] = []
     try:
@@ -108,7 +109,7 @@ def _read_delimited(path: Path, text: str, delimiter: str) -> tuple[list[str], l
                 continue
             rows.append({col: (cells[i] if i < len(cells) else "") for i, col in enumerate(columns)})
     except csv.Error as exc:
-        raise ModelDeskError(f"{path.name} is not a readable CSV file at line {reader.line_num} ({exc}).") from None
+        raise ModelDeskError(f"{path.name} is not a readable {kind} file at line {reader.line_num} ({exc}).") from None
     return columns, rows
 
 
@@ -226,7 +227,8 @@ def labelled_examples(table: Table, text_column: Optional[str] = None,
     name = table.path.name
     for role, column in (("text", text_column), ("label", label_column)):
         if column is None:
-            raise ModelDeskError(f"{name} has no usable {role} column; choose one (columns: {', '.join(table.columns)}).")
+            raise ModelDeskError(f"{name} has no usable {role} column; choose one "
+                                 f"(columns: {', '.join(table.columns)}).")
         if column not in table.columns:
             raise ModelDeskError(f"{name} has no column named '{column}' (columns: {', '.join(table.columns)}).")
     if text_column == label_column:

@@ -148,3 +148,17 @@ def test_past_runs_reload_and_overlay_in_a_new_dashboard(qtbot, train_home, trai
     assert len(dashboard.overlays[second.run_id]["val_f1_macro"]) == 3
     dashboard.run_list.item(ids.index(first.run_id)).setCheckState(Qt.CheckState.Unchecked)
     assert set(dashboard.overlays) == {second.run_id}
+
+
+def test_the_main_window_wires_the_tabs_to_its_dashboard_page(qtbot, train_home):
+    from gui.main_window import MainWindow
+
+    window = MainWindow(warm_up=False)
+    qtbot.addWidget(window)
+    classify, dashboard = window.pages["classify"], window.pages["dashboard"]
+    assert isinstance(dashboard, Dashboard)
+    assert classify.train.dashboard is dashboard and classify.evaluate.dashboard is dashboard
+    window.show_panel("classify")
+    qtbot.mouseClick(classify.train.dashboard_button, Qt.MouseButton.LeftButton)
+    assert window.current_panel() == "dashboard"
+    window.close()
