@@ -9,6 +9,7 @@ from gui.dashboard import Dashboard
 from gui.panels.classify import ClassifyPanel
 from models import metrics, runs, store
 from models.training import train_classifier
+from tests.fixtures.training_data import make_rows
 from workers.runner import JobRunner
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -106,16 +107,18 @@ def test_bad_input_shows_one_sentence(qtbot, page, train_encoder, labelled_file)
     assert tab.train_file.summary.text() == "empty.csv is empty."
 
 
-def test_evaluate_tab_scores_a_classifier(qtbot, page, train_encoder, binary_csv):
+def test_evaluate_tab_scores_a_classifier(qtbot, page, train_encoder, binary_csv, labelled_file):
     classify, dashboard = page
     model = train_classifier(model=str(train_encoder), train=str(binary_csv), out_name="binary", epochs=2, lr=0.01,
                              batch_size=8, patience=0, device="cpu").model_path
     tab = classify.evaluate
     tab.picker.refresh()
     tab.picker.set_path(model)
-    tab.data_file.set_path(str(binary_csv))
+    rows = make_rows(20, seed=2, topics=("sports", "weather")) + [{"text": " ", "label": "sports"}]
+    tab.data_file.set_path(str(labelled_file("to-score.csv", rows)))
     run_and_wait(qtbot, tab)
     assert tab.status.text().startswith("Evaluated binary on 40 examples"), tab.status.text()
+    assert tab.status.text().endswith("1 row of to-score.csv with an empty text or label was skipped.")
     assert set(dashboard.roc_curves) == {"sports", "weather"}
     assert dashboard.confusion.sum() == 40
     assert "f1_macro" in tab.output.toPlainText()

@@ -236,4 +236,4 @@ class EvaluateTab(_DashboardTab):
         self.output.appendPlainText(format_report(value))
         scores = ", ".join(f"{name} {value[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")
                            if value.get(name) is not None)
-        self.set_status(f"Evaluated {value['model']} on {value['n']:,} examples: {scores}.")
+        self.set_status(" ".join([f"Evaluated {value['model']} on {value['n']:,} examples: {scores}."] + self.notes))
