@@ -29,6 +29,16 @@ def atomic_path(target: os.PathLike | str, suffix: str = "") -> Iterator[Path]:
         raise
 
 
+def read_json(path: os.PathLike | str) -> dict:
+    """A JSON object from a file, or {} if it is missing or damaged (callers treat both as "nothing saved")."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def write_text(target: os.PathLike | str, text: str, encoding: str = "utf-8") -> None:
     with atomic_path(target) as tmp:
         with open(tmp, "w", encoding=encoding, newline="") as fh:

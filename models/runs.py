@@ -26,15 +26,6 @@ from .events import Metric, ModelDeskError
 STATUSES = ("running", "completed", "stopped", "failed", "interrupted")
 
 
-def _read(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def _alive(pid: object) -> bool:
     import psutil
 
@@ -52,7 +43,7 @@ class Run:
 
     @property
     def config(self) -> dict:
-        return _read(self.folder / "config.json")
+        return fileio.read_json(self.folder / "config.json")
 
     @property
     def kind(self) -> str:
@@ -60,7 +51,7 @@ class Run:
 
     @property
     def info(self) -> dict:
-        return _read(self.folder / "status.json")
+        return fileio.read_json(self.folder / "status.json")
 
     @property
     def status(self) -> str:
@@ -116,7 +107,7 @@ class Run:
         fileio.write_json(self.folder / "evaluation.json", evaluation)
 
     def evaluation(self) -> Optional[dict]:
-        data = _read(self.folder / "evaluation.json")
+        data = fileio.read_json(self.folder / "evaluation.json")
         return data or None
 
     def set_status(self, status: str, **extra) -> None:

@@ -9,7 +9,6 @@ This module never imports torch or Qt, so the GUI can list models instantly.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -53,17 +52,8 @@ class ModelInfo:
 
 # --- reading a folder -------------------------------------------------------
 
-def _read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def read_manifest(folder: os.PathLike | str) -> dict:
-    return _read_json(Path(folder) / MANIFEST)
+    return fileio.read_json(Path(folder) / MANIFEST)
 
 
 def write_manifest(folder: os.PathLike | str, **updates) -> dict:
@@ -88,7 +78,7 @@ def weights_format(folder: Path) -> str:
 
 def _is_ctranslate2(folder: Path) -> bool:
     """A CTranslate2 export (as faster-whisper uses): model.bin with a binary header, no HF model_type."""
-    cfg = _read_json(folder / "config.json")
+    cfg = fileio.read_json(folder / "config.json")
     return (folder / "model.bin").is_file() and "model_type" not in cfg and "architectures" not in cfg
 
 
@@ -128,7 +118,7 @@ def inspect(folder: os.PathLike | str, source: str = "folder", name: Optional[st
     config_path = folder / "config.json"
     if not config_path.is_file():
         raise ModelDeskError(f"{folder} is not a model folder: it has no config.json.")
-    config = _read_json(config_path)
+    config = fileio.read_json(config_path)
     manifest = read_manifest(folder)
     weights = weights_format(folder)
     if weights == "ctranslate2":
@@ -179,7 +169,7 @@ def _imports_file() -> Path:
 
 
 def _imported() -> dict[str, str]:
-    data = _read_json(_imports_file())
+    data = fileio.read_json(_imports_file())
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
@@ -327,7 +317,7 @@ def download(repo_id: str, name: Optional[str] = None, revision: Optional[str] =
             hf_hub_download(repo_id, sibling.rfilename, revision=revision, local_dir=tmp)
             done += sibling.size or 0
         shutil.rmtree(tmp / ".cache", ignore_errors=True)
-        config = _read_json(tmp / "config.json")
+        config = fileio.read_json(tmp / "config.json")
         write_manifest(tmp, task=detect_task(config), source=f"hub:{repo_id}")
     emit(progress, Progress(total or 1, total or 1, "Downloaded"))
     return inspect(target, source="app")

@@ -19,6 +19,7 @@ from workers.runner import JobRunner
 
 from ..panel import BadInput, TaskPanel
 from ..widgets.model_picker import ModelPicker
+from ..widgets.layout import hrow
 from .train import EvaluateTab, TrainTab
 
 DATA_FILTER = "Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
@@ -89,7 +90,7 @@ class FileTab(TaskPanel):
         self.input_edit.setPlaceholderText("A CSV, TSV or JSON Lines file with a text column")
         browse_in = QPushButton("Open…")
         browse_in.clicked.connect(self._choose_input)
-        self.form.addRow("Input file:", _row(self.input_edit, browse_in))
+        self.form.addRow("Input file:", hrow(self.input_edit, browse_in))
         self.column_combo = QComboBox()
         self.column_combo.setMinimumContentsLength(16)
         self.column_combo.setPlaceholderText("open a file first")
@@ -98,7 +99,7 @@ class FileTab(TaskPanel):
         self.output_edit.setPlaceholderText("Where the CSV with predictions goes")
         browse_out = QPushButton("Save as…")
         browse_out.clicked.connect(self._choose_output)
-        self.form.addRow("Output CSV:", _row(self.output_edit, browse_out))
+        self.form.addRow("Output CSV:", hrow(self.output_edit, browse_out))
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 1024)
         self.batch_spin.setValue(int(self.settings.value("classify/batch_size", 32)))
@@ -201,15 +202,6 @@ class FileTab(TaskPanel):
         self.throughput.setText(f"{value['rows_per_s']:,.1f} rows/s")
         self.summary.setText(f"{value['rows']:,} rows classified ({value['skipped']:,} skipped) in "
                              f"{value['seconds']:.2f} s → {value['output']}\n{counts}")
-
-
-def _row(*widgets: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
-    return box
 
 
 class ClassifyPanel(QWidget):

@@ -20,17 +20,9 @@ from models.face_images import make_grid, parse_seeds, save_png
 
 from ..panel import BadInput, TaskPanel
 from ..widgets.image_view import ImageView
+from ..widgets.layout import hrow
 
 TRUNCATION_STEPS = 100
-
-
-def _row(*widgets: QWidget) -> QWidget:
-    box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        row.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
-    return box
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:
@@ -64,7 +56,7 @@ class FacesPanel(TaskPanel):
         self.truncation_label = QLabel()
         self.truncation_slider.valueChanged.connect(self._show_truncation)
         self._show_truncation()
-        self.form.addRow("Truncation:", _row(self.truncation_slider, self.truncation_label))
+        self.form.addRow("Truncation:", hrow(self.truncation_slider, self.truncation_label))
         self.cols_spin = _spin(1, 32, 8)
         self.form.addRow("Columns:", self.cols_spin)
 
@@ -110,7 +102,7 @@ class FacesPanel(TaskPanel):
         self.images_edit.setPlaceholderText("A folder of jpg/png/webp images (subfolders included)")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._choose_images)
-        form.addRow("Images:", _row(self.images_edit, browse))
+        form.addRow("Images:", hrow(self.images_edit, browse))
         self.name_edit = QLineEdit("my-faces")
         form.addRow("New model:", self.name_edit)
         self.epochs_spin = _spin(1, 1000, 5)
@@ -129,7 +121,7 @@ class FacesPanel(TaskPanel):
         self.train_progress = QProgressBar()
         self.train_progress.setRange(0, 1)
         self.train_progress.setValue(0)
-        form.addRow(_row(self.train_button, self.train_stop_button, self.train_progress))
+        form.addRow(hrow(self.train_button, self.train_stop_button, self.train_progress))
         self.loss_plot = pg.PlotWidget(title="Losses per step")
         self.loss_plot.setBackground("w")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
