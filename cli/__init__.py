@@ -5,7 +5,6 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Optional, Sequence
 
 from models.events import Cancelled, ModelDeskError, describe_error
 
@@ -23,13 +22,7 @@ class CliError(Exception):
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # that command is not written yet
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from models.events import Progress

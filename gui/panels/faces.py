@@ -5,7 +5,6 @@ own key and buttons, so faces can be generated while a model trains.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
