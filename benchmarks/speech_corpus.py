@@ -46,6 +46,18 @@ class Corpus:
     def seconds(self) -> float:
         return self.audio.size / RATE
 
+    def split(self, parts: int) -> list["Corpus"]:
+        """Consecutive pieces of about equal sentence counts, cut in the middle of pauses."""
+        bounds = np.linspace(0, len(self.texts), parts + 1).round().astype(int)
+        pieces = []
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            start = 0 if lo == 0 else int((self.spans[lo - 1][1] + self.spans[lo][0]) / 2 * RATE)
+            end = self.audio.size if hi == len(self.texts) else int((self.spans[hi - 1][1] + self.spans[hi][0]) / 2 * RATE)
+            shift = start / RATE
+            pieces.append(Corpus(self.audio[start:end], self.clean[start:end], self.texts[lo:hi],
+                                 [(a - shift, b - shift) for a, b in self.spans[lo:hi]]))
+        return pieces
+
 
 def speak(text: str, voice: str, words_per_minute: int = 160) -> np.ndarray:
     """One sentence from espeak-ng, resampled to 16 kHz and normalised to a -6 dBFS peak."""

@@ -2,21 +2,27 @@
 
 Audio is cut into utterances by voice activity: one ends after ``end_silence`` of silence
 or is forced at ``max_utterance`` (Whisper sees at most 30 s). While an utterance grows it is
-decoded again every ``partial_every`` seconds; words that two consecutive decodes agree on
-are committed (LocalAgreement-2) and never change afterwards. When the speaker pauses for
-``pause`` seconds the utterance is decoded at once, so that when the pause turns out to be
-the end of the utterance its final text is usually ready already: that is what keeps the
-delay from the end of speech to the final text under a second on a small CPU.
+decoded again every ``partial_every`` seconds (less often when decodes are slow, so they
+take at most ``busy_share`` of the time); words that two consecutive decodes agree on are
+committed (LocalAgreement-2) and never change afterwards.
 
-The recogniser is synchronous and knows nothing about threads or devices: ``accept`` feeds
-it audio, and it returns the events that audio caused. workers/live.py drives it.
+Latency from the end of speech to the final text is the time to notice the end plus one
+decode, and nothing else: when the speaker pauses for ``pause`` seconds the utterance is
+decoded at once, so that when the pause turns out to be the end its final text is ready or
+nearly so; and a running partial decode listens to the audio arriving meanwhile and is cut
+short by that pause instead of making the final decode wait (see listening_while_decoding).
+
+The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
+and it returns the events that audio caused. workers/live.py drives it.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Iterator, Optional, Protocol
 
 import numpy as np
 
@@ -27,6 +33,10 @@ from .speech import LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD, Decoded
 RATE = audio.TARGET_RATE
 #: a forced cut falls in the last this-many seconds before ``max_utterance``
 CUT_WINDOW = 3.0
+#: how often (seconds) a running early decode looks at newly arrived audio
+LISTEN_EVERY = 0.01
+#: consecutive speech frames that count as the speaker resuming after a pause
+RESUME_FRAMES = 2
 
 
 class Decoder(Protocol):
@@ -49,16 +59,16 @@ class StreamConfig:
     vad: str = "auto"               # silero when installed, else energy
     speech_threshold: float = 0.5   # VAD score that counts as speech
     end_silence: float = 0.5        # silence that ends an utterance
-    pause: float = 0.15             # silence after which the utterance is decoded ahead of its end
+    pause: float = 0.09             # silence after which the utterance is decoded ahead of its end
     partial_every: float = 0.8      # new audio between two partial decodes while speaking ...
     busy_share: float = 0.5         # ... or more, so partials keep the decoder at most this busy
     max_utterance: float = 28.0     # force a cut (at the quietest recent moment) past this
     min_speech: float = 0.25        # less speech than this in an utterance is a click, not words
     preroll: float = 0.25           # audio kept before the detected onset (soft first consonants)
-    tail: float = 0.15              # audio kept after the last speech frame (at most ``pause``)
+    tail: float = 0.09              # audio kept after the last speech frame (at most ``pause``)
     no_speech_threshold: float = NO_SPEECH_THRESHOLD   # Whisper's rule: drop text when no_speech_prob
     logprob_threshold: float = LOGPROB_THRESHOLD       # is above this and avg_logprob below this
-    prompt: bool = False            # condition each decode on the previous committed text
+    prompt: bool = True             # condition each decode on the previous committed text
 
 
 def make_vad(kind: str) -> Any:
@@ -99,6 +109,10 @@ class _Utterance:
         return self.start + self.length
 
 
+class Preempted(Exception):
+    """Cuts a partial decode short: the speaker paused, and the decode that matters comes next."""
+
+
 class StreamingRecognizer:
     """Feed 16 kHz mono audio with ``accept``; call ``finish`` at the end of the stream."""
 
@@ -113,6 +127,9 @@ class StreamingRecognizer:
         self.index = 0                       # absolute index of the next sample
         self.decodes = 0
         self.decode_seconds = 0.0            # recent decode time (moving average)
+        self.preemptions = 0                 # partial decodes cut short by a pause
+        self._decoding: Optional[tuple[str, _Utterance]] = None   # the early decode running, if any
+        self._speech_run = 0                 # consecutive speech frames
         self.segments: list[Final] = []
         self._pending = np.zeros(0, dtype=np.float32)
         self._history: deque = deque()      # recent non-utterance audio, for the preroll
@@ -139,14 +156,65 @@ class StreamingRecognizer:
         if arrived is not None:
             self._arrivals.append((self.index + self._pending.size + samples.size, arrived))
         data = np.concatenate([self._pending, samples]) if self._pending.size else samples
-        size = self.vad.frame_samples
-        whole = data.size - data.size % size
-        for offset in range(0, whole, size):
-            events += self._frame(data[offset:offset + size])
-        self._pending = data[whole:].copy()
+        size, used = self.vad.frame_samples, 0
+        while data.size - used >= size:
+            if self._decoding is not None and self._would_close(size):
+                break   # closing the utterance waits for the decode in progress
+            events += self._frame(data[used:used + size])
+            used += size
+            if self._decoding is not None and self._should_preempt():
+                self._pending = data[used:].copy()
+                self.preemptions += 1
+                raise Preempted()
+        self._pending = data[used:].copy()
         if caught_up:
             events += self._maybe_decode_early()
         return events
+
+    @contextmanager
+    def listening_while_decoding(self, listen: Callable[[], None]) -> Iterator[None]:
+        """Let early decodes hear the audio that arrives while they run.
+
+        While active, an early decode calls ``listen`` every few milliseconds (from forward
+        pre-hooks on the decoder's torch model); ``listen`` passes the new audio to ``accept``
+        (with ``caught_up=False``), which follows the speaker and raises Preempted out of the
+        decode when it has gone stale: a partial when the speaker pauses (so the decode for
+        the pause starts at once rather than after it), a pause decode when speech resumes.
+        A decoder without a torch ``model`` simply is not interrupted.
+        """
+        model = getattr(self.decoder, "model", None)
+        if not hasattr(model, "modules"):
+            yield
+            return
+        thread = threading.get_ident()
+        last = [0.0]
+
+        def hook(_module: Any, _args: Any) -> None:
+            if self._decoding is not None and threading.get_ident() == thread:
+                now = time.monotonic()
+                if now - last[0] >= LISTEN_EVERY:
+                    last[0] = now
+                    listen()
+
+        handles = [module.register_forward_pre_hook(hook) for module in model.modules()]
+        try:
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    def _should_preempt(self) -> bool:
+        assert self._decoding is not None
+        kind, utt = self._decoding
+        if kind == "partial":
+            return self._silence >= self.config.pause * RATE
+        return self._speech_run >= RESUME_FRAMES
+
+    def _would_close(self, frame_size: int) -> bool:
+        """Would one more frame end (or force-cut) the utterance? Not while a decode runs."""
+        utt, cfg = self._utt, self.config
+        return utt is not None and (self._silence + frame_size >= cfg.end_silence * RATE
+                                    or utt.length + frame_size >= cfg.max_utterance * RATE)
 
     def finish(self) -> list[Event]:
         """The end of the stream: finalise the utterance in progress."""
@@ -181,8 +249,10 @@ class StreamingRecognizer:
             utt.speech += frame.size
             utt.speech_end = self.index
             self._silence = 0
+            self._speech_run += 1
         else:
             self._silence += frame.size
+            self._speech_run = 0
         if self._silence >= cfg.end_silence * RATE:
             events += self._finalise(min(self.index, utt.speech_end + int(cfg.tail * RATE)))
         elif utt.length >= cfg.max_utterance * RATE:
@@ -207,39 +277,63 @@ class StreamingRecognizer:
 
     # --- decoding -------------------------------------------------------------
     def _maybe_decode_early(self) -> list[Event]:
-        """A partial decode while speaking, or a decode as soon as the speaker pauses."""
+        """A partial decode while speaking, or a decode as soon as the speaker pauses.
+
+        Either may be cut short (Preempted) by what the speaker does meanwhile: a partial by a
+        pause, which wants its own decode now; a pause decode by speech resuming, which makes
+        it stale. Then the next decision is taken on the spot.
+        """
+        while True:
+            plan = self._next_early_decode()
+            if plan is None:
+                return []
+            kind, utt, upto = plan
+            self._decoding = (kind, utt)
+            try:
+                result = self._run_decode(utt.audio(upto))
+            except Preempted:
+                continue
+            finally:
+                self._decoding = None
+            return self._agree(utt, self._apply(utt, upto, *result))
+
+    def _next_early_decode(self) -> Optional[tuple[str, _Utterance, int]]:
+        """("pause" | "partial", utterance, decode up to) or None."""
         utt, cfg = self._utt, self.config
         if utt is None or utt.speech < cfg.min_speech * RATE:
-            return []
+            return None
         if utt.length >= (cfg.max_utterance - CUT_WINDOW) * RATE:
-            return []   # nothing gets committed where a forced cut may fall
-        pausing = self._silence >= cfg.pause * RATE
-        if pausing and utt.decoded_to < utt.speech_end:
-            return self._decode_partial(utt, min(utt.end, utt.speech_end + int(cfg.tail * RATE)))
+            return None   # nothing gets committed where a forced cut may fall
+        if self._silence >= cfg.pause * RATE:
+            if utt.decoded_to >= utt.speech_end:
+                return None
+            return "pause", utt, min(utt.end, utt.speech_end + int(cfg.tail * RATE))
         every = max(cfg.partial_every, self.decode_seconds / cfg.busy_share)
-        if self._silence == 0 and utt.end - max(utt.decoded_to, utt.start) >= every * RATE:
-            return self._decode_partial(utt, utt.end)
-        return []
+        if self._silence > 0 or utt.end - max(utt.decoded_to, utt.start) < every * RATE:
+            return None
+        return "partial", utt, utt.end
 
-    def _decode(self, utt: _Utterance, upto: int) -> list[str]:
-        """Decode the utterance up to ``upto``; the hallucination gate may return no words."""
-        cfg = self.config
+    def _run_decode(self, samples: np.ndarray) -> tuple[Decoded, float]:
+        """One decode and how long it took."""
         prompt = None
-        if cfg.prompt and self.segments:
+        if self.config.prompt and self.segments:
             prompt = " ".join(s.text for s in self.segments[-3:])[-200:]
         began = time.perf_counter()
-        result = self.decoder.decode(utt.audio(upto), language=self.language, task=self.task, prompt_text=prompt)
-        took = time.perf_counter() - began
+        result = self.decoder.decode(samples, language=self.language, task=self.task, prompt_text=prompt)
+        return result, time.perf_counter() - began
+
+    def _apply(self, utt: _Utterance, upto: int, result: Decoded, took: float) -> list[str]:
+        """Record a decode of ``utt`` up to ``upto``; the hallucination gate may leave no words."""
+        cfg = self.config
         self.decode_seconds = took if not self.decodes else 0.7 * self.decode_seconds + 0.3 * took
         self.decodes += 1
         utt.decoded_to = upto
         silent = result.looks_silent(cfg.no_speech_threshold, cfg.logprob_threshold)
-        words = [] if silent else result.text.split()
-        utt.last_words = words
-        return words
+        utt.last_words = [] if silent else result.text.split()
+        return utt.last_words
 
-    def _decode_partial(self, utt: _Utterance, upto: int) -> list[Event]:
-        words = self._decode(utt, upto)
+    def _agree(self, utt: _Utterance, words: list[str]) -> list[Event]:
+        """LocalAgreement-2: commit what this decode and the previous one agree on."""
         n = len(utt.committed)
         if utt.previous is not None:
             agreed = _common_prefix(utt.previous, words)
@@ -267,7 +361,7 @@ class StreamingRecognizer:
         if utt.last_words is not None and utt.decoded_to >= min(utt.speech_end + int(cfg.tail * RATE), upto):
             words = utt.last_words
         else:
-            words = self._decode(utt, upto)
+            words = self._apply(utt, upto, *self._run_decode(utt.audio(upto)))
         n = len(utt.committed)
         words = utt.committed + (words[n:] if len(words) > n else [])
         if not words:

@@ -144,6 +144,42 @@ def test_latency_is_measured_from_the_arrival_of_the_last_speech() -> None:
     assert 0.45 <= metric.value <= 0.6
 
 
+class Arrivals:
+    """Audio arriving block by block: the loop takes blocks, and so does a decode in progress
+    (through ``listen``), as in a live session; each listen brings one 32 ms block."""
+
+    def __init__(self, rec: StreamingRecognizer, audio: np.ndarray, block: int = 512) -> None:
+        self.rec, self.events = rec, []
+        self.blocks = [audio[i:i + block] for i in range(0, audio.size, block)]
+
+    def listen(self) -> None:
+        if self.blocks:
+            self.events += self.rec.accept(self.blocks.pop(0), caught_up=False)
+
+    def run(self) -> list:
+        with self.rec.listening_while_decoding(self.listen):
+            while self.blocks:
+                self.events += self.rec.accept(self.blocks.pop(0))
+        return self.events + self.rec.finish()
+
+
+def test_a_pause_interrupts_a_partial_decode_and_speech_interrupts_a_pause_decode() -> None:
+    first, second = SENTENCES[0], ["golf", "hotel", "india"]
+    speech = np.concatenate([silence(0.5), tone_words(first), silence(0.15), tone_words(second), silence(1.5)])
+    decoder = FakeDecoder(steps=40)    # a decode lasts 40 blocks of arriving audio (1.3 s)
+    rec = StreamingRecognizer(decoder, config=energy_config(pause=0.15, tail=0.15))
+    events = Arrivals(rec, speech).run()
+
+    assert rec.preemptions >= 2        # a partial cut by the pause, then that pause decode by speech
+    assert len(decoder.calls) > len(decoder.finished)
+    (final,) = [e for e in events if isinstance(e, Final)]
+    assert final.text.split() == first + second
+    covered = decoder.finished[-1] / RATE        # the final text came from a decode of all the speech
+    assert covered >= final.end - final.start
+    partials = [e.committed.split() for e in events if isinstance(e, LivePartial)]
+    assert all(b[:len(a)] == a for a, b in zip(partials, partials[1:]))
+
+
 def test_live_session_replays_in_real_time_with_partials() -> None:
     audio = utterances(SENTENCES[:2], pause=0.8)
     decoder = FakeDecoder(delay=0.05)

@@ -3,7 +3,9 @@
 The capture thread only moves blocks from the source into a bounded ring buffer and reports
 the level (so the meter keeps moving while a decode runs); the recogniser loop, in the
 calling thread (a Worker's QThread or the CLI's main thread), resamples, runs the streaming
-recogniser, autosaves committed text and emits events. No Qt here: the CLI uses it too.
+recogniser, autosaves committed text and emits events. Decodes stay on that one thread: on a
+shared two-core CPU a second decoding thread (or a second torch thread) only made every decode
+slower. No Qt here: the CLI uses it too.
 
 Stopping: the cancel token is checked between decodes; the source is stopped, the capture
 thread is joined with a timeout (it never waits on anything unbounded), and the utterance in
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -62,6 +65,9 @@ class LiveSession:
         self.ring: Optional[audio.RingBuffer] = None
         self.error: Optional[str] = None
         self._stop = threading.Event()
+        self._backlog: deque = deque()          # blocks taken from the ring, not yet recognised
+        self._expected = 0                      # ring index of the next contiguous block
+        self._resampler: Optional[audio.StreamResampler] = None
         self._latencies: list[float] = []
 
     # --- the capture thread ---------------------------------------------------------
@@ -97,39 +103,31 @@ class LiveSession:
     def run(self) -> LiveResult:
         source, rec = self.source, self.recognizer
         source.start()
-        rate = source.sample_rate
-        ring = self.ring = audio.RingBuffer(int(self.ring_seconds * rate))
-        resampler = audio.StreamResampler(rate)
+        ring = self.ring = audio.RingBuffer(int(self.ring_seconds * source.sample_rate))
+        self._resampler = audio.StreamResampler(source.sample_rate)
         emit(self.progress, Log(f"listening on {source.name}"))
         capture = threading.Thread(target=self._capture, args=(ring,), name="modeldesk-capture", daemon=True)
         capture.start()
-        expected, reported = 0, 0
+        reported = 0
         try:
-            while not self.cancel.cancelled:
-                batch = ring.read(0.1)
-                if not batch:
-                    if ring.closed:
-                        break
-                    continue
-                for i, (start, block) in enumerate(batch):
-                    gap_end = None
-                    if start != expected:   # the ring dropped audio: restart resampling after the gap
-                        self._send(rec.accept(resampler.flush()))
-                        resampler = audio.StreamResampler(rate)
-                        gap_end = round(start * audio.TARGET_RATE / rate)
-                    expected = start + block.samples.size
-                    caught_up = source.live and i == len(batch) - 1
-                    self._send(rec.accept(resampler(block.samples), start=gap_end, arrived=block.arrived,
-                                          caught_up=caught_up))
-                    if self.cancel.cancelled:
-                        break
-                reported = self._report_overflow(reported)
+            with rec.listening_while_decoding(self._listen):
+                while not self.cancel.cancelled:
+                    self._backlog.extend(ring.read(0.1))
+                    if not self._backlog:
+                        if ring.closed:
+                            break
+                        continue
+                    while self._backlog and not self.cancel.cancelled:
+                        start, block = self._backlog.popleft()
+                        caught_up = source.live and not self._backlog
+                        self._send(self._feed(start, block, caught_up))
+                    reported = self._report_overflow(reported)
         finally:
             self._stop.set()
             source.stop()
             capture.join(timeout=2.0)
             ring.close()
-        self._send(rec.accept(resampler.flush()))
+        self._send(rec.accept(self._resampler.flush()))
         self._send(rec.finish())
         self._report_overflow(reported)
         if self.error:
@@ -140,6 +138,27 @@ class LiveSession:
                           audio_seconds=rec.index / audio.TARGET_RATE, overflows=self._overflows(),
                           dropped_seconds=self._dropped(), latencies=list(self._latencies),
                           decodes=rec.decodes, error=self.error)
+
+    def _feed(self, start: int, block: audio.Block, caught_up: bool) -> list[Event]:
+        """Resample one block from the ring and pass it to the recogniser."""
+        rate, gap_end = self.source.sample_rate, None
+        if start != self._expected:   # the ring dropped audio: restart resampling after the gap
+            tail = self.recognizer.accept(self._resampler.flush(), caught_up=False)
+            self._send(tail)
+            self._resampler = audio.StreamResampler(rate)
+            gap_end = round(start * audio.TARGET_RATE / rate)
+        self._expected = start + block.samples.size
+        return self.recognizer.accept(self._resampler(block.samples), start=gap_end, arrived=block.arrived,
+                                      caught_up=caught_up)
+
+    def _listen(self) -> None:
+        """Called from inside a partial decode: feed the audio that arrived since (no gaps here:
+        a gap waits for the loop). The recogniser raises Preempted out of it at a pause."""
+        assert self.ring is not None
+        self._backlog.extend(self.ring.read(0))
+        while self._backlog and self._backlog[0][0] == self._expected:
+            start, block = self._backlog.popleft()
+            self._send(self._feed(start, block, caught_up=False))
 
     def _send(self, events: list[Event]) -> None:
         for event in events:
