@@ -36,10 +36,13 @@ class Block(NamedTuple):
 
 
 def to_mono(data: np.ndarray) -> np.ndarray:
-    """Average the channels of a (frames, channels) block into float32 mono."""
+    """Average the channels of a (frames, channels) block into a new float32 mono array.
+
+    Always a copy for 2-D input: PortAudio reuses its buffer after the callback returns.
+    """
     data = np.asarray(data, dtype=np.float32)
     if data.ndim == 2:
-        data = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+        data = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0].copy()
     return np.ascontiguousarray(data, dtype=np.float32)
 
 

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Optional, Protocol
 import numpy as np
 
 from . import audio
-from .events import Event, Final, Metric, Partial
+from .events import Event, Final, Metric, ModelDeskError, Partial
 from .speech import LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD, Decoded
 
 RATE = audio.TARGET_RATE
@@ -77,7 +77,7 @@ def make_vad(kind: str) -> Any:
         return audio.make_vad(kind)
     try:
         return audio.make_vad("silero")
-    except Exception:  # silero-vad or onnxruntime missing: the energy detector still works
+    except (ModelDeskError, ImportError, OSError, RuntimeError):  # no silero-vad or onnxruntime
         return audio.make_vad("energy")
 
 
@@ -110,7 +110,7 @@ class _Utterance:
 
 
 class Preempted(Exception):
-    """Cuts a partial decode short: the speaker paused, and the decode that matters comes next."""
+    """Cuts an early decode short once it has gone stale (see listening_while_decoding)."""
 
 
 class StreamingRecognizer:
@@ -127,7 +127,7 @@ class StreamingRecognizer:
         self.index = 0                       # absolute index of the next sample
         self.decodes = 0
         self.decode_seconds = 0.0            # recent decode time (moving average)
-        self.preemptions = 0                 # partial decodes cut short by a pause
+        self.preemptions = 0                 # early decodes cut short
         self._decoding: Optional[tuple[str, _Utterance]] = None   # the early decode running, if any
         self._speech_run = 0                 # consecutive speech frames
         self.segments: list[Final] = []

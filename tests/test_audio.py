@@ -79,6 +79,11 @@ def test_the_microphone_callback_only_queues_and_counts_overflows() -> None:
     assert block.samples.shape == (960,) and np.allclose(block.samples, 0.3)   # mixed down to mono
     mic._callback(stereo, 960, None, SimpleNamespace(input_overflow=True))      # PortAudio's own overflow
     assert mic.overflows == 4
+    mono = audio.MicrophoneSource(queue_seconds=1.0)
+    buffer = np.full((960, 1), 0.5, np.float32)
+    mono._callback(buffer, 960, None, status)
+    buffer[:] = 0.0                           # PortAudio reuses its buffer for the next block
+    assert np.allclose(mono.read(0.01).samples, 0.5)
     assert not mic.ended
     mic._on_finished()                        # the stream ended without stop(): the device is gone
     assert mic.error and "stopped delivering audio" in mic.error

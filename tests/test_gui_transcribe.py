@@ -124,3 +124,11 @@ def test_no_microphone_is_a_clear_status(qtbot, panel, tiny_whisper, monkeypatch
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     assert panel.status.text() == "No microphone found: connect one and press ↻."
     assert panel.run_button.isEnabled()
+
+
+def test_a_model_that_is_not_for_speech_is_refused(qtbot, panel, tiny_text_classifier) -> None:
+    panel.picker.set_path(str(tiny_text_classifier))
+    panel.source_factory = lambda device: audio.ArraySource(silence(1.0), audio.TARGET_RATE)
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=30000)
+    assert panel.status.text() == "tiny-bert-classifier is a classify model, not a transcribe model."

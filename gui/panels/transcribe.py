@@ -185,8 +185,8 @@ class TranscribePanel(TaskPanel):
         path, self._pending_file = self._pending_file, None
         model = self.model_path()
         common = {"language": self.language_combo.currentData(), "task": self.task_combo.currentData()}
-        self._clear_transcript()
         if path:
+            self._clear_transcript()
             return "models.speech:transcribe_file", {"model": model, "path": path,
                                                       "device": self.runtime_options()["device"], **common}
         device = self.mic_combo.currentData() or ""
@@ -201,6 +201,7 @@ class TranscribePanel(TaskPanel):
                                   "compute_device": self.runtime_options()["device"], **common}
         if self.source_factory is not None:
             kwargs["source"] = self.source_factory(device)
+        self._clear_transcript()
         return "workers.live:run_live", kwargs
 
     def connect_worker(self, worker: Worker) -> None:
