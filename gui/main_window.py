@@ -100,6 +100,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, v=value: self._set_backend(v))
             backend_group.addAction(action)
             backend_menu.addAction(action)
+        settings_menu.addSeparator()
+        self.pickle_action = QAction("Allow pickle checkpoints (weights only)", self, checkable=True,
+                                     checked=self.settings.value("allow_pickle", False, type=bool))
+        self.pickle_action.toggled.connect(self._set_allow_pickle)
+        settings_menu.addAction(self.pickle_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(QAction("&About ModelDesk", self, triggered=self._about))
 
@@ -136,6 +141,16 @@ class MainWindow(QMainWindow):
     def _set_backend(self, value: str) -> None:
         self.settings.setValue("backend", value)
         self._update_backend()
+
+    def _set_allow_pickle(self, allowed: bool) -> None:
+        """Pickle files can run code when loaded: ask once, then load them with weights_only=True."""
+        if allowed and QMessageBox.question(
+                self, "Allow pickle checkpoints?",
+                "Pickle checkpoints (.bin, .pt) can run code when they are loaded. ModelDesk loads them with "
+                "weights_only=True, which refuses anything but tensors. Allow them?") != QMessageBox.StandardButton.Yes:
+            self.pickle_action.setChecked(False)
+            return
+        self.settings.setValue("allow_pickle", allowed)
 
     def _update_backend(self) -> None:
         self.backend_label.setText(f"Backend: {self.settings.value('backend', 'torch')}")

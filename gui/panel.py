@@ -89,10 +89,11 @@ class TaskPanel(QWidget):
     def job_key(self) -> str:
         return self.name
 
-    def runtime_options(self) -> dict[str, str]:
-        """The device and backend chosen in Settings, passed to every models/ call."""
+    def runtime_options(self) -> dict[str, Any]:
+        """The device, backend and pickle consent chosen in Settings, passed to models/ calls."""
         return {"device": str(self.settings.value("device", "auto")),
-                "backend": str(self.settings.value("backend", "torch"))}
+                "backend": str(self.settings.value("backend", "torch")),
+                "allow_pickle": self.settings.value("allow_pickle", False, type=bool)}
 
     # --- shared behaviour -------------------------------------------------
     def model_path(self) -> str:

@@ -24,6 +24,10 @@ TASKS = ("classify", "generate", "translate", "faces", "transcribe")
 #: a bare encoder (no classification head): a base for fine-tuning, not a classifier
 ENCODER = "encoder"
 MANIFEST = "modeldesk.json"
+#: how messages name each kind of model
+KINDS = {"classify": "a text classifier", "generate": "a text generator", "translate": "a translation model",
+         "faces": "a face generator", "transcribe": "a speech recognition model",
+         ENCODER: "a bare encoder (a base for fine-tuning)"}
 SAFE_WEIGHTS = ("*.safetensors",)
 PICKLE_WEIGHTS = ("pytorch_model*.bin", "*.pt", "*.pth", "*.ckpt")
 DOWNLOAD_PATTERNS = ("*.safetensors", "*.json", "*.txt", "*.model", "*.spm", "*.tiktoken", "merges.txt", "vocab.*")
@@ -143,17 +147,22 @@ def open_model(name_or_path: os.PathLike | str, task: Optional[str] = None, allo
     """
     info = resolve(name_or_path)
     if task is not None and info.task != task and not (task == ENCODER and info.task == "classify"):
-        wanted = "an encoder or classifier" if task == ENCODER else f"a {task} model"
-        raise ModelDeskError(f"{info.name} is a {info.task} model, not {wanted}.")
+        wanted = "an encoder or a text classifier" if task == ENCODER else KINDS[task]
+        raise ModelDeskError(f"{_shown(info)} is {KINDS[info.task]}, not {wanted}.")
     if info.weights == "none":
         raise ModelDeskError(f"{info.path} has no weights (no .safetensors file).")
     if info.weights == "pickle" and not allow_pickle:
         raise ModelDeskError(
-            f"{info.name} has only a pickle checkpoint, which can run code when loaded; "
-            "allow pickle checkpoints to load it (with weights_only=True).")
+            f"{_shown(info)} has only a pickle checkpoint, which can run code when loaded; allow pickle "
+            "checkpoints (Settings menu, or --allow-pickle) to load its weights only (weights_only=True).")
     if info.weights == "ctranslate2":
         raise ModelDeskError(f"{info.name} is a CTranslate2 (faster-whisper) folder; import it first to convert it.")
     return info
+
+
+def _shown(info: ModelInfo) -> str:
+    """The name a message uses: the store's name, or the folder the user gave."""
+    return str(info.path) if info.source == "folder" else info.name
 
 
 def hf_kwargs(info: ModelInfo) -> dict:

@@ -65,3 +65,20 @@ def test_window_pages_settings_and_device(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(reopened)
     assert reopened.current_panel() == "dashboard"
     reopened.close()
+
+
+def test_pickle_consent_is_asked_and_reaches_jobs(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setenv("MODELDESK_HOME", str(tmp_path))
+    window = MainWindow(warm_up=False)
+    qtbot.addWidget(window)
+    panel = window.pages["generate"]
+    assert panel.runtime_options()["allow_pickle"] is False
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.pickle_action.setChecked(True)
+    assert not window.pickle_action.isChecked() and panel.runtime_options()["allow_pickle"] is False
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.pickle_action.setChecked(True)
+    assert panel.runtime_options()["allow_pickle"] is True
+    window.close()

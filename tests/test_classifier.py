@@ -84,7 +84,7 @@ def test_cancel_between_batches(tiny_text_classifier):
 
 
 @pytest.mark.parametrize("fixture, message", [("tiny_encoder", "is an encoder .* not a classifier"),
-                                              ("tiny_gpt2", "is a generate model, not a classify model")])
+                                              ("tiny_gpt2", "is a text generator, not a text classifier")])
 def test_models_that_are_not_classifiers_are_refused(request, fixture, message):
     with pytest.raises(ModelDeskError, match=message):
         Classifier.load(request.getfixturevalue(fixture))

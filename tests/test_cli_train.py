@@ -112,4 +112,4 @@ def test_bad_input_is_one_stderr_line(capsys, train_home, train_encoder, topics_
 def test_not_an_encoder_is_refused(capsys, train_home, tiny_gpt2, topics_csv):
     code, _, err = run_cli(capsys, "train-classifier", "--model", str(tiny_gpt2), "--train", str(topics_csv),
                            "--out", "x")
-    assert code == 2 and "is a generate model, not an encoder or classifier" in err
+    assert code == 2 and "is a text generator, not an encoder or a text classifier" in err

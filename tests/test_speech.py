@@ -107,7 +107,7 @@ def test_a_model_for_another_task_is_refused(tmp_path):
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}))
     (folder / "model.safetensors").write_bytes(b"")
-    with pytest.raises(ModelDeskError, match="gpt is a generate model, not a transcribe model"):
+    with pytest.raises(ModelDeskError, match="gpt is a text generator, not a speech recognition model"):
         Recognizer.load(folder)
 
 

@@ -80,7 +80,7 @@ def test_missing_not_a_model_no_weights_and_wrong_task(tmp_path):
     with pytest.raises(ModelDeskError, match="has no weights"):
         store.open_model(make_folder(tmp_path / "empty", CONFIGS["generate"], weights=""))
     gpt = make_folder(tmp_path / "gpt", CONFIGS["generate"])
-    with pytest.raises(ModelDeskError, match="gpt is a generate model, not a translate model"):
+    with pytest.raises(ModelDeskError, match="gpt is a text generator, not a translation model"):
         store.open_model(gpt, task="translate")
     classifier = make_folder(tmp_path / "clf", CONFIGS["classify"])
     assert store.open_model(classifier, task=store.ENCODER).task == "classify"  # a classifier is a base too

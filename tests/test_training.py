@@ -211,7 +211,7 @@ def test_empty_file_and_unseen_evaluation_labels(train_home, train_encoder, topi
 
 
 def test_base_models_that_are_not_encoders_are_refused(train_home, tiny_gpt2, topics_csv):
-    with pytest.raises(ModelDeskError, match="is a generate model, not an encoder or classifier"):
+    with pytest.raises(ModelDeskError, match="is a text generator, not an encoder or a text classifier"):
         train(tiny_gpt2, topics_csv, "never")
 
 
