@@ -266,3 +266,24 @@ def test_energy_vad_learns_the_noise_floor() -> None:
     assert sum(scores[-50:]) == 0            # steady noise is not speech once learned
     loud = tone_words(["alpha"], amplitude=0.3)[:480]
     assert vad(loud) == 1.0
+
+
+@pytest.mark.parametrize("model, language, task", [("tiny_ctc", None, "transcribe"),
+                                                    ("tiny_whisper", "de", "translate")])
+def test_live_runs_ctc_and_multilingual_whisper_models(request, model, language, task, espeak_wav) -> None:
+    from models.speech import read_audio
+    from workers.live import run_live
+
+    speech = np.concatenate([silence(0.5), read_audio(espeak_wav[0]), silence(1.0)])
+    result = run_live(str(request.getfixturevalue(model)), source=ArraySource(speech, RATE, speed=None),
+                      language=language, task=task, autosave=False)
+    assert result.error is None and result.decodes >= 1      # random weights: the words are noise
+    assert result.audio_seconds == pytest.approx(speech.size / RATE, abs=0.05)
+
+
+def test_live_refuses_what_an_english_only_model_cannot_do(tiny_whisper_en) -> None:
+    from models.events import ModelDeskError
+    from workers.live import run_live
+
+    with pytest.raises(ModelDeskError, match="English-only model: it cannot translate"):
+        run_live(str(tiny_whisper_en), source=ArraySource(silence(1.0), RATE), task="translate", autosave=False)
