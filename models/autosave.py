@@ -29,27 +29,39 @@ class Autosave:
     def __init__(self, session: Optional[str] = None, folder: Optional[Path] = None, **about: object) -> None:
         self.session = session or new_session_id()
         self.path = Path(folder or paths.transcripts_dir()) / f"{self.session}.jsonl"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._fh: Optional[IO[str]] = open(self.path, "a", encoding="utf-8")
-        except OSError as exc:
-            raise ModelDeskError(f"Cannot write the autosave file {self.path}: {exc.strerror}.") from exc
-        self._write({"type": "session", "session": self.session, "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                     **about})
+        self._header = {"type": "session", "session": self.session,
+                        "started": time.strftime("%Y-%m-%dT%H:%M:%S"), **about}
+        self._fh: Optional[IO[str]] = None
+        self._closed = False
 
     def append(self, final: Final) -> None:
-        """Write one committed segment and make sure it reached the disk."""
+        """Write one committed segment and make sure it reached the disk.
+
+        The file is created with the first segment: a session that heard nothing leaves none.
+        """
+        if self._fh is None:
+            self._open()
         self._write({"type": "segment", "start": round(final.start, 3), "end": round(final.end, 3),
                      "text": final.text})
 
-    def _write(self, record: dict) -> None:
-        if self._fh is None:
+    def _open(self) -> None:
+        if self._closed:
             raise ModelDeskError(f"The autosave file {self.path} is already closed.")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "a", encoding="utf-8")
+        except OSError as exc:
+            raise ModelDeskError(f"Cannot write the autosave file {self.path}: {exc.strerror}.") from exc
+        self._write(self._header)
+
+    def _write(self, record: dict) -> None:
+        assert self._fh is not None
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
     def close(self) -> None:
+        self._closed = True
         if self._fh is not None:
             self._fh.close()
             self._fh = None

@@ -72,6 +72,12 @@ def test_a_line_torn_by_a_crash_is_skipped(tmp_path: Path) -> None:
                                                                       ("second one", 2.0, 3.0)]
 
 
+def test_a_session_that_heard_nothing_leaves_no_file(tmp_path: Path) -> None:
+    with autosave.Autosave(session="quiet", folder=tmp_path):
+        pass
+    assert not (tmp_path / "quiet.jsonl").exists()
+
+
 def test_session_ids_are_unique_and_sortable() -> None:
     first, second = autosave.new_session_id(), autosave.new_session_id()
     assert first != second and len(first) == len(second) and first[:8].isdigit()

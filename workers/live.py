@@ -135,7 +135,7 @@ class LiveSession:
             where = f" in {self.autosave.path}" if self.autosave else ""
             emit(self.progress, Log(f"{self.error} The transcript so far is kept{where}.", level="error"))
         return LiveResult(segments=[Segment(f.start, f.end, f.text) for f in rec.segments], device=source.name,
-                          session_file=self.autosave.path if self.autosave else None,
+                          session_file=self.autosave.path if self.autosave and rec.segments else None,
                           audio_seconds=rec.index / audio.TARGET_RATE, overflows=self._overflows(),
                           dropped_seconds=self._dropped(), latencies=list(self._latencies),
                           decodes=rec.decodes, error=self.error)

@@ -213,13 +213,14 @@ class TranscribePanel(TaskPanel):
 
     def show_result(self, value: Any) -> None:
         self.meter.set_level(-100, 0.0)
-        error = getattr(value, "error", None)
-        if error:
-            self.set_status(f"{error} The transcript so far is kept (autosaved in {value.session_file}).", error=True)
-        elif getattr(value, "session_file", None):
-            self.set_status(f"Stopped: {len(self.segments)} segments, autosaved in {value.session_file}.")
-        elif value is not None:
+        if not hasattr(value, "session_file"):   # a file transcription
             self.set_status(f"Done: {len(self.segments)} segments.")
+            return
+        saved = f" (autosaved in {value.session_file})" if value.session_file else ""
+        if value.error:
+            self.set_status(f"{value.error} The transcript so far is kept{saved}.", error=True)
+        else:
+            self.set_status(f"Stopped: {len(self.segments)} segments{saved}.")
 
     # --- events ------------------------------------------------------------------------------
     def on_partial(self, event: Partial | Final) -> None:
