@@ -199,3 +199,12 @@ def test_silero_vad_hears_speech_not_noise(espeak_wav) -> None:
 def test_unknown_vad_name() -> None:
     with pytest.raises(ModelDeskError, match="Unknown voice-activity detector 'webrtc'"):
         audio.make_vad("webrtc")
+
+
+def test_the_virtual_microphone_fails_clearly_without_pulseaudio(monkeypatch) -> None:
+    from tests.fixtures import audio_env
+
+    monkeypatch.setattr(audio_env.shutil, "which", lambda tool: None)
+    with pytest.raises(pytest.fail.Exception, match="pulseaudio is not installed: .*setup.sh --test"):
+        with audio_env.virtual_microphone():
+            pass
