@@ -15,10 +15,12 @@ PANELS = ("classify", "generate", "translate", "faces", "transcribe", "dashboard
 def _setup_logging() -> None:
     from models import paths
 
-    handler = RotatingFileHandler(paths.logs_dir() / "modeldesk.log", maxBytes=2_000_000, backupCount=3,
-                                  encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log_file = str(paths.logs_dir() / "modeldesk.log")
     root = logging.getLogger()
+    if any(getattr(h, "baseFilename", None) == log_file for h in root.handlers):
+        return  # main() called again in the same process (scripts, tests)
+    handler = RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
 

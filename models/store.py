@@ -160,6 +160,23 @@ def open_model(name_or_path: os.PathLike | str, task: Optional[str] = None, allo
     return info
 
 
+def speech_options(folder: os.PathLike | str) -> tuple[str, list[str]]:
+    """(kind, languages) of a speech model from its JSON files alone, so the GUI needs no torch.
+
+    kind is "whisper-multilingual", "whisper-en" or "ctc"; languages are Whisper codes.
+    """
+    config = fileio.read_json(Path(folder) / "config.json")
+    if config.get("model_type") != "whisper":
+        return "ctc", []
+    generation = fileio.read_json(Path(folder) / "generation_config.json")
+    multilingual = generation.get("is_multilingual")
+    if multilingual is None:
+        multilingual = int(config.get("vocab_size", 0)) >= 51865
+    if not multilingual:
+        return "whisper-en", ["en"]
+    return "whisper-multilingual", sorted(t.strip("<|>") for t in (generation.get("lang_to_id") or {}))
+
+
 def _shown(info: ModelInfo) -> str:
     """The name a message uses: the store's name, or the folder the user gave."""
     return str(info.path) if info.source == "folder" else info.name

@@ -122,7 +122,7 @@ def test_no_microphone_is_a_clear_status(qtbot, panel, tiny_whisper, monkeypatch
     panel.picker.set_path(str(tiny_whisper))
     panel.show()
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
-    assert panel.status.text() == "No microphone found: connect one and press ↻."
+    assert panel.status.text() == "No microphone found: connect one and press the reload button beside the list."
     assert panel.run_button.isEnabled()
 
 

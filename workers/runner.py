@@ -36,7 +36,7 @@ class Job(QObject):
         super().__init__(parent)
         self.key = key
         self.thread = thread
-        self.worker = worker  # keeps the Python wrapper alive until the job ends
+        self.worker = worker  # owned here: freed with the Job, on the GUI thread
         self.token: CancelToken = worker.token
         for name in RELAYED:
             getattr(worker, name).connect(getattr(self, name))
@@ -75,7 +75,6 @@ class JobRunner(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit)
-        worker.finished.connect(worker.deleteLater)  # in its own thread, while its loop still runs
         job = Job(key, worker, thread, self)
         thread.finished.connect(self._on_thread_finished)
         self._jobs[key] = job

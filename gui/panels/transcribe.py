@@ -10,48 +10,24 @@ behind the same interface), else the job opens the chosen device itself.
 """
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
-                               QPushButton, QTextEdit, QWidget)
+                               QPushButton, QStyle, QTextEdit, QWidget)
 
+from models import store
 from models.events import Data, Final, ModelDeskError, Partial
 from models.transcript import Segment, export, to_txt
-from workers.worker import Worker
+from workers.runner import Job
 
 from ..panel import BadInput, TaskPanel
 from ..widgets.level_meter import LevelMeter, Waveform
 
 PARTIAL_COLOUR = QColor("#8a8a8a")
 EXPORT_FILTERS = "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"
-
-
-def speech_options(folder: str) -> tuple[str, list[str]]:
-    """(kind, languages) of a model folder from its JSON files alone (no torch in the GUI).
-
-    kind is "whisper-multilingual", "whisper-en" or "ctc"; languages are Whisper codes.
-    """
-    def read(name: str) -> dict:
-        try:
-            return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-
-    config = read("config.json")
-    if config.get("model_type") != "whisper":
-        return "ctc", []
-    generation = read("generation_config.json")
-    multilingual = generation.get("is_multilingual")
-    if multilingual is None:
-        multilingual = int(config.get("vocab_size", 0)) >= 51865
-    if not multilingual:
-        return "whisper-en", ["en"]
-    codes = sorted(t.strip("<|>") for t in (generation.get("lang_to_id") or {}))
-    return "whisper-multilingual", codes
 
 
 class TranscribePanel(TaskPanel):
@@ -72,8 +48,8 @@ class TranscribePanel(TaskPanel):
 
         self.mic_combo = QComboBox()
         self.mic_combo.setMinimumContentsLength(24)
-        self.mic_refresh = QPushButton("↻")
-        self.mic_refresh.setFixedWidth(32)
+        self.mic_refresh = QPushButton()
+        self.mic_refresh.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.mic_refresh.setToolTip("Look for microphones again")
         self.mic_refresh.clicked.connect(self.refresh_devices)
         self.file_button = QPushButton("Transcribe file…")
@@ -155,7 +131,7 @@ class TranscribePanel(TaskPanel):
             self.mic_combo.setCurrentIndex(index)
 
     def _model_changed(self, path: str) -> None:
-        kind, codes = speech_options(path) if path else ("ctc", [])
+        kind, codes = store.speech_options(path) if path else ("ctc", [])
         self.language_combo.clear()
         if kind == "whisper-multilingual":
             self.language_combo.addItem("Detect automatically", None)
@@ -195,7 +171,7 @@ class TranscribePanel(TaskPanel):
                 self.refresh_devices()
                 device = self.mic_combo.currentData() or ""
             if not device:
-                raise BadInput("No microphone found: connect one and press ↻.")
+                raise BadInput("No microphone found: connect one and press the reload button beside the list.")
         self.settings.setValue("transcribe/device", device)
         kwargs: dict[str, Any] = {"model": model, "device": device or None,
                                   "compute_device": self.runtime_options()["device"], **common}
@@ -204,7 +180,7 @@ class TranscribePanel(TaskPanel):
         self._clear_transcript()
         return "workers.live:run_live", kwargs
 
-    def connect_worker(self, worker: Worker) -> None:
+    def connect_worker(self, worker: Job) -> None:
         worker.data.connect(self._on_data)
         worker.metric.connect(self._on_metric)
         worker.log.connect(self._on_log)
