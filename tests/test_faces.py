@@ -94,7 +94,7 @@ def test_a_non_faces_model_is_refused(tmp_path):
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"model_type": "gpt2"}))
     (folder / "model.safetensors").write_bytes(b"")
-    with pytest.raises(ModelDeskError, match="not a faces model"):
+    with pytest.raises(ModelDeskError, match="is a text generator, not a face generator"):
         faces.load_generator(folder)
 
 

@@ -111,7 +111,7 @@ def test_bad_settings(tiny_gpt2, settings, message):
 def test_bad_models(tmp_path, tiny_text_classifier, tiny_gpt2, pickle_only):
     with pytest.raises(ModelDeskError, match="does not exist"):
         generate(tmp_path / "nothing", "x")
-    with pytest.raises(ModelDeskError, match="not a generate model"):
+    with pytest.raises(ModelDeskError, match="is a text classifier, not a text generator"):
         generate(tiny_text_classifier, "x")
     folder = pickle_only(tiny_gpt2)
     with pytest.raises(ModelDeskError, match="pickle"):

@@ -62,7 +62,7 @@ def test_export_refuses_a_model_of_another_task(tmp_path):
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}))
     (folder / "model.safetensors").write_bytes(b"")
-    with pytest.raises(ModelDeskError, match="not a classify model"):
+    with pytest.raises(ModelDeskError, match="is a text generator, not a text classifier"):
         export_classifier(folder)
 
 

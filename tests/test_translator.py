@@ -114,7 +114,7 @@ def test_bad_input(tmp_path, tiny_marian, tiny_gpt2, pickle_only):
         translate(tiny_marian, "  \n ")
     with pytest.raises(ModelDeskError, match="does not exist"):
         translate(tmp_path / "none", "hello")
-    with pytest.raises(ModelDeskError, match="not a translate model"):
+    with pytest.raises(ModelDeskError, match="is a text generator, not a translation model"):
         translate(tiny_gpt2, "hello")
     folder = pickle_only(tiny_marian)
     with pytest.raises(ModelDeskError, match="pickle"):
