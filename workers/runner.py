@@ -36,7 +36,7 @@ class Job(QObject):
         super().__init__(parent)
         self.key = key
         self.thread = thread
-        self.worker = worker  # owned here: freed with the Job, on the GUI thread
+        self.worker = worker  # the only reference: the worker is freed with the Job, on the GUI thread
         self.token: CancelToken = worker.token
         for name in RELAYED:
             getattr(worker, name).connect(getattr(self, name))

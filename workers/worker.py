@@ -6,7 +6,7 @@ import logging
 import traceback
 from typing import Any, Callable, Union
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from models.events import (Cancelled, CancelToken, Data, Final, Log, Metric, Partial, Progress,
                            describe_error)
@@ -82,10 +82,7 @@ class Worker(QObject):
                 self.cancelled.emit()
             self.result.emit(value)
         finally:
+            # Nothing after this touches Qt from this thread: object lifetime is the GUI thread's
+            # business (JobRunner drops its reference there). Deleting or moving a PySide object
+            # here deadlocked: Qt's connection lock taken while holding the GIL.
             self.finished.emit()
-            # Hand the object back to the GUI thread so that it is destroyed there: destroying a
-            # PySide object in a worker thread can deadlock (the thread needs the GIL while it holds
-            # Qt's connection lock, which the GUI thread may be waiting for).
-            app = QCoreApplication.instance()
-            if app is not None:
-                self.moveToThread(app.thread())
