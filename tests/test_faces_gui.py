@@ -3,21 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from gui.panels.faces import FacesPanel
 from models import faces, paths
-from workers.runner import JobRunner
 
 
 @pytest.fixture
-def panel(qtbot, tmp_path, monkeypatch):
+def panel(qtbot, tmp_path, monkeypatch, job_runner, ini_settings):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
-    runner = JobRunner()
-    page = FacesPanel(runner, QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    page = FacesPanel(job_runner, ini_settings)
     qtbot.addWidget(page)
-    yield page
-    assert runner.shutdown()
+    return page
 
 
 def test_generate_shows_the_grid_and_saves_it(panel, qtbot, tiny_dcgan, tmp_path, monkeypatch):

@@ -16,7 +16,6 @@ from models import generator
 from models.classifier import Classifier
 from models.translator import translate
 from tests.fixtures.text_models import CLASSIFIER_MAX_LENGTH, NLLB_CODES
-from workers.runner import JobRunner
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
               pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")]
@@ -24,11 +23,9 @@ WAIT_MS = 60000
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch, qtbot):
+def runner(tmp_path, monkeypatch, job_runner):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
-    jobs = JobRunner()
-    yield jobs
-    assert jobs.shutdown()
+    return job_runner
 
 
 def page(qtbot, cls, runner):

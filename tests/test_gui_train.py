@@ -17,18 +17,16 @@ LABELS = ["cooking", "sports", "weather"]
 
 
 @pytest.fixture
-def page(qtbot, train_home):
+def page(qtbot, train_home, job_runner):
     """The Classify page with the Dashboard attached, as the main window wires them."""
     settings = QSettings(str(train_home / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("device", "cpu")
-    runner = JobRunner()
-    classify = ClassifyPanel(runner, settings)
-    dashboard = Dashboard(runner, settings)
+    classify = ClassifyPanel(job_runner, settings)
+    dashboard = Dashboard(job_runner, settings)
     classify.attach_dashboard(dashboard)
     qtbot.addWidget(classify)
     qtbot.addWidget(dashboard)
-    yield classify, dashboard
-    assert runner.shutdown()
+    return classify, dashboard
 
 
 def fill_training(tab, encoder, data, name, epochs=2):

@@ -4,23 +4,20 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from gui.model_manager import ModelManager
 from models import paths, store
-from workers.runner import JobRunner
 
 
 @pytest.fixture
-def page(qtbot, tmp_path, monkeypatch):
+def page(qtbot, tmp_path, monkeypatch, job_runner, ini_settings):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    runner = JobRunner()
-    widget = ModelManager(runner, QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    widget = ModelManager(job_runner, ini_settings)
     qtbot.addWidget(widget)
-    yield widget
-    assert runner.shutdown()
+    return widget
 
 
 def rows(page: ModelManager) -> dict[str, list[str]]:
