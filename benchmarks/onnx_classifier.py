@@ -59,7 +59,7 @@ def main() -> int:
     import torch
     from transformers import AutoTokenizer, BertForSequenceClassification
 
-    from models.onnx_export import OrtClassifier, export_classifier, onnx_paths, parity_texts
+    from models.classify.onnx_export import OrtClassifier, export_classifier, onnx_paths, parity_texts
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="minilm-cls-") as tmp:

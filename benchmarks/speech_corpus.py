@@ -63,7 +63,7 @@ def speak(text: str, voice: str, words_per_minute: int = 160) -> np.ndarray:
     """One sentence from espeak-ng, resampled to 16 kHz and normalised to a -6 dBFS peak."""
     import soundfile as sf
 
-    from models.speech import resample
+    from models.transcribe.recognizer import resample
 
     espeak = shutil.which("espeak-ng")
     if espeak is None:

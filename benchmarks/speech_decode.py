@@ -55,9 +55,9 @@ def main() -> int:
     import torch
 
     from benchmarks.speech_corpus import RATE, speak
-    from models.ct2_import import convert_whisper
-    from models.speech import Recognizer
-    from models.wer import word_error_rate
+    from models.transcribe.ct2_import import convert_whisper
+    from models.transcribe.recognizer import Recognizer
+    from models.transcribe.wer import word_error_rate
 
     speech = speak(SENTENCE, "en-us")
     audio = np.zeros(int(SECONDS * RATE), dtype=np.float32)

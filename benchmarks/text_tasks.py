@@ -43,7 +43,7 @@ def bench_classify(tmp: Path) -> None:
     from transformers import AutoModelForSequenceClassification
 
     from benchmarks.onnx_classifier import MINILM, build_classifier
-    from models.classifier import Classifier
+    from models.classify.classifier import Classifier
 
     if not MINILM.is_dir():
         print("classify: skipped (MiniLM is not installed)")
@@ -75,7 +75,7 @@ def bench_generate(tmp: Path) -> None:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from models import generator
+    from models.generate import generator
     from tests.fixtures.text_models import build_gpt2
 
     folder = build_gpt2(tmp / "gpt2")
@@ -110,7 +110,7 @@ def bench_translate(tmp: Path) -> None:
     import torch
     from transformers import MarianConfig, MarianMTModel
 
-    from models import translator
+    from models.translate import translator
     from tests.fixtures.text_models import build_marian
 
     folder = build_marian(tmp / "marian")

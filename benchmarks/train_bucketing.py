@@ -49,8 +49,8 @@ def main() -> int:
         os.environ["MODELDESK_HOME"] = str(Path(tmp) / "home")  # before models/ reads it
         from transformers.utils import logging as hf_logging
 
-        from models import runtime, store
-        from models.training import load_tokenizer, tokenize, train_classifier
+        from models.core import runtime, store
+        from models.classify.training import load_tokenizer, tokenize, train_classifier
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()

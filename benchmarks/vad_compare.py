@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import speech_corpus  # noqa: E402
-from models import audio  # noqa: E402
+from models.transcribe import audio  # noqa: E402
 
 
 def truth(clean: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-from models.events import Cancelled, ModelDeskError, describe_error
+from models.core.events import Cancelled, ModelDeskError, describe_error
 
 #: modules that each define ``register(subparsers)``; every parser sets ``func``
 COMMAND_MODULES = ("cli.classify", "cli.generate", "cli.translate", "cli.faces", "cli.transcribe",

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.classifier import classify_file, classify_texts
+    from models.classify.classifier import classify_file, classify_texts
 
     common = dict(device=args.device, backend=args.backend, batch_size=args.batch_size,
                   allow_pickle=args.allow_pickle, progress=event_printer())

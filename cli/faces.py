@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from models.events import Event, Log
+from models.core.events import Event, Log
 
 from .options import event_printer, quiet_libraries
 
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_faces(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.faces import generate, make_grid, parse_seeds, save_png
+    from models.faces.dcgan import generate, make_grid, parse_seeds, save_png
 
     seeds = parse_seeds(args.seeds)
     images = generate(args.model, seeds, truncation=args.truncation, device=args.device, progress=event_printer())
@@ -54,7 +54,7 @@ def run_faces(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.faces import train_dcgan
+    from models.faces.dcgan import train_dcgan
 
     notes = event_printer()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from models.events import Event, Partial
+from models.core.events import Event, Partial
 
 from .options import add_model_options, event_printer, quiet_libraries
 
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.generator import generate
+    from models.generate.generator import generate
 
     notes = event_printer(show_progress=False)  # a live line would mix with the streamed text
 

@@ -11,8 +11,8 @@ import signal
 import sys
 from typing import Any
 
-from models.events import CancelToken, Event, Final, Log
-from models.transcript import Segment, export, to_txt
+from models.core.events import CancelToken, Event, Final, Log
+from models.transcribe.transcript import Segment, export, to_txt
 
 from . import CliError
 
@@ -32,7 +32,7 @@ def wanted(args: argparse.Namespace) -> bool:
 
 
 def list_devices() -> int:
-    from models.audio import list_input_devices
+    from models.transcribe.audio import list_input_devices
 
     devices = list_input_devices()
     if not devices:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return list_devices()
     if args.file:
         raise CliError("--live records the microphone: give either FILE or --live, not both")
-    from workers.live import run_live
+    from models.transcribe.live import run_live
 
     from .transcribe import choose_model
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from models import store
-from models.events import Event, Progress
+from models.core import store
+from models.core.events import Event, Progress
 
 from . import CliError
 from .options import event_printer, quiet_libraries
@@ -84,7 +84,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.onnx_export import export_classifier, format_parity, onnx_paths
+    from models.classify.onnx_export import export_classifier, format_parity, onnx_paths
 
     parity = export_classifier(args.model, quantize=not args.no_int8, progress=event_printer())
     fp32, int8 = onnx_paths(store.open_model(args.model, task="classify").path)

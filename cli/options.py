@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Callable
 
-from models.events import Event, Log, Progress
+from models.core.events import Event, Log, Progress
 
 
 def quiet_libraries() -> None:

@@ -59,8 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _printer() -> Callable:
     """Epoch summaries on stdout; notes and the live progress line on stderr."""
-    from models.events import Log
-    from models.training import EPOCH_LOG
+    from models.core.events import Log
+    from models.classify.training import EPOCH_LOG
 
     notes = event_printer()
 
@@ -74,8 +74,8 @@ def _printer() -> Callable:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from models.metrics import format_report
-    from models.training import train_classifier
+    from models.classify.metrics import format_report
+    from models.classify.training import train_classifier
 
     quiet_libraries()
     result = train_classifier(
@@ -99,8 +99,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from models.evaluation import evaluate_classifier
-    from models.metrics import format_report
+    from models.classify.evaluation import evaluate_classifier
+    from models.classify.metrics import format_report
 
     quiet_libraries()
     evaluation = evaluate_classifier(args.model, args.data, text_column=args.text_column,

@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Iterable, Optional
 
-from models.transcript import Segment, export, render, to_txt
+from models.transcribe.transcript import Segment, export, render, to_txt
 
 from . import CliError, live
 from .options import event_printer, quiet_libraries
@@ -37,7 +37,7 @@ def choose_model(name: Optional[str]) -> str:
     """The model asked for, else the first transcription model the store knows."""
     if name:
         return name
-    from models import store
+    from models.core import store
 
     installed = store.list_models("transcribe")
     if not installed:
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.file:
         raise CliError("give a sound file to transcribe")
     quiet_libraries()
-    from models.speech import Recognizer, transcribe_file
+    from models.transcribe.recognizer import Recognizer, transcribe_file
 
     recognizer = Recognizer.load(choose_model(args.model), device=args.compute_device, allow_pickle=args.allow_pickle)
     transcript = transcribe_file(recognizer, args.file, language=args.language, task=args.task,

@@ -37,8 +37,8 @@ def _read(path: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models import fileio
-    from models.translator import languages, translate
+    from models.core import fileio
+    from models.translate.translator import languages, translate
 
     progress = event_printer()
     if args.list_languages:

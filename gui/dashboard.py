@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLis
                                QSlider, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from models import runs
-from models.events import Data, Metric
+from models.core import runs
+from models.core.events import Data, Metric
 from workers.runner import JobRunner
 
 #: epoch-level metrics drawn on the scores plot and on the loss plot; other metrics are kept, not drawn
@@ -345,7 +345,7 @@ class Dashboard(QWidget):
     def _on_threshold(self, value: int) -> None:
         if self.evaluation is None or len(self.evaluation["labels"]) != 2:
             return
-        from models.metrics import at_threshold  # scikit-learn loads on first use, not with the window
+        from models.classify.metrics import at_threshold  # scikit-learn loads on first use, not with the window
 
         scores = np.asarray(self.evaluation["probs"], dtype=float)[:, 1]
         readout = at_threshold(self.evaluation["y_true"], scores, value / 1000)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
-from models import paths
+from models.core import paths
 from workers.runner import JobRunner
 
 from .panels import PAGES, load
@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
 
     def _warm_up(self) -> None:
         """Import torch in the background after the window shows, then show the device."""
-        worker = self.runner.start("warm-up", "models.runtime:warm_up",
+        worker = self.runner.start("warm-up", "models.core.runtime:warm_up",
                                    preference=str(self.settings.value("device", "auto")))
         worker.result.connect(lambda choice: self.device_label.setText(f"Device: {choice.label} — {choice.reason}"))
         worker.error.connect(lambda msg, _d: self.device_label.setText(f"Device: unknown ({msg})"))

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxL
                                QInputDialog, QLabel, QMessageBox, QProgressBar, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from models import cache, store
-from models.events import ModelDeskError, Progress
-from models.onnx_export import format_parity
+from models.core import cache, store
+from models.core.events import ModelDeskError, Progress
+from models.classify.onnx_export import format_parity
 from workers.runner import JobRunner
 from workers.worker import Target
 
@@ -148,7 +148,7 @@ class ModelManager(QWidget):
         except ModelDeskError as exc:
             self.set_status(str(exc), error=True)
             return
-        self._start("models.store:import_folder", f"Importing {Path(folder).name}…", self._imported,
+        self._start("models.core.store:import_folder", f"Importing {Path(folder).name}…", self._imported,
                     folder=folder, copy=self.copy_check.isChecked())
 
     def download(self) -> None:
@@ -160,7 +160,7 @@ class ModelManager(QWidget):
         if not REPO_ID.match(repo_id):
             self.set_status(f"'{repo_id}' is not a repository id; it looks like owner/name.", error=True)
             return
-        self._start("models.store:download", f"Downloading {repo_id}…", self._imported, repo_id=repo_id)
+        self._start("models.core.store:download", f"Downloading {repo_id}…", self._imported, repo_id=repo_id)
 
     def convert(self) -> None:
         info = self.selected()
@@ -168,7 +168,7 @@ class ModelManager(QWidget):
             self.set_status("Select a classifier to convert: ONNX export is for sequence classifiers.", error=True)
             return
         self._converting = info.name
-        self._start("models.onnx_export:export_classifier", f"Exporting {info.name} to ONNX…", self._converted,
+        self._start("models.classify.onnx_export:export_classifier", f"Exporting {info.name} to ONNX…", self._converted,
                     model=str(info.path))
 
     def remove(self) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
-from models.events import Final, Partial, Progress
+from models.core.events import Final, Partial, Progress
 from workers.runner import Job, JobRunner
 from workers.worker import Target
 

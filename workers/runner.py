@@ -5,7 +5,7 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from models.events import CancelToken
+from models.core.events import CancelToken
 
 from .worker import Target, Worker
 

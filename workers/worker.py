@@ -8,7 +8,7 @@ from typing import Any, Callable, Union
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from models.events import (Cancelled, CancelToken, Data, Final, Log, Metric, Partial, Progress,
+from models.core.events import (Cancelled, CancelToken, Data, Final, Log, Metric, Partial, Progress,
                            describe_error)
 
 log = logging.getLogger(__name__)

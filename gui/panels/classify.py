@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from models.events import Progress
+from models.core.events import Progress
 from workers.runner import JobRunner
 
 from ..panel import BadInput, TaskPanel
@@ -56,7 +56,7 @@ class PredictTab(TaskPanel):
         text = self.text.toPlainText().strip()
         if not text:
             raise BadInput("Type a text to classify first.")
-        return "models.classifier:classify_texts", {"model": model, "texts": [text], **self.runtime_options()}
+        return "models.classify.classifier:classify_texts", {"model": model, "texts": [text], **self.runtime_options()}
 
     def show_result(self, value: Any) -> None:
         prediction = value[0]
@@ -140,7 +140,7 @@ class FileTab(TaskPanel):
         if not path or self.runner.is_running(self._columns_key()):
             return
         self._requested_columns = path
-        worker = self.runner.start(self._columns_key(), "models.classifier:file_columns", input_path=path)
+        worker = self.runner.start(self._columns_key(), "models.classify.classifier:file_columns", input_path=path)
         worker.result.connect(lambda value, p=path: self._fill_columns(p, value))
         worker.error.connect(lambda message, _details, p=path: self._columns_failed(p, message))
         self.runner.launch(self._columns_key())
@@ -185,7 +185,7 @@ class FileTab(TaskPanel):
             raise BadInput("Choose where to save the predictions.")
         self.summary.setText("")
         self.throughput.setText("")
-        return "models.classifier:classify_file", {
+        return "models.classify.classifier:classify_file", {
             "model": model, "input_path": source, "output_path": target,
             "text_column": self.column_combo.currentText() or None, "batch_size": self.batch_spin.value(),
             **self.runtime_options()}

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
-from models.events import Data, Metric, ModelDeskError, Progress
-from models.face_images import make_grid, parse_seeds, save_png
+from models.core.events import Data, Metric, ModelDeskError, Progress
+from models.faces.images import make_grid, parse_seeds, save_png
 
 from ..panel import BadInput, TaskPanel
 from ..widgets.image_view import ImageView
@@ -150,7 +150,7 @@ class FacesPanel(TaskPanel):
             if seed_a == seed_b:
                 raise BadInput("Choose two different seeds to interpolate between.")
             self._grid_cols = self.steps_spin.value()
-            return "models.faces:interpolate", {**common, "seed_a": seed_a, "seed_b": seed_b,
+            return "models.faces.dcgan:interpolate", {**common, "seed_a": seed_a, "seed_b": seed_b,
                                                 "steps": self.steps_spin.value()}
         try:
             seeds = parse_seeds(self.seeds_edit.text())
@@ -158,7 +158,7 @@ class FacesPanel(TaskPanel):
             raise BadInput(str(exc)) from None
         self.settings.setValue("faces/seeds", self.seeds_edit.text())
         self._grid_cols = self.cols_spin.value()
-        return "models.faces:generate", {**common, "seeds": seeds}
+        return "models.faces.dcgan:generate", {**common, "seeds": seeds}
 
     def interpolate(self) -> None:
         self._interpolating = True
@@ -208,7 +208,7 @@ class FacesPanel(TaskPanel):
             return
         self.settings.setValue("faces/images", folder)
         width = self.width_spin.value()
-        worker = self.runner.start(self.train_key, "models.faces:train_dcgan", image_folder=folder, out_name=name,
+        worker = self.runner.start(self.train_key, "models.faces.dcgan:train_dcgan", image_folder=folder, out_name=name,
                                    epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
                                    ngf=width, ndf=width, device=self.runtime_options()["device"])
         worker.progress.connect(self._on_train_progress)

@@ -6,7 +6,7 @@ from typing import Any
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSpinBox, QWidget
 
-from models.events import Final, Partial
+from models.core.events import Final, Partial
 
 from ..panel import BadInput, TaskPanel
 
@@ -64,7 +64,7 @@ class GeneratePanel(TaskPanel):
             raise BadInput("Write a prompt first.")
         self.output.clear()
         seed = self.seed.value()
-        return "models.generator:generate", {
+        return "models.generate.generator:generate", {
             "model": model, "prompt": prompt, "max_new_tokens": self.max_tokens.value(),
             "temperature": self.temperature.value(), "top_k": self.top_k.value(), "top_p": self.top_p.value(),
             "seed": None if seed < 0 else seed, **self.runtime_options()}

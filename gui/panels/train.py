@@ -12,7 +12,7 @@ from typing import Any, Optional
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QWidget)
 
-from models import store
+from models.core import store
 
 from ..panel import BadInput, TaskPanel
 from ..widgets.labelled_file import LabelledFileField
@@ -153,7 +153,7 @@ class TrainTab(_DashboardTab):
         if not name:
             raise BadInput("Give the new classifier a name.")
         text_column, label_column = self.train_file.columns()
-        return "models.training:train_classifier", {
+        return "models.classify.training:train_classifier", {
             "model": model, "train": self.train_file.path(), "eval": self.eval_file.path() or None,
             "out_name": name, "overwrite": self.overwrite.isChecked(),
             "text_column": text_column, "label_column": label_column,
@@ -167,7 +167,7 @@ class TrainTab(_DashboardTab):
 
     def show_result(self, value: Any) -> None:
         if value.evaluation is not None:
-            from models.metrics import format_report  # scikit-learn loads with the first result
+            from models.classify.metrics import format_report  # scikit-learn loads with the first result
 
             self.output.appendPlainText("\n" + format_report(value.evaluation, value.cv))
         if value.model_path is None:
@@ -226,12 +226,12 @@ class EvaluateTab(_DashboardTab):
         if not self.data_file.path():
             raise BadInput("Choose a labelled file to evaluate on.")
         text_column, label_column = self.data_file.columns()
-        return "models.evaluation:evaluate_classifier", {
+        return "models.classify.evaluation:evaluate_classifier", {
             "model": model, "data": self.data_file.path(), "text_column": text_column,
             "label_column": label_column, "batch_size": self.batch_size.value(), **self.runtime_options()}
 
     def show_result(self, value: Any) -> None:
-        from models.metrics import format_report  # scikit-learn loads with the first result
+        from models.classify.metrics import format_report  # scikit-learn loads with the first result
 
         self.output.appendPlainText(format_report(value))
         scores = ", ".join(f"{name} {value[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")

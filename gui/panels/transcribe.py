@@ -18,9 +18,9 @@ from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
                                QPushButton, QStyle, QTextEdit, QWidget)
 
-from models import store
-from models.events import Data, Final, ModelDeskError, Partial
-from models.transcript import Segment, export, to_txt
+from models.core import store
+from models.core.events import Data, Final, ModelDeskError, Partial
+from models.transcribe.transcript import Segment, export, to_txt
 from workers.runner import Job
 
 from ..panel import BadInput, TaskPanel
@@ -112,7 +112,7 @@ class TranscribePanel(TaskPanel):
             self.refresh_devices()
 
     def refresh_devices(self) -> None:
-        from models.audio import list_input_devices
+        from models.transcribe.audio import list_input_devices
 
         self._devices_listed = True
         wanted = self.mic_combo.currentData() or self.settings.value("transcribe/device", "")
@@ -163,7 +163,7 @@ class TranscribePanel(TaskPanel):
         common = {"language": self.language_combo.currentData(), "task": self.task_combo.currentData()}
         if path:
             self._clear_transcript()
-            return "models.speech:transcribe_file", {"model": model, "path": path,
+            return "models.transcribe.recognizer:transcribe_file", {"model": model, "path": path,
                                                       "device": self.runtime_options()["device"], **common}
         device = self.mic_combo.currentData() or ""
         if self.source_factory is None and not device:
@@ -178,7 +178,7 @@ class TranscribePanel(TaskPanel):
         if self.source_factory is not None:
             kwargs["source"] = self.source_factory(device)
         self._clear_transcript()
-        return "workers.live:run_live", kwargs
+        return "models.transcribe.live:run_live", kwargs
 
     def connect_worker(self, worker: Job) -> None:
         worker.data.connect(self._on_data)

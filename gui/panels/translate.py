@@ -80,7 +80,7 @@ class TranslatePanel(TaskPanel):
         if not path or self.runner.is_running(self._languages_key()):
             return  # _on_busy asks again once the running read ends
         self._requested_model = path
-        worker = self.runner.start(self._languages_key(), "models.translator:languages", model=path,
+        worker = self.runner.start(self._languages_key(), "models.translate.translator:languages", model=path,
                                    device=self.runtime_options()["device"])
         worker.result.connect(lambda codes, p=path: p == self._wanted_model and self._set_codes(codes))
         worker.error.connect(lambda message, _d, p=path: p == self._wanted_model and self._languages_failed(message))
@@ -147,7 +147,7 @@ class TranslatePanel(TaskPanel):
         if multilingual and not self.target_combo.currentText():
             raise BadInput("Choose the language to translate into.")
         self.output.clear()
-        return "models.translator:translate", {
+        return "models.translate.translator:translate", {
             "model": model, "text": text,
             "source": self.source_combo.currentText() or None if multilingual else None,
             "target": self.target_combo.currentText() or None if multilingual else None,

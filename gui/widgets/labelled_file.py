@@ -7,8 +7,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QWidget)
 
-from models import tabular
-from models.events import ModelDeskError
+from models.classify import tabular
+from models.core.events import ModelDeskError
 
 FILTER = "Labelled data (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
 DETECTED = "(detected)"

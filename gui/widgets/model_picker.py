@@ -7,7 +7,7 @@ from typing import Optional
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QStyle, QWidget
 
-from models import store
+from models.core import store
 
 
 class ModelPicker(QWidget):

@@ -1,0 +1,1 @@
+"""Text classification: labelled files, prediction, fine-tuning, evaluation, metrics, ONNX export."""

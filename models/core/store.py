@@ -1,0 +1,349 @@
+"""Where models come from and what they are.
+
+A model is a folder in Hugging Face layout (``config.json`` plus weights and
+tokenizer files), optionally with an ``onnx/`` subfolder and a ``modeldesk.json``
+manifest (task, source, created, parity, metrics). The store knows the app's own
+models folder, folders the user imported (by reference) and the Hugging Face cache.
+
+This module never imports torch or Qt, so the GUI can list models instantly.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from models.core import fileio, paths
+from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
+
+TASKS = ("classify", "generate", "translate", "faces", "transcribe")
+#: a bare encoder (no classification head): a base for fine-tuning, not a classifier
+ENCODER = "encoder"
+MANIFEST = "modeldesk.json"
+#: how messages name each kind of model
+KINDS = {"classify": "a text classifier", "generate": "a text generator", "translate": "a translation model",
+         "faces": "a face generator", "transcribe": "a speech recognition model",
+         ENCODER: "a bare encoder (a base for fine-tuning)"}
+SAFE_WEIGHTS = ("*.safetensors",)
+PICKLE_WEIGHTS = ("pytorch_model*.bin", "*.pt", "*.pth", "*.ckpt")
+DOWNLOAD_PATTERNS = ("*.safetensors", "*.json", "*.txt", "*.model", "*.spm", "*.tiktoken", "merges.txt", "vocab.*")
+
+_SEQ2SEQ_TRANSLATE = {"marian", "m2m_100", "nllb", "nllb_moe", "mbart", "t5", "mt5", "bart", "fsmt", "pegasus"}
+_SPEECH = {"whisper", "wav2vec2", "wav2vec2-conformer", "hubert", "wavlm", "data2vec-audio", "sew", "sew-d", "unispeech", "unispeech-sat", "mctct"}
+_CAUSAL = {"gpt2", "gpt_neo", "gpt_neox", "gptj", "llama", "mistral", "qwen2", "qwen3", "phi", "phi3", "opt", "bloom", "falcon", "gemma", "gemma2", "gemma3_text", "smollm3", "olmo", "codegen", "stablelm", "mixtral", "starcoder2"}
+_ENCODERS = {"bert", "roberta", "xlm-roberta", "distilbert", "albert", "electra", "deberta", "deberta-v2", "mpnet", "camembert", "modernbert", "xlm", "flaubert", "ernie", "nomic_bert", "megatron-bert", "funnel", "longformer", "big_bird", "mobilebert", "squeezebert", "layoutlm"}
+
+
+@dataclass
+class ModelInfo:
+    """A model folder the store knows, with what it is for."""
+    name: str
+    path: Path
+    task: str
+    source: str = "app"            # app | imported | hf-cache | folder
+    weights: str = "safetensors"   # safetensors | pickle | ctranslate2 | none
+    model_type: str = ""
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def has_onnx(self) -> bool:
+        return (self.path / "onnx").is_dir() and any((self.path / "onnx").glob("*.onnx"))
+
+
+# --- reading a folder -------------------------------------------------------
+
+def read_manifest(folder: os.PathLike | str) -> dict:
+    return fileio.read_json(Path(folder) / MANIFEST)
+
+
+def write_manifest(folder: os.PathLike | str, **updates) -> dict:
+    """Merge ``updates`` into the folder's manifest and save it atomically."""
+    folder = Path(folder)
+    data = read_manifest(folder)
+    data.update(updates)
+    data.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S"))
+    fileio.write_json(folder / MANIFEST, data)
+    return data
+
+
+def weights_format(folder: Path) -> str:
+    if any(folder.glob("*.safetensors")):
+        return "safetensors"
+    if _is_ctranslate2(folder):
+        return "ctranslate2"
+    if any(any(folder.glob(p)) for p in PICKLE_WEIGHTS):
+        return "pickle"
+    return "none"
+
+
+def _is_ctranslate2(folder: Path) -> bool:
+    """A CTranslate2 export (as faster-whisper uses): model.bin with a binary header, no HF model_type."""
+    cfg = fileio.read_json(folder / "config.json")
+    return (folder / "model.bin").is_file() and "model_type" not in cfg and "architectures" not in cfg
+
+
+def detect_task(config: dict) -> Optional[str]:
+    """Task from a config.json: architectures first, then model_type. None if unknown."""
+    explicit = config.get("modeldesk_task")
+    if explicit in TASKS:
+        return explicit
+    model_type = str(config.get("model_type", "")).lower()
+    for arch in config.get("architectures") or []:
+        if arch.endswith("ForSequenceClassification"):
+            return "classify"
+        if arch.endswith("ForCTC") or arch.startswith("Whisper") or arch.endswith("ForSpeechSeq2Seq"):
+            return "transcribe"
+        if arch.endswith("ForCausalLM") or arch.endswith("LMHeadModel"):
+            return "generate"
+        if arch.endswith("ForConditionalGeneration") or arch.endswith("MTModel"):
+            return "transcribe" if model_type in _SPEECH else "translate"
+    if model_type in _SPEECH:
+        return "transcribe"
+    if model_type in _SEQ2SEQ_TRANSLATE:
+        return "translate"
+    if model_type in _CAUSAL:
+        return "generate"
+    if model_type in _ENCODERS:
+        return ENCODER
+    return None
+
+
+def inspect(folder: os.PathLike | str, source: str = "folder", name: Optional[str] = None) -> ModelInfo:
+    """Describe a model folder, or raise ModelDeskError saying why it is not one."""
+    folder = Path(folder).expanduser()
+    if not folder.exists():
+        raise ModelDeskError(f"Model folder {folder} does not exist.")
+    if not folder.is_dir():
+        raise ModelDeskError(f"{folder} is a file, not a model folder.")
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise ModelDeskError(f"{folder} is not a model folder: it has no config.json.")
+    config = fileio.read_json(config_path)
+    manifest = read_manifest(folder)
+    weights = weights_format(folder)
+    if weights == "ctranslate2":
+        task: Optional[str] = "transcribe" if _looks_like_ct2_whisper(folder, config) else None
+    else:
+        task = manifest.get("task") if manifest.get("task") in TASKS else detect_task(config)
+    if task is None:
+        raise ModelDeskError(f"{folder} is not a model ModelDesk can use: its config.json names no known task.")
+    return ModelInfo(name=name or folder.name, path=folder, task=task, source=source, weights=weights,
+                     model_type=str(config.get("model_type", "")), manifest=manifest)
+
+
+def _looks_like_ct2_whisper(folder: Path, config: dict) -> bool:
+    return "suppress_ids" in config or "alignment_heads" in config or "lang_ids" in config or (folder / "preprocessor_config.json").exists()
+
+
+def open_model(name_or_path: os.PathLike | str, task: Optional[str] = None, allow_pickle: bool = False) -> ModelInfo:
+    """Resolve a model for loading and enforce the safety rules.
+
+    Raises ModelDeskError (one clear sentence) for a missing folder, a non-model,
+    a model for another task, or a pickle-only checkpoint without consent.
+    """
+    info = resolve(name_or_path)
+    if task is not None and info.task != task and not (task == ENCODER and info.task == "classify"):
+        wanted = "an encoder or a text classifier" if task == ENCODER else KINDS[task]
+        raise ModelDeskError(f"{_shown(info)} is {KINDS[info.task]}, not {wanted}.")
+    if info.weights == "none":
+        raise ModelDeskError(f"{info.path} has no weights (no .safetensors file).")
+    if info.weights == "pickle" and not allow_pickle:
+        raise ModelDeskError(
+            f"{_shown(info)} has only a pickle checkpoint, which can run code when loaded; allow pickle "
+            "checkpoints (Settings menu, or --allow-pickle) to load its weights only (weights_only=True).")
+    if info.weights == "ctranslate2":
+        raise ModelDeskError(f"{info.name} is a CTranslate2 (faster-whisper) folder; import it first to convert it.")
+    return info
+
+
+def speech_options(folder: os.PathLike | str) -> tuple[str, list[str]]:
+    """(kind, languages) of a speech model from its JSON files alone, so the GUI needs no torch.
+
+    kind is "whisper-multilingual", "whisper-en" or "ctc"; languages are Whisper codes.
+    """
+    config = fileio.read_json(Path(folder) / "config.json")
+    if config.get("model_type") != "whisper":
+        return "ctc", []
+    generation = fileio.read_json(Path(folder) / "generation_config.json")
+    multilingual = generation.get("is_multilingual")
+    if multilingual is None:
+        multilingual = int(config.get("vocab_size", 0)) >= 51865
+    if not multilingual:
+        return "whisper-en", ["en"]
+    return "whisper-multilingual", sorted(t.strip("<|>") for t in (generation.get("lang_to_id") or {}))
+
+
+def _shown(info: ModelInfo) -> str:
+    """The name a message uses: the store's name, or the folder the user gave."""
+    return str(info.path) if info.source == "folder" else info.name
+
+
+def hf_kwargs(info: ModelInfo) -> dict:
+    """from_pretrained keyword arguments that follow the safety rules."""
+    return {"trust_remote_code": False, "local_files_only": True,
+            "use_safetensors": info.weights == "safetensors"}
+
+
+# --- the catalogue ----------------------------------------------------------
+
+def _imports_file() -> Path:
+    return paths.home() / "imported.json"
+
+
+def _imported() -> dict[str, str]:
+    data = fileio.read_json(_imports_file())
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _hf_cache_folders() -> Iterable[tuple[str, Path]]:
+    cache = Path(os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
+                 or Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub")
+    if not cache.is_dir():
+        return
+    for repo in sorted(cache.glob("models--*")):
+        ref = repo / "refs" / "main"
+        snapshots = repo / "snapshots"
+        snap: Optional[Path] = None
+        if ref.is_file():
+            snap = snapshots / ref.read_text().strip()
+        elif snapshots.is_dir():
+            candidates = sorted(snapshots.iterdir(), key=lambda p: p.stat().st_mtime)
+            snap = candidates[-1] if candidates else None
+        if snap is not None and snap.is_dir():
+            yield repo.name[len("models--"):].replace("--", "/"), snap
+
+
+def list_models(task: Optional[str] = None) -> list[ModelInfo]:
+    """Every usable model the store knows, optionally only one task's (ENCODER includes classifiers)."""
+    found: list[ModelInfo] = []
+    seen: set[Path] = set()
+
+    def add(folder: Path, source: str, name: str) -> None:
+        try:
+            real = folder.resolve()
+            if real in seen:
+                return
+            info = inspect(folder, source=source, name=name)
+        except (ModelDeskError, OSError):
+            return
+        seen.add(real)
+        found.append(info)
+
+    for folder in sorted(paths.models_dir().iterdir()):
+        if folder.is_dir() and not folder.name.startswith("."):
+            add(folder, "app", folder.name)
+    for name, folder in _imported().items():
+        add(Path(folder), "imported", name)
+    for name, folder in _hf_cache_folders():
+        add(folder, "hf-cache", name)
+    if task is None:
+        return found
+    wanted = {ENCODER, "classify"} if task == ENCODER else {task}
+    return [m for m in found if m.task in wanted]
+
+
+def resolve(name_or_path: os.PathLike | str) -> ModelInfo:
+    """A model by folder path or by a name the store knows."""
+    text = str(name_or_path)
+    candidate = Path(text).expanduser()
+    if candidate.exists():
+        return inspect(candidate)
+    for info in list_models():
+        if info.name == text:
+            return info
+    if os.sep in text or text.startswith((".", "~")):
+        return inspect(candidate)  # raises: the folder does not exist
+    raise ModelDeskError(f"No model named '{text}': give a model folder, or import or download it first.")
+
+
+def safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return cleaned or "model"
+
+
+def import_folder(folder: os.PathLike | str, name: Optional[str] = None, copy: bool = False,
+                  progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> ModelInfo:
+    """Make a folder known to the app.
+
+    By default it is referenced where it lies; ``copy`` copies it into the app's
+    models folder. A CTranslate2 (faster-whisper) folder is converted to Hugging
+    Face layout in the models folder.
+    """
+    info = inspect(folder, source="imported", name=name)
+    name = safe_name(name or info.name)
+    if info.weights == "ctranslate2":
+        from models.transcribe.ct2_import import convert_whisper  # torch needed only here
+        target = paths.models_dir() / name
+        with fileio.atomic_dir(target) as tmp:
+            convert_whisper(info.path, tmp, progress=progress, cancel=cancel)
+            write_manifest(tmp, task="transcribe", source=f"converted from CTranslate2 folder {info.path}")
+        return inspect(target, source="app", name=name)
+    if copy:
+        target = paths.models_dir() / name
+        if target.exists():
+            raise ModelDeskError(f"A model named '{name}' already exists; choose another name.")
+        with fileio.atomic_dir(target) as tmp:
+            shutil.copytree(info.path, tmp, dirs_exist_ok=True)
+        return inspect(target, source="app", name=name)
+    imports = _imported()
+    imports[name] = str(info.path.resolve())
+    fileio.write_json(_imports_file(), imports)
+    return inspect(info.path, source="imported", name=name)
+
+
+def remove(name: str) -> None:
+    """Forget an imported model, or delete one of the app's own models."""
+    imports = _imported()
+    if name in imports:
+        del imports[name]
+        fileio.write_json(_imports_file(), imports)
+        return
+    target = paths.models_dir() / name
+    if target.is_dir():
+        shutil.rmtree(target)
+        return
+    raise ModelDeskError(f"No removable model named '{name}'.")
+
+
+def download(repo_id: str, name: Optional[str] = None, revision: Optional[str] = None,
+             progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> ModelInfo:
+    """Download a hub repository's needed files (no pickles) into the models folder.
+
+    The only function in ModelDesk that touches the network; it runs when the
+    user asks. Files land in a temporary folder that is renamed when complete.
+    """
+    from huggingface_hub import HfApi, hf_hub_download
+    from huggingface_hub.utils import HfHubHTTPError
+
+    import fnmatch
+
+    target = paths.models_dir() / safe_name(name or repo_id.split("/")[-1])
+    try:
+        api = HfApi()
+        info = api.model_info(repo_id, revision=revision, files_metadata=True)
+    except HfHubHTTPError as exc:
+        raise ModelDeskError(f"Could not find '{repo_id}' on the hub: {exc.__class__.__name__}.") from None
+    except Exception as exc:  # network down, DNS, proxy...
+        raise ModelDeskError(f"Could not reach the model hub to download '{repo_id}' ({exc.__class__.__name__}).") from None
+    files = [s for s in info.siblings or []
+             if any(fnmatch.fnmatch(Path(s.rfilename).name, p) for p in DOWNLOAD_PATTERNS)
+             and "/" not in s.rfilename.strip("/")]
+    if not any(s.rfilename.endswith(".safetensors") for s in files):
+        raise ModelDeskError(f"'{repo_id}' has no safetensors weights; ModelDesk downloads only safe weight files.")
+    total = float(sum(s.size or 0 for s in files)) or None
+    done = 0.0
+    with fileio.atomic_dir(target) as tmp:
+        for sibling in files:
+            check(cancel)
+            emit(progress, Progress(done, total, f"Downloading {sibling.rfilename}"))
+            hf_hub_download(repo_id, sibling.rfilename, revision=revision, local_dir=tmp)
+            done += sibling.size or 0
+        shutil.rmtree(tmp / ".cache", ignore_errors=True)
+        config = fileio.read_json(tmp / "config.json")
+        write_manifest(tmp, task=detect_task(config), source=f"hub:{repo_id}")
+    emit(progress, Progress(total or 1, total or 1, "Downloaded"))
+    return inspect(target, source="app")

@@ -1,0 +1,1 @@
+"""Face synthesis: the DCGAN (definition, generation, training) and torch-free image helpers."""

@@ -1,0 +1,1 @@
+"""Text generation with causal language models, streamed token by token."""

@@ -1,0 +1,1 @@
+"""Speech to text: audio sources and VAD, the recogniser, streaming and live sessions, transcripts."""

@@ -1,0 +1,166 @@
+"""Train and evaluate through the Classify page's tabs and read what the dashboard plots."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from gui.dashboard import Dashboard
+from gui.panels.classify import ClassifyPanel
+from models.classify import metrics
+from models.core import runs, store
+from models.classify.training import train_classifier
+from tests.fixtures.training_data import make_rows
+from workers.runner import JobRunner
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+LABELS = ["cooking", "sports", "weather"]
+
+
+@pytest.fixture
+def page(qtbot, train_home, job_runner):
+    """The Classify page with the Dashboard attached, as the main window wires them."""
+    settings = QSettings(str(train_home / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("device", "cpu")
+    classify = ClassifyPanel(job_runner, settings)
+    dashboard = Dashboard(job_runner, settings)
+    classify.attach_dashboard(dashboard)
+    qtbot.addWidget(classify)
+    qtbot.addWidget(dashboard)
+    return classify, dashboard
+
+
+def fill_training(tab, encoder, data, name, epochs=2):
+    tab.picker.set_path(str(encoder))
+    tab.train_file.set_path(str(data))
+    tab.name_edit.setText(name)
+    tab.epochs.setValue(epochs)
+    tab.lr.setValue(0.01)
+    tab.batch_size.setValue(8)
+    tab.patience.setValue(0)
+
+
+def run_and_wait(qtbot, tab, timeout=120_000):
+    qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.runner.is_running(tab.job_key()) and tab.run_button.isEnabled(),
+                    timeout=timeout)
+
+
+def test_the_page_has_train_and_evaluate_tabs(page):
+    classify, _ = page
+    labels = [classify.tabs.tabText(i) for i in range(classify.tabs.count())]
+    assert "Train" in labels and "Evaluate" in labels
+    assert classify.train.dashboard is classify.dashboard is classify.evaluate.dashboard
+
+
+def test_training_through_the_gui_fills_the_dashboard(qtbot, page, train_encoder, topics_csv, train_home):
+    classify, dashboard = page
+    tab = classify.train
+    fill_training(tab, train_encoder, topics_csv, "gui-model")
+    run_and_wait(qtbot, tab)
+    assert "Saved 'gui-model'" in tab.status.text(), tab.status.text()
+    # the data behind the plots
+    assert sum(len(points) for points in dashboard.step_loss.values()) == 2 * 5
+    assert [x for x, _ in dashboard.epoch_metrics["val_f1_macro"]] == [1.0, 2.0]
+    assert set(dashboard.roc_curves) == set(LABELS) == set(dashboard.pr_curves)
+    assert dashboard.confusion.sum() == dashboard.evaluation["n"] == 10  # the validation split of 48 rows
+    assert dashboard.class_table.rowCount() == 3
+    assert "epoch 2/2" in tab.output.toPlainText() and "f1_macro" in tab.output.toPlainText()
+    # the new classifier is offered on the Predict tab
+    assert classify.predict.picker.path() == str(train_home / "models" / "gui-model")
+    assert store.open_model(classify.predict.picker.path(), task="classify")
+    assert dashboard.run_list.count() == 1
+    assert dashboard.title_label.text().startswith("Training gui-model: done · 10 examples")
+
+
+def test_stop_in_the_gui_keeps_the_best_checkpoint(qtbot, page, train_encoder, topics_csv):
+    classify, dashboard = page
+    tab = classify.train
+    fill_training(tab, train_encoder, topics_csv, "gui-stopped", epochs=500)
+    qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dashboard.evaluation is not None or not tab.runner.is_running(tab.job_key()),
+                    timeout=60_000)  # epoch 1 saved
+    assert dashboard.evaluation is not None, tab.status.text()
+    qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.runner.is_running(tab.job_key()), timeout=60_000)
+    assert tab.status.text().startswith("Stopped: the best checkpoint so far"), tab.status.text()
+    assert ": stopped · 10 examples" in dashboard.title_label.text()
+    [run] = runs.list_runs()
+    assert run.status == "stopped"
+    info = store.open_model(run.info["model"], task="classify")
+    assert info.manifest["epoch"] == run.info["best_epoch"] < 500
+
+
+def test_bad_input_shows_one_sentence(qtbot, page, train_encoder, labelled_file):
+    classify, _ = page
+    tab = classify.train
+    tab.picker.set_path(str(train_encoder))
+    qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
+    assert tab.status.text() == "Choose a labelled training file first."
+    single = labelled_file("single.csv", [{"text": f"goal {i}", "label": "sports"} for i in range(6)])
+    fill_training(tab, train_encoder, single, "never")
+    run_and_wait(qtbot, tab)
+    assert tab.status.text() == "single.csv has a single class ('sports'); a classifier needs at least two."
+    empty = labelled_file("empty.csv", [])
+    tab.train_file.set_path(str(empty))
+    assert tab.train_file.summary.text() == "empty.csv is empty."
+
+
+def test_evaluate_tab_scores_a_classifier(qtbot, page, train_encoder, binary_csv, labelled_file):
+    classify, dashboard = page
+    model = train_classifier(model=str(train_encoder), train=str(binary_csv), out_name="binary", epochs=2, lr=0.01,
+                             batch_size=8, patience=0, device="cpu").model_path
+    tab = classify.evaluate
+    tab.picker.refresh()
+    tab.picker.set_path(model)
+    rows = make_rows(20, seed=2, topics=("sports", "weather")) + [{"text": " ", "label": "sports"}]
+    tab.data_file.set_path(str(labelled_file("to-score.csv", rows)))
+    run_and_wait(qtbot, tab)
+    assert tab.status.text().startswith("Evaluated binary on 40 examples"), tab.status.text()
+    assert tab.status.text().endswith("1 row of to-score.csv with an empty text or label was skipped.")
+    assert set(dashboard.roc_curves) == {"sports", "weather"}
+    assert dashboard.confusion.sum() == 40
+    assert "f1_macro" in tab.output.toPlainText()
+    # two classes: the threshold slider reads out precision, recall, TPR and FPR at its value
+    assert not dashboard.threshold_box.isHidden()
+    dashboard.threshold_slider.setValue(300)
+    scores = np.asarray(dashboard.evaluation["probs"])[:, 1]
+    assert dashboard.threshold_readout == metrics.at_threshold(dashboard.evaluation["y_true"], scores, 0.3)
+    assert "FPR" in dashboard.threshold_label.text()
+
+
+def test_past_runs_reload_and_overlay_in_a_new_dashboard(qtbot, train_home, train_encoder, topics_csv):
+    first = train_classifier(model=str(train_encoder), train=str(topics_csv), out_name="a", epochs=2, lr=0.01,
+                             batch_size=8, patience=0, device="cpu")
+    second = train_classifier(model=str(train_encoder), train=str(topics_csv), out_name="b", epochs=3, lr=0.005,
+                              batch_size=8, patience=0, device="cpu")
+    settings = QSettings(str(train_home / "settings.ini"), QSettings.Format.IniFormat)
+    dashboard = Dashboard(JobRunner(), settings)  # a fresh start reads the runs from disk
+    qtbot.addWidget(dashboard)
+    ids = [dashboard.run_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dashboard.run_list.count())]
+    assert sorted(ids) == sorted([first.run_id, second.run_id])
+    item = dashboard.run_list.item(ids.index(first.run_id))
+    rect = dashboard.run_list.visualItemRect(item)
+    qtbot.mouseClick(dashboard.run_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert len(dashboard.step_loss["train_loss"]) == 2 * 5
+    assert dashboard.evaluation["f1_macro"] == pytest.approx(first.best["f1_macro"])
+    for run_id in ids:
+        dashboard.run_list.item(ids.index(run_id)).setCheckState(Qt.CheckState.Checked)
+    assert len(dashboard.overlays[first.run_id]["val_f1_macro"]) == 2
+    assert len(dashboard.overlays[second.run_id]["val_f1_macro"]) == 3
+    dashboard.run_list.item(ids.index(first.run_id)).setCheckState(Qt.CheckState.Unchecked)
+    assert set(dashboard.overlays) == {second.run_id}
+
+
+def test_the_main_window_wires_the_tabs_to_its_dashboard_page(qtbot, train_home):
+    from gui.main_window import MainWindow
+
+    window = MainWindow(warm_up=False)
+    qtbot.addWidget(window)
+    classify, dashboard = window.pages["classify"], window.pages["dashboard"]
+    assert isinstance(dashboard, Dashboard)
+    assert classify.train.dashboard is dashboard and classify.evaluate.dashboard is dashboard
+    window.show_panel("classify")
+    qtbot.mouseClick(classify.train.dashboard_button, Qt.MouseButton.LeftButton)
+    assert window.current_panel() == "dashboard"
+    window.close()

@@ -1,0 +1,198 @@
+"""Recognizer and file transcription with tiny random Whisper and CTC models (behaviour, not words)."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from models.core.events import CancelToken, Cancelled, Final, ModelDeskError, Progress
+from models.transcribe.recognizer import SAMPLE_RATE, Decoded, Recognizer, read_audio, resample, split_at_silences, transcribe_file
+from tests.fixtures.speech_models import TINY_WHISPER_POSITIONS, WHISPER_LANGUAGES
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
+
+
+def noise(seconds: float, seed: int = 0, level: float = 0.1) -> np.ndarray:
+    return (np.random.default_rng(seed).standard_normal(int(seconds * SAMPLE_RATE)) * level).astype(np.float32)
+
+
+def test_load_is_cached_and_describes_the_model(tiny_whisper, tiny_whisper_en, tiny_ctc):
+    whisper = Recognizer.load(tiny_whisper, device="cpu")
+    assert Recognizer.load(str(tiny_whisper), device="cpu") is whisper
+    assert (whisper.kind, whisper.is_multilingual, whisper.sample_rate) == ("whisper", True, 16000)
+    assert whisper.languages() == sorted(WHISPER_LANGUAGES)
+    english = Recognizer.load(tiny_whisper_en, device="cpu")
+    assert (english.kind, english.is_multilingual, english.languages()) == ("whisper", False, ["en"])
+    ctc = Recognizer.load(tiny_ctc, device="cpu")
+    assert (ctc.kind, ctc.is_multilingual, ctc.languages()) == ("ctc", False, [])
+
+
+def test_whisper_decode_returns_text_probabilities_and_bounded_tokens(tiny_whisper):
+    rec = Recognizer.load(tiny_whisper, device="cpu")
+    eot = rec.processor.tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    for audio in (noise(3.0), noise(0.05), noise(45.0)):  # short, tiny, longer than the 30 s window
+        out = rec.decode(audio)
+        assert isinstance(out, Decoded) and isinstance(out.text, str)
+        assert 0.0 <= out.no_speech_prob <= 1.0
+        assert out.avg_logprob <= 0.0
+        assert out.language in WHISPER_LANGUAGES
+        assert len(out.tokens) <= TINY_WHISPER_POSITIONS // 2
+        assert all(0 <= t < eot for t in out.tokens)  # never a special or timestamp token
+        assert out.text == rec.processor.tokenizer.decode(list(out.tokens)).strip()
+    assert rec.decode(np.zeros(0, np.float32)).text == ""
+
+
+def test_whisper_decode_honours_language_task_and_prompt(tiny_whisper):
+    rec = Recognizer.load(tiny_whisper, device="cpu")
+    audio = noise(2.0, seed=1)
+    assert rec.decode(audio, language="fr").language == "fr"
+    assert rec.decode(audio, language="German").language == "de"
+    assert rec.decode(audio, language="<|en|>", task="translate").language == "en"
+    plain = rec.decode(audio, language="en")
+    prompted = rec.decode(audio, language="en", prompt_text="Earlier words that were said.")
+    assert prompted.no_speech_prob != pytest.approx(plain.no_speech_prob, rel=1e-6)  # the prompt is seen
+    with pytest.raises(ModelDeskError, match="Unknown language 'klingon'"):
+        rec.decode(audio, language="klingon")
+    with pytest.raises(ModelDeskError, match="does not know the language 'ja'"):
+        rec.decode(audio, language="ja")
+    with pytest.raises(ModelDeskError, match="Unknown task"):
+        rec.decode(audio, task="summarise")
+
+
+def test_english_only_whisper_refuses_other_languages_and_translation(tiny_whisper_en, tmp_path):
+    rec = Recognizer.load(tiny_whisper_en, device="cpu")
+    assert rec.decode(noise(1.0), language="en").language == "en"
+    with pytest.raises(ModelDeskError, match="English-only model: it cannot translate"):
+        rec.decode(noise(1.0), task="translate")
+    wav = tmp_path / "a.wav"
+    sf.write(wav, noise(1.0), SAMPLE_RATE)
+    with pytest.raises(ModelDeskError, match="English-only model: it cannot transcribe language 'de'"):
+        transcribe_file(rec, wav, language="de")
+
+
+def test_ctc_decode_is_greedy_text_without_no_speech(tiny_ctc):
+    rec = Recognizer.load(tiny_ctc, device="cpu")
+    out = rec.decode(noise(2.0))
+    assert out.no_speech_prob is None and out.language is None
+    assert out.avg_logprob <= 0.0
+    vocab = json.loads((tiny_ctc / "vocab.json").read_text())
+    letters = {i: c for c, i in vocab.items() if len(c) == 1}
+    assert out.tokens and all(t in letters for t in out.tokens)
+    assert out.text.replace(" ", "") == "".join(letters[t] for t in out.tokens if letters[t] != "|")
+    assert isinstance(rec.decode(noise(0.01)).text, str)  # shorter than the convolution front end
+    with pytest.raises(ModelDeskError, match="CTC model: it can only transcribe"):
+        rec.decode(noise(1.0), task="translate")
+
+
+def test_ctc_merges_repeats_before_dropping_blanks(tiny_ctc, monkeypatch):
+    """'l <pad> l' is two letters (hello), 'l l' one; <s> is dropped, '|' becomes a space."""
+    rec = Recognizer.load(tiny_ctc, device="cpu")
+    vocab = json.loads((tiny_ctc / "vocab.json").read_text())
+    frames = ["h", "h", "e", "l", "l", "<pad>", "l", "o", "|", "<s>", "w", "w", "<pad>", "<pad>"]
+    logits = torch.full((1, len(frames), len(vocab)), -5.0)
+    for i, label in enumerate(frames):
+        logits[0, i, vocab[label]] = 5.0
+    monkeypatch.setattr(rec, "model", lambda values: SimpleNamespace(logits=logits))
+    out = rec.decode(noise(1.0))
+    assert out.text == "hello w"
+    assert out.tokens == tuple(vocab[c] for c in ["h", "e", "l", "l", "o", "|", "w"])
+
+
+def test_a_model_for_another_task_is_refused(tmp_path):
+    folder = tmp_path / "gpt"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}))
+    (folder / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ModelDeskError, match="gpt is a text generator, not a speech recognition model"):
+        Recognizer.load(folder)
+
+
+def test_decoded_silence_gate():
+    assert Decoded("", 0.0, -0.1).looks_silent()
+    assert Decoded("you", 0.95, -0.3).looks_silent()          # near-certain no speech
+    assert Decoded("hmm", 0.7, -1.5).looks_silent()           # Whisper's rule: both thresholds
+    assert not Decoded("hello there", 0.7, -0.4).looks_silent()
+    assert not Decoded("hello", 0.1, -2.0).looks_silent()
+    assert not Decoded("hello", None, None).looks_silent()    # CTC: no gate
+
+
+def test_resample_changes_rate_and_keeps_pitch():
+    t = np.arange(44100) / 44100
+    tone = np.sin(2 * np.pi * 440 * t).astype(np.float32)
+    out = resample(tone, 44100)
+    assert out.dtype == np.float32 and out.shape == (16000,)
+    assert np.argmax(np.abs(np.fft.rfft(out))) == 440  # 1 s of audio: bin = Hz
+    same = resample(tone, 16000, 16000)
+    assert np.array_equal(same, tone)
+    assert resample(np.zeros((2, 8000), np.float32), 8000).shape == (2, 16000)  # along the last axis
+
+
+def test_split_at_silences_cuts_in_the_quiet_gap():
+    audio = noise(70.0)
+    audio[int(27.0 * SAMPLE_RATE):int(27.3 * SAMPLE_RATE)] = 0.0   # a pause 3 s before the first 30 s limit
+    audio[int(55.0 * SAMPLE_RATE):int(55.2 * SAMPLE_RATE)] = 0.0
+    windows = split_at_silences(audio)
+    assert len(windows) == 3 and windows[0][0] == 0 and windows[-1][1] == len(audio)
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:]))
+    assert 27.0 <= windows[0][1] / SAMPLE_RATE <= 27.3
+    assert 55.0 <= windows[1][1] / SAMPLE_RATE <= 55.2
+    assert all((end - start) <= 30 * SAMPLE_RATE for start, end in windows)
+    assert split_at_silences(noise(12.0)) == [(0, 12 * SAMPLE_RATE)]
+    assert split_at_silences(np.zeros(0, np.float32)) == []
+
+
+@pytest.fixture
+def long_stereo_wav(tmp_path):
+    """65 s of 44.1 kHz stereo noise with pauses at 28 s and 55 s."""
+    rate = 44100
+    mono = (np.random.default_rng(2).standard_normal(65 * rate) * 0.1).astype(np.float32)
+    for pause in (28.0, 55.0):
+        mono[int(pause * rate):int((pause + 0.3) * rate)] = 0.0
+    path = tmp_path / "long.wav"
+    sf.write(path, np.stack([mono, mono * 0.5], axis=1), rate)
+    return path
+
+
+def test_transcribe_file_decodes_each_window_with_progress(tiny_whisper, long_stereo_wav):
+    rec = Recognizer.load(tiny_whisper, device="cpu")
+    events = []
+    transcript = transcribe_file(rec, long_stereo_wav, language="de", progress=events.append)
+    audio = read_audio(long_stereo_wav)
+    assert len(audio) == 65 * SAMPLE_RATE
+    ends = [end / SAMPLE_RATE for _, end in split_at_silences(audio)]
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert [p.done for p in progress] == [0.0, *ends] and progress[-1].fraction == 1.0
+    assert 28.0 <= ends[0] <= 28.3 and 55.0 <= ends[1] <= 55.3
+    finals = [e for e in events if isinstance(e, Final)]
+    assert [(f.text, f.start, f.end) for f in finals] == [(s.text, s.start, s.end) for s in transcript]
+    starts = [0.0, *ends[:-1]]
+    assert all((s.start, s.end) in zip(starts, ends) for s in transcript)
+    assert transcript.language == "de"
+
+
+def test_transcribe_file_stops_between_windows_when_cancelled(tiny_ctc, long_stereo_wav):
+    token = CancelToken()
+    seen = []
+
+    def on_event(event):
+        seen.append(event)
+        if isinstance(event, Progress) and event.done > 0:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        transcribe_file(tiny_ctc, long_stereo_wav, device="cpu", progress=on_event, cancel=token)
+    assert [e.done for e in seen if isinstance(e, Progress)][1:] == [
+        end / SAMPLE_RATE for _, end in split_at_silences(read_audio(long_stereo_wav))[:1]]
+
+
+def test_unreadable_files_give_one_clear_sentence(tiny_ctc, tmp_path):
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10)
+    with pytest.raises(ModelDeskError, match="corrupt.wav is not a sound file ModelDesk can read"):
+        transcribe_file(tiny_ctc, corrupt, device="cpu")
+    with pytest.raises(ModelDeskError, match="does not exist"):
+        transcribe_file(tiny_ctc, tmp_path / "missing.flac", device="cpu")
