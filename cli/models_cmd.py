@@ -84,7 +84,8 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.classify.onnx_export import export_classifier, format_parity, onnx_paths
+    from models.classify.onnx_export import export_classifier, onnx_paths
+    from models.core.parity import format_parity
 
     parity = export_classifier(args.model, quantize=not args.no_int8, progress=event_printer())
     fp32, int8 = onnx_paths(store.open_model(args.model, task="classify").path)

@@ -74,7 +74,7 @@ def _printer() -> Callable:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from models.classify.metrics import format_report
+    from models.classify.report import format_report
     from models.classify.training import train_classifier
 
     quiet_libraries()
@@ -100,7 +100,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from models.classify.evaluation import evaluate_classifier
-    from models.classify.metrics import format_report
+    from models.classify.report import format_report
 
     quiet_libraries()
     evaluation = evaluate_classifier(args.model, args.data, text_column=args.text_column,

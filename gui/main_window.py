@@ -1,44 +1,53 @@
-"""The main window: a sidebar of pages, a status bar (device, backend, memory), menus, settings."""
+"""The main window: a sidebar of pages, a status bar (device, backend, memory), menus, settings.
+
+Pages are built the first time they are shown (the Dashboard at once: it collects training
+curves even while hidden, and builds its plots when first shown), so the window appears before
+pyqtgraph or any page it does not show has loaded. Model work runs in the engine process; closing
+the window cancels every job and ends the engine under one deadline.
+"""
 from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
-                               QStackedWidget, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from models.core import paths
-from workers.runner import JobRunner
+from models.core.runtime import DeviceChoice
 
+from . import jobs
+from .context import AppContext
 from .panels import PAGES, load
-from .widgets.model_picker import ModelPicker
+from .settings import Key
 
-
-def settings() -> QSettings:
-    """Settings live in MODELDESK_HOME so tests and portable installs stay self-contained."""
-    return QSettings(str(paths.home() / "settings.ini"), QSettings.Format.IniFormat)
+#: seconds that closing the window gives running jobs to stop, in all
+CLOSE_SECONDS = 5.0
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, warm_up: bool = True, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, warm_up: bool = True, ctx: Optional[AppContext] = None,
+                 parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("ModelDesk")
-        self.settings = settings()
-        self.runner = JobRunner(self)
+        self.ctx = ctx or AppContext.create()
+        self.settings = self.ctx.settings
+        self.runner = self.ctx.runner
         self.device_label = QLabel("Device: detecting…" if warm_up else "Device: not checked yet")
         self.backend_label = QLabel()
         self.memory_label = QLabel()
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, QWidget] = {}      # the pages built so far
+        self._slots: dict[str, QWidget] = {}     # where each page goes when built
         self._build_pages()
         self._build_status_bar()
         self._build_menus()
-        geometry = self.settings.value("window/geometry")
+        geometry = self.settings.get(Key.WINDOW_GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 800)
-        self.show_panel(str(self.settings.value("window/page", "classify")))
+        self.show_panel(self.settings.get(Key.WINDOW_PAGE))
+        QTimer.singleShot(0, self.ctx.models.refresh)
         if warm_up:
             QTimer.singleShot(0, self._warm_up)
 
@@ -52,20 +61,27 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         row.addWidget(self.sidebar)
         row.addWidget(self.stack, 1)
-        for name, label, spec in PAGES:
-            page = load(spec)(self.runner, self.settings)
-            self.pages[name] = page
-            self.stack.addWidget(page)
+        for name, label, _spec in PAGES:
+            slot = QWidget()
+            QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
+            self._slots[name] = slot
+            self.stack.addWidget(slot)
             self.sidebar.addItem(label)
         self.sidebar.currentRowChanged.connect(self._on_page)
         self.setCentralWidget(central)
-        dashboard = self.pages.get("dashboard")
-        classify = self.pages.get("classify")
-        if dashboard is not None and hasattr(classify, "attach_dashboard"):
-            classify.attach_dashboard(dashboard)
-        models_page = self.pages.get("models")
-        if models_page is not None and hasattr(models_page, "models_changed"):
-            models_page.models_changed.connect(self.refresh_pickers)
+        self.page("dashboard")
+
+    def page(self, name: str) -> QWidget:
+        """The page called ``name``, built now if it was not yet."""
+        if name not in self.pages:
+            spec = next(spec for page_name, _label, spec in PAGES if page_name == name)
+            page = load(spec)(self.ctx)
+            self.pages[name] = page
+            self._slots[name].layout().addWidget(page)
+            dashboard = self.pages.get("dashboard")
+            if dashboard is not None and hasattr(page, "attach_dashboard"):
+                page.attach_dashboard(dashboard)
+        return self.pages[name]
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -83,63 +99,62 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut="Ctrl+Q", triggered=self.close)
         file_menu.addAction(quit_action)
         settings_menu = self.menuBar().addMenu("&Settings")
-        device_menu = settings_menu.addMenu("Device")
-        group = QActionGroup(self)
-        current = str(self.settings.value("device", "auto"))
-        for value, label in (("auto", "Automatic (GPU if present)"), ("cuda", "GPU (CUDA)"), ("cpu", "CPU")):
-            action = QAction(label, self, checkable=True, checked=value == current)
-            action.triggered.connect(lambda _=False, v=value: self._set_device(v))
-            group.addAction(action)
-            device_menu.addAction(action)
-        backend_menu = settings_menu.addMenu("Backend")
-        backend_group = QActionGroup(self)
-        current_backend = str(self.settings.value("backend", "torch"))
-        for value, label in (("torch", "PyTorch"), ("onnx-fp32", "ONNX Runtime fp32"),
-                             ("onnx-int8", "ONNX Runtime INT8")):
-            action = QAction(label, self, checkable=True, checked=value == current_backend)
-            action.triggered.connect(lambda _=False, v=value: self._set_backend(v))
-            backend_group.addAction(action)
-            backend_menu.addAction(action)
+        self._choice_menu(settings_menu, "Device", Key.DEVICE, (("auto", "Automatic (GPU if present)"),
+                                                               ("cuda", "GPU (CUDA)"), ("cpu", "CPU")),
+                          self._set_device)
+        self._choice_menu(settings_menu, "Backend", Key.BACKEND, (("torch", "PyTorch"),
+                                                                 ("onnx-fp32", "ONNX Runtime fp32"),
+                                                                 ("onnx-int8", "ONNX Runtime INT8")),
+                          self._set_backend)
         settings_menu.addSeparator()
         self.pickle_action = QAction("Allow pickle checkpoints (weights only)", self, checkable=True,
-                                     checked=self.settings.value("allow_pickle", False, type=bool))
+                                     checked=self.settings.get(Key.ALLOW_PICKLE))
         self.pickle_action.toggled.connect(self._set_allow_pickle)
         settings_menu.addAction(self.pickle_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(QAction("&About ModelDesk", self, triggered=self._about))
 
+    def _choice_menu(self, parent, title: str, key: Key, choices: tuple, on_choice) -> None:
+        menu = parent.addMenu(title)
+        group = QActionGroup(self)
+        current = self.settings.get(key)
+        for value, label in choices:
+            action = QAction(label, self, checkable=True, checked=value == current)
+            action.triggered.connect(lambda _=False, v=value: on_choice(v))
+            group.addAction(action)
+            menu.addAction(action)
+
     # --- behaviour --------------------------------------------------------
     def show_panel(self, name: str) -> None:
-        names = list(self.pages)
+        names = [page_name for page_name, _label, _spec in PAGES]
         self.sidebar.setCurrentRow(names.index(name) if name in names else 0)
 
     def current_panel(self) -> str:
-        return list(self.pages)[self.stack.currentIndex()]
+        return PAGES[self.stack.currentIndex()][0]
 
     def _on_page(self, row: int) -> None:
+        name = PAGES[row][0]
+        self.page(name)
         self.stack.setCurrentIndex(row)
-        self.settings.setValue("window/page", list(self.pages)[row])
-
-    def refresh_pickers(self) -> None:
-        for page in self.pages.values():
-            for picker in page.findChildren(ModelPicker):
-                picker.refresh()
+        self.settings.set(Key.WINDOW_PAGE, name)
 
     def _warm_up(self) -> None:
-        """Import torch in the background after the window shows, then show the device."""
-        worker = self.runner.start("warm-up", "models.core.runtime:warm_up",
-                                   preference=str(self.settings.value("device", "auto")))
-        worker.result.connect(lambda choice: self.device_label.setText(f"Device: {choice.label} — {choice.reason}"))
-        worker.error.connect(lambda msg, _d: self.device_label.setText(f"Device: unknown ({msg})"))
-        self.runner.launch("warm-up")
+        """Start the engine, import torch there and show the device, after the window is up."""
+        if self.runner.is_running("warm-up"):
+            return
+        job = self.runner.start("warm-up", jobs.WARM_UP)
+        job.result.connect(self._show_device)
+        job.error.connect(lambda message, _details: self.device_label.setText(f"Device: unknown ({message})"))
+
+    def _show_device(self, choice: DeviceChoice) -> None:
+        self.device_label.setText(f"Device: {choice.label} — {choice.reason}")
 
     def _set_device(self, value: str) -> None:
-        self.settings.setValue("device", value)
-        if not self.runner.is_running("warm-up"):
-            self._warm_up()
+        self.settings.set(Key.DEVICE, value)
+        self._warm_up()
 
     def _set_backend(self, value: str) -> None:
-        self.settings.setValue("backend", value)
+        self.settings.set(Key.BACKEND, value)
         self._update_backend()
 
     def _set_allow_pickle(self, allowed: bool) -> None:
@@ -150,16 +165,24 @@ class MainWindow(QMainWindow):
                 "weights_only=True, which refuses anything but tensors. Allow them?") != QMessageBox.StandardButton.Yes:
             self.pickle_action.setChecked(False)
             return
-        self.settings.setValue("allow_pickle", allowed)
+        self.settings.set(Key.ALLOW_PICKLE, allowed)
 
     def _update_backend(self) -> None:
-        self.backend_label.setText(f"Backend: {self.settings.value('backend', 'torch')}")
+        self.backend_label.setText(f"Backend: {self.settings.get(Key.BACKEND)}")
 
     def _update_memory(self) -> None:
+        """The window's memory and the engine's (where the models live)."""
         import psutil
 
         rss = psutil.Process().memory_info().rss / 2**20
-        self.memory_label.setText(f"Memory: {rss:,.0f} MB")
+        text = f"Memory: window {rss:,.0f} MB"
+        pid = self.runner.engine.pid if self.runner.engine.running else None
+        if pid is not None:
+            try:
+                text += f", engine {psutil.Process(pid).memory_info().rss / 2**20:,.0f} MB"
+            except psutil.Error:
+                pass
+        self.memory_label.setText(text)
 
     def _about(self) -> None:
         from models import __version__
@@ -168,7 +191,8 @@ class MainWindow(QMainWindow):
                           f"ModelDesk {__version__}\nAn offline AI workbench.\nData folder: {paths.home()}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.set(Key.WINDOW_GEOMETRY, self.saveGeometry())
         self.settings.sync()
-        self.runner.shutdown()
+        self._memory_timer.stop()
+        self.runner.shutdown(CLOSE_SECONDS)
         super().closeEvent(event)

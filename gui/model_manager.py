@@ -1,8 +1,8 @@
 """The Models page: every model the store knows, and the actions on them.
 
-Import, download and ONNX conversion run as jobs (they copy, fetch or export
-for seconds to minutes); listing and removing are quick and run in place.
-``models_changed`` tells the rest of the window to refresh its model pickers.
+Listing, import, download, ONNX conversion and removal run as jobs in the engine (they read,
+copy, fetch, export or delete for up to minutes). The table shows the shared list of installed
+models, which every model picker shows too.
 """
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QMessageBox, QProgressBar, QPushButton, QTableWidget,
+                               QInputDialog, QLabel, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from models.core import cache, store
-from models.core.events import ModelDeskError, Progress
-from models.classify.onnx_export import format_parity
-from workers.runner import JobRunner
-from workers.worker import Target
+from models.core import store
+from models.core.parity import format_parity
+from workers.runner import JobSpec
+
+from . import jobs
+from .context import AppContext
+from .widgets.job_controls import JobControls
 
 COLUMNS = ("Name", "Task", "Source", "Weights", "ONNX", "Path")
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -28,17 +30,15 @@ REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 class ModelManager(QWidget):
     """A table of models with Import folder…, Download…, Convert to ONNX + INT8, Remove and Refresh."""
 
-    models_changed = Signal()
     job_key = "models"
 
-    def __init__(self, runner: JobRunner, settings: QSettings, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, ctx: AppContext, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.runner = runner
-        self.settings = settings
+        self.ctx = ctx
+        self.runner = ctx.runner
         self.models: list[store.ModelInfo] = []
-        self._on_result: Callable[[Any], None] = lambda _value: None
-        self._stopped = False
         self._converting = ""
+        self._select_after = ""
         outer = QVBoxLayout(self)
         outer.addWidget(QLabel("<h2>Models</h2>"))
         self.table = QTableWidget(0, len(COLUMNS))
@@ -74,35 +74,36 @@ class ModelManager(QWidget):
         buttons.addWidget(self.refresh_button)
         outer.addLayout(buttons)
 
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
-        jobs = QHBoxLayout()
-        jobs.addWidget(self.stop_button)
-        jobs.addWidget(self.progress_bar, 1)
-        outer.addLayout(jobs)
-        self.status = QLabel("Ready.")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.status)
+        self.controls = JobControls(self.runner, self.job_key, with_run=False)
+        outer.addWidget(self.controls)
 
         self.import_button.clicked.connect(self.import_folder)
         self.download_button.clicked.connect(self.download)
         self.convert_button.clicked.connect(self.convert)
         self.remove_button.clicked.connect(self.remove)
-        self.refresh_button.clicked.connect(self.refresh)
-        self.stop_button.clicked.connect(lambda: self.runner.stop(self.job_key))
+        self.refresh_button.clicked.connect(ctx.models.refresh)
         self.runner.busy_changed.connect(self._on_busy)
         self.table.itemSelectionChanged.connect(self._show_details)
+        ctx.models.changed.connect(self.refresh)
         self.refresh()
 
     # --- the table --------------------------------------------------------
+    @property
+    def status(self) -> QLabel:
+        return self.controls.status
+
+    @property
+    def stop_button(self) -> QPushButton:
+        return self.controls.stop_button
+
+    @property
+    def progress_bar(self) -> Any:
+        return self.controls.progress_bar
+
     def refresh(self) -> None:
-        """List the store's models again, keeping the selection where it can."""
+        """Show the installed models, keeping the selection (or selecting the model a job just made)."""
         chosen = self.selected()
-        self.models = store.list_models()
+        self.models = self.ctx.models.for_task(None)
         self.table.setRowCount(len(self.models))
         for row, info in enumerate(self.models):
             cells = (info.name, info.task, info.source, info.weights, "yes" if info.has_onnx else "no", str(info.path))
@@ -110,8 +111,9 @@ class ModelManager(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(info.path))
                 self.table.setItem(row, column, item)
-            if chosen is not None and info.path == chosen.path:
+            if (chosen is not None and info.path == chosen.path) or info.name == self._select_after:
                 self.table.selectRow(row)
+        self._select_after = ""
         self._show_details()  # the selected row may be the same model with a new manifest
 
     def _show_details(self) -> None:
@@ -141,15 +143,9 @@ class ModelManager(QWidget):
     # --- actions ----------------------------------------------------------
     def import_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Import a model folder")
-        if not folder:
-            return
-        try:  # say what is wrong with the folder now, rather than from a job
-            store.inspect(folder)
-        except ModelDeskError as exc:
-            self.set_status(str(exc), error=True)
-            return
-        self._start("models.core.store:import_folder", f"Importing {Path(folder).name}…", self._imported,
-                    folder=folder, copy=self.copy_check.isChecked())
+        if folder:
+            self._start(jobs.IMPORT_MODEL, f"Importing {Path(folder).name}…", self._imported,
+                        folder=folder, copy=self.copy_check.isChecked())
 
     def download(self) -> None:
         repo_id, ok = QInputDialog.getText(self, "Download a model",
@@ -160,7 +156,7 @@ class ModelManager(QWidget):
         if not REPO_ID.match(repo_id):
             self.set_status(f"'{repo_id}' is not a repository id; it looks like owner/name.", error=True)
             return
-        self._start("models.core.store:download", f"Downloading {repo_id}…", self._imported, repo_id=repo_id)
+        self._start(jobs.DOWNLOAD_MODEL, f"Downloading {repo_id}…", self._imported, repo_id=repo_id)
 
     def convert(self) -> None:
         info = self.selected()
@@ -168,8 +164,7 @@ class ModelManager(QWidget):
             self.set_status("Select a classifier to convert: ONNX export is for sequence classifiers.", error=True)
             return
         self._converting = info.name
-        self._start("models.classify.onnx_export:export_classifier", f"Exporting {info.name} to ONNX…", self._converted,
-                    model=str(info.path))
+        self._start(jobs.EXPORT_ONNX, f"Exporting {info.name} to ONNX…", self._converted, model=str(info.path))
 
     def remove(self) -> None:
         info = self.selected()
@@ -182,77 +177,38 @@ class ModelManager(QWidget):
             return
         question = (f"Delete {info.name} and its folder {info.path}?" if info.source == "app"
                     else f"Forget {info.name}? Its folder {info.path} stays on disk.")
-        answer = QMessageBox.question(self, "Remove model", question)
-        if answer != QMessageBox.StandardButton.Yes:
+        if QMessageBox.question(self, "Remove model", question) != QMessageBox.StandardButton.Yes:
             return
-        try:
-            store.remove(info.name)
-        except (ModelDeskError, OSError) as exc:
-            self.set_status(f"Could not remove {info.name}: {exc}", error=True)
-            return
-        cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
-        self.set_status(f"Removed {info.name}.")
-        self.refresh()
-        self.models_changed.emit()
+        self._start(jobs.REMOVE_MODEL, f"Removing {info.name}…", lambda _value: self._removed(info.name),
+                    name=info.name)
 
     # --- jobs ---------------------------------------------------------------
-    def _start(self, target: Target, message: str, on_result: Callable[[Any], None], **kwargs: Any) -> None:
-        """Run a job; worker signals go to bound slots (a lambda would run in the worker's thread)."""
+    def _start(self, spec: JobSpec, message: str, on_result: Callable[[Any], None], **kwargs: Any) -> None:
         if self.runner.is_running(self.job_key):
             self.set_status("Another model job is running; wait for it or press Stop.", error=True)
             return
-        worker = self.runner.start(self.job_key, target, **kwargs)
-        self._on_result = on_result
-        self._stopped = False
-        worker.progress.connect(self._on_progress)
-        worker.result.connect(self._on_job_result)
-        worker.error.connect(self._on_job_error)
-        worker.cancelled.connect(self._on_job_cancelled)
-        self.progress_bar.setRange(0, 0)
+        job = self.controls.start(spec, **kwargs)
+        job.result.connect(on_result)
         self.set_status(message)
-        self.runner.launch(self.job_key)
-
-    def _on_job_result(self, value: Any) -> None:
-        if not self._stopped:  # a stopped job's partial result is not a new model
-            self._on_result(value)
-
-    def _on_job_error(self, message: str, _details: str) -> None:
-        self.set_status(message, error=True)
-
-    def _on_job_cancelled(self) -> None:
-        self._stopped = True
-        self.set_status("Stopped.")
 
     def _imported(self, info: store.ModelInfo) -> None:
-        self.refresh()
-        self.select(info.name)
+        self._select_after = info.name
         self.set_status(f"{info.name}: {info.task} model, at {info.path}.")
-        self.models_changed.emit()
+        self.ctx.models.refresh()
 
     def _converted(self, parity: dict) -> None:
-        name = self._converting
-        self.refresh()
-        self.select(name)
-        self.set_status(f"{name} converted. {format_parity(parity)}")
-        self.models_changed.emit()
+        self._select_after = self._converting
+        self.set_status(f"{self._converting} converted. {format_parity(parity)}")
+        self.ctx.models.refresh()
 
-    def _on_progress(self, event: Progress) -> None:
-        if event.fraction is not None:
-            self.progress_bar.setRange(0, 1000)
-            self.progress_bar.setValue(int(event.fraction * 1000))
-        if event.message:
-            self.set_status(event.message)
+    def _removed(self, name: str) -> None:
+        self.set_status(f"Removed {name}.")
+        self.ctx.models.refresh()
 
     def _on_busy(self, key: str, running: bool) -> None:
-        if key != self.job_key:
-            return
-        self.stop_button.setEnabled(running)
-        for button in (self.import_button, self.download_button, self.convert_button, self.remove_button):
-            button.setEnabled(not running)
-        if not running:
-            self.progress_bar.setRange(0, 1)
-            self.progress_bar.setValue(1)
+        if key == self.job_key:
+            for button in (self.import_button, self.download_button, self.convert_button, self.remove_button):
+                button.setEnabled(not running)
 
     def set_status(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #c0392b;" if error else "")
+        self.controls.set_status(text, error=error)

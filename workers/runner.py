@@ -1,110 +1,230 @@
-"""JobRunner owns the QThreads: one running job per key, always cleaned up."""
+"""JobRunner: the GUI's jobs, run by the engine process, one running job per key.
+
+A page asks ``start(key, spec, **kwargs)`` and gets a ``Job``: a GUI-thread object whose
+signals carry the job's events and its end. Every job ends with exactly one of ``result``
+(it finished), ``cancelled`` (it was stopped; the argument is the partial result it returned,
+or None) or ``error`` (message, details), and then ``finished``. The key is free again before
+any of these is emitted, so a click on Run in a handler, or right after, starts the next job.
+
+``spec`` names the job's target (``spec.target``, "package.module:function") and the runtime
+options it takes (``spec.options``: device, backend, allow_pickle); the runner merges those
+from ``options(kwargs)`` into every job's arguments, so no page passes them itself.
+"""
 from __future__ import annotations
 
-from typing import Optional
+import itertools
+from typing import Any, Callable, Optional, Union
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
-from models.core.events import CancelToken
+from models.core.events import Data, Final, Log, Metric, Partial, Progress
 
-from .worker import Target, Worker
+from .engine import EngineClient
 
-#: the Worker signals a Job relays to the GUI thread
-RELAYED = ("started", "progress", "partial", "metric", "data", "log", "result", "error", "cancelled", "finished")
+#: the options a job's spec may name, with what a runner without settings gives
+DEFAULT_OPTIONS = {"device": "auto", "backend": "torch", "allow_pickle": False}
 
 
 class Job(QObject):
-    """The GUI thread's handle on a running Worker.
+    """One job's events and end, on the GUI thread."""
 
-    It lives in the GUI thread and re-emits the worker's signals there, so any
-    slot connected to it (a lambda too) runs on the GUI thread. A lambda
-    connected to the Worker itself would run in the worker's thread.
-    """
-
-    started = Signal()
-    progress = Signal(object)
-    partial = Signal(object)
-    metric = Signal(object)
-    data = Signal(object)
+    progress = Signal(object)   # Progress
+    partial = Signal(object)    # Partial or Final
+    metric = Signal(object)     # Metric
+    data = Signal(object)       # Data
     log = Signal(str)
     result = Signal(object)
-    error = Signal(str, str)
-    cancelled = Signal()
+    cancelled = Signal(object)  # the partial result, or None
+    error = Signal(str, str)    # message, details
     finished = Signal()
 
-    def __init__(self, key: str, worker: Worker, thread: QThread, parent: Optional[QObject] = None) -> None:
-        super().__init__(parent)
+    def __init__(self, runner: "JobRunner", key: str, job_id: int, target: str, kwargs: dict) -> None:
+        super().__init__(runner)
+        self.runner = runner
         self.key = key
-        self.thread = thread
-        self.worker = worker  # the only reference: the worker is freed with the Job, on the GUI thread
-        self.token: CancelToken = worker.token
-        for name in RELAYED:
-            getattr(worker, name).connect(getattr(self, name))
+        self.id = job_id
+        self.target = target
+        self.kwargs = kwargs
+        self.sent = False            # the engine has it
+        self.stopping = False        # Stop was pressed
+        self.superseded = False      # a newer request for the key replaced it: its result never lands
 
     def cancel(self) -> None:
-        self.token.cancel()
+        self.runner.cancel_job(self)
+
+    def dispatch(self, event: Any) -> None:
+        if isinstance(event, Progress):
+            self.progress.emit(event)
+        elif isinstance(event, (Partial, Final)):
+            self.partial.emit(event)
+        elif isinstance(event, Metric):
+            self.metric.emit(event)
+        elif isinstance(event, Data):
+            self.data.emit(event)
+        elif isinstance(event, Log):
+            self.log.emit(event.message)
+
+
+class JobSpec:
+    """What the runner needs of a registered job (``gui/jobs.py`` holds the registry)."""
+
+    def __init__(self, target: str, options: tuple[str, ...] = ()) -> None:
+        self.target = target
+        self.options = options
+
+
+SpecLike = Union[JobSpec, str, Callable[..., Any]]
+
+
+def as_spec(spec: SpecLike) -> Any:
+    """A spec, a "module:function" string, or a module-level function (tests)."""
+    if isinstance(spec, str):
+        return JobSpec(spec)
+    if callable(spec) and not hasattr(spec, "target"):
+        return JobSpec(f"{spec.__module__}:{spec.__qualname__}")
+    return spec
 
 
 class JobRunner(QObject):
-    """Starts workers on their own QThread (moveToThread) and tears them down when done."""
+    """Starts jobs in the engine and relays what comes back; one running job per key."""
 
     busy_changed = Signal(str, bool)  # key, running
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, engine: Optional[EngineClient] = None,
+                 options: Optional[Callable[[dict], dict]] = None, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
-        self._jobs: dict[str, Job] = {}
+        self.engine = engine or EngineClient(parent=self)
+        self.options = options or (lambda _kwargs: dict(DEFAULT_OPTIONS))
+        self._ids = itertools.count(1)
+        self._jobs: dict[str, Job] = {}          # key -> the running job
+        self._queued: dict[str, Job] = {}        # key -> the newest request waiting for it
+        self._by_id: dict[int, Job] = {}         # jobs the engine has
+        self.engine.message.connect(self._on_message)
+        self.engine.ended.connect(self._on_engine_ended)
 
+    # --- asking -------------------------------------------------------------
     def is_running(self, key: str) -> bool:
         return key in self._jobs
 
     def job(self, key: str) -> Optional[Job]:
         return self._jobs.get(key)
 
-    def start(self, key: str, target: Target, /, **kwargs) -> Job:
-        """Create a job for ``target``; connect its signals, then call ``launch(key)``.
+    def start(self, key: str, spec: SpecLike, /, **kwargs: Any) -> Job:
+        """Run a job now. Raises RuntimeError if ``key`` has a running job.
 
-        ``key`` and ``target`` are positional-only, so a job may take keyword
-        arguments of those names (``translate(..., target="fra_Latn")``).
-        Raises RuntimeError if ``key`` already has a running job.
+        ``key`` and ``spec`` are positional-only, so a job may take keyword arguments of
+        those names.
         """
         if key in self._jobs:
             raise RuntimeError(f"a job is already running for {key}")
-        thread = QThread()
-        thread.setObjectName(f"job-{key}")
-        worker = Worker(target, kwargs)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit)
-        job = Job(key, worker, thread, self)
-        thread.finished.connect(self._on_thread_finished)
+        job = self._make(key, spec, kwargs)
         self._jobs[key] = job
+        self._send(job)
+        self.busy_changed.emit(key, True)
         return job
 
-    def launch(self, key: str) -> None:
-        """Start the thread of a job created with ``start`` (after its signals are connected)."""
-        self._jobs[key].thread.start()
-        self.busy_changed.emit(key, True)
+    def start_latest(self, key: str, spec: SpecLike, /, **kwargs: Any) -> Job:
+        """The latest request wins: a running job of ``key`` is cancelled, an older waiting
+        request is dropped, and this one runs as soon as the key is free. A superseded job's
+        result never lands (it ends ``cancelled``)."""
+        if key not in self._jobs:
+            return self.start(key, spec, **kwargs)
+        job = self._make(key, spec, kwargs)
+        older = self._queued.pop(key, None)
+        if older is not None:
+            older.cancelled.emit(None)
+            older.finished.emit()
+            older.deleteLater()
+        self._queued[key] = job
+        running = self._jobs[key]
+        running.superseded = True
+        self.cancel_job(running)
+        return job
 
     def stop(self, key: str) -> None:
         job = self._jobs.get(key)
-        if job:
-            job.cancel()
+        if job is not None:
+            self.cancel_job(job)
 
-    def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        for key, job in list(self._jobs.items()):
-            if job.thread is thread:
-                del self._jobs[key]
-                thread.deleteLater()
-                job.deleteLater()
-                self.busy_changed.emit(key, False)
+    def cancel_job(self, job: Job) -> None:
+        job.stopping = True
+        if job.sent and job.id in self._by_id:
+            self.engine.send("cancel", job.id)
 
-    def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Cancel every job and wait for its thread; True if all stopped in time."""
-        for job in self._jobs.values():
-            job.cancel()
-        ok = True
+    def stop_now(self, key: str) -> None:
+        """For work that cannot check its token: end the engine (every job in it ends) and let
+        the next job start a fresh one."""
+        job = self._jobs.get(key)
+        if job is not None:
+            job.stopping = True
+            self.engine.kill()
+
+    def shutdown(self, seconds: float = 5.0) -> bool:
+        """Cancel every job and end the engine, all within ``seconds``; True if the jobs ended
+        by themselves in time. Nothing is emitted afterwards."""
+        self._queued.clear()
         for job in list(self._jobs.values()):
-            job.thread.quit()
-            ok = job.thread.wait(timeout_ms) and ok
-        return ok
+            job.stopping = True
+        self.engine.ended.disconnect(self._on_engine_ended)
+        clean = self.engine.shutdown(seconds)
+        self.engine.ended.connect(self._on_engine_ended)
+        for key in list(self._jobs):
+            self._jobs.pop(key).deleteLater()
+        self._by_id.clear()
+        return clean
+
+    # --- plumbing -----------------------------------------------------------
+    def _make(self, key: str, spec: SpecLike, kwargs: dict) -> Job:
+        spec = as_spec(spec)
+        clash = set(kwargs) & set(spec.options)
+        if clash:
+            raise ValueError(f"{sorted(clash)} are runtime options: the runner sets them")
+        options = self.options(kwargs)
+        merged = {**kwargs, **{name: options[name] for name in spec.options}}
+        return Job(self, key, next(self._ids), spec.target, merged)
+
+    def _send(self, job: Job) -> None:
+        self._by_id[job.id] = job
+        job.sent = True
+        self.engine.send("run", job.id, job.target, job.kwargs)
+
+    def _on_message(self, message: tuple) -> None:
+        kind, job_id = message[0], message[1]
+        job = self._by_id.get(job_id) if job_id is not None else None
+        if job is None:
+            return   # "ready", "bye", or a job already ended
+        if kind == "event":
+            if not job.superseded:
+                job.dispatch(message[2])
+        elif kind == "result":
+            self._end(job, "cancelled" if job.superseded else "result", None if job.superseded else message[2])
+        elif kind == "stopped":
+            self._end(job, "cancelled", None if job.superseded else message[2])
+        elif kind == "error":
+            if job.superseded:
+                self._end(job, "cancelled", None)
+            else:
+                self._end(job, "error", message[2], message[3])
+
+    def _end(self, job: Job, outcome: str, *args: Any) -> None:
+        """Free the key (starting a waiting request), then tell the page."""
+        self._by_id.pop(job.id, None)
+        if self._jobs.get(job.key) is job:
+            del self._jobs[job.key]
+            waiting = self._queued.pop(job.key, None)
+            if waiting is not None:
+                self._jobs[job.key] = waiting
+                self._send(waiting)
+            else:
+                self.busy_changed.emit(job.key, False)
+        getattr(job, outcome).emit(*args)
+        job.finished.emit()
+        job.deleteLater()
+
+    def _on_engine_ended(self, why: str) -> None:
+        """The engine is gone: every job it had ends now; waiting ones go to a fresh engine."""
+        for job in list(self._by_id.values()):
+            if job.stopping:
+                self._end(job, "cancelled", None)
+            else:
+                self._end(job, "error", f"Interrupted: {why}. Run it again to start a fresh engine.", why)

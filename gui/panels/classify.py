@@ -9,17 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-import pyqtgraph as pg
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from models.core.events import Progress
-from workers.runner import JobRunner
+from workers.runner import Job, JobSpec
 
+from .. import jobs
+from ..context import AppContext
 from ..panel import BadInput, TaskPanel
-from ..widgets.model_picker import ModelPicker
+from ..settings import Key
 from ..widgets.layout import hrow
+from ..widgets.model_picker import ModelPicker
+from ..widgets.probability_bars import ProbabilityBars
 from .train import EvaluateTab, TrainTab
 
 DATA_FILTER = "Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
@@ -40,41 +42,25 @@ class PredictTab(TaskPanel):
         self.result_label = QLabel("")
         self.result_label.setObjectName("classifyResult")
         self.body.addWidget(self.result_label)
-        self.plot = pg.PlotWidget()
-        self.plot.setBackground(None)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.setLabel("bottom", "probability")
-        self.plot.setXRange(0, 1, padding=0.02)
-        self.bars: Optional[pg.BarGraphItem] = None
-        #: the probabilities on the chart, highest first (label -> probability)
-        self.plotted: dict[str, float] = {}
-        self.body.addWidget(self.plot, 1)
+        self.bars = ProbabilityBars()
+        self.body.addWidget(self.bars, 1)
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         text = self.text.toPlainText().strip()
         if not text:
             raise BadInput("Type a text to classify first.")
-        return "models.classify.classifier:classify_texts", {"model": model, "texts": [text], **self.runtime_options()}
+        return jobs.CLASSIFY_TEXTS, {"model": model, "texts": [text]}
 
     def show_result(self, value: Any) -> None:
         prediction = value[0]
         self.result_label.setText(f"<b>{prediction['label']}</b> · {prediction['score']:.1%}")
-        self.show_probabilities(prediction["probs"])
+        self.bars.set_probabilities(prediction["probs"])
 
-    def show_probabilities(self, probs: dict[str, float]) -> None:
-        """Horizontal bars, most likely label on top."""
-        ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
-        self.plotted = dict(ranked)
-        if self.bars is not None:
-            self.plot.removeItem(self.bars)
-        n = len(ranked)
-        ys = [n - 1 - i for i in range(n)]
-        self.bars = pg.BarGraphItem(x0=0, y=ys, height=0.6, width=[p for _, p in ranked], brush="#3b82f6")
-        self.plot.addItem(self.bars)
-        self.plot.getAxis("left").setTicks([[(y, label) for y, (label, _) in zip(ys, ranked)]])
-        self.plot.setYRange(-0.5, n - 0.5, padding=0.05)
+    @property
+    def plotted(self) -> dict[str, float]:
+        """The probabilities on the chart, highest first (label -> probability)."""
+        return self.bars.shown
 
 
 class FileTab(TaskPanel):
@@ -102,8 +88,8 @@ class FileTab(TaskPanel):
         self.form.addRow("Output CSV:", hrow(self.output_edit, browse_out))
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 1024)
-        self.batch_spin.setValue(int(self.settings.value("classify/batch_size", 32)))
-        self.batch_spin.valueChanged.connect(lambda v: self.settings.setValue("classify/batch_size", v))
+        self.batch_spin.setValue(self.settings.get(Key.CLASSIFY_BATCH_SIZE))
+        self.batch_spin.valueChanged.connect(lambda v: self.settings.set(Key.CLASSIFY_BATCH_SIZE, v))
         self.form.addRow("Batch size:", self.batch_spin)
         self.throughput = QLabel("")
         self.summary = QLabel("")
@@ -111,51 +97,27 @@ class FileTab(TaskPanel):
         self.body.addWidget(self.throughput)
         self.body.addWidget(self.summary)
         self.body.addStretch(1)
-        self._wanted_columns = ""     # the file whose columns the combo should show
-        self._requested_columns = ""  # the file whose columns were last asked for
-        self.runner.busy_changed.connect(self._on_busy)
+        self._input = ""   # the file whose columns the combo shows (or will)
         self.input_edit.editingFinished.connect(lambda: self.set_input(self.input_edit.text()))
 
     def set_input(self, path: str) -> None:
-        """Use ``path`` as input: suggest an output name and read its columns in the background."""
+        """Use ``path`` as input: suggest an output name and read its columns in the engine."""
         path = path.strip()
         self.input_edit.setText(path)
-        if path == self._wanted_columns:
+        if path == self._input:
             return
-        self._wanted_columns = path
+        self._input = path
         self.column_combo.clear()
         if not path:
             return
         if not self.output_edit.text().strip():
             source = Path(path)
             self.output_edit.setText(str(source.with_name(f"{source.stem}-predictions.csv")))
-        self._load_columns()
+        job = self.runner.start_latest(f"{self.name}-columns", jobs.FILE_COLUMNS, input_path=path)
+        job.result.connect(self._fill_columns)
+        job.error.connect(lambda message, _details: self.set_status(message, error=True))
 
-    def _columns_key(self) -> str:
-        return f"{self.name}-columns"
-
-    def _load_columns(self) -> None:
-        """Read the wanted file's header; if a read is under way, ``_on_busy`` starts this one after it."""
-        path = self._wanted_columns
-        if not path or self.runner.is_running(self._columns_key()):
-            return
-        self._requested_columns = path
-        worker = self.runner.start(self._columns_key(), "models.classify.classifier:file_columns", input_path=path)
-        worker.result.connect(lambda value, p=path: self._fill_columns(p, value))
-        worker.error.connect(lambda message, _details, p=path: self._columns_failed(p, message))
-        self.runner.launch(self._columns_key())
-
-    def _on_busy(self, key: str, running: bool) -> None:
-        if key == self._columns_key() and not running and self._wanted_columns != self._requested_columns:
-            self._load_columns()
-
-    def _columns_failed(self, path: str, message: str) -> None:
-        if path == self._wanted_columns:
-            self.set_status(message, error=True)
-
-    def _fill_columns(self, path: str, value: dict) -> None:
-        if path != self._wanted_columns:
-            return  # an older file's columns
+    def _fill_columns(self, value: dict) -> None:
         self.column_combo.clear()
         self.column_combo.addItems(value["columns"])
         if value.get("text_column"):
@@ -163,10 +125,10 @@ class FileTab(TaskPanel):
         self.set_status(f"{value['rows']:,} rows; columns: {', '.join(value['columns'])}.")
 
     def _choose_input(self) -> None:
-        folder = str(self.settings.value("classify/data_dir", ""))
+        folder = self.settings.get(Key.CLASSIFY_DATA_DIR)
         path, _ = QFileDialog.getOpenFileName(self, "Open a data file", folder, DATA_FILTER)
         if path:
-            self.settings.setValue("classify/data_dir", str(Path(path).parent))
+            self.settings.set(Key.CLASSIFY_DATA_DIR, str(Path(path).parent))
             self.set_input(path)
 
     def _choose_output(self) -> None:
@@ -175,7 +137,7 @@ class FileTab(TaskPanel):
         if path:
             self.output_edit.setText(path)
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         source = self.input_edit.text().strip()
         target = self.output_edit.text().strip()
@@ -185,13 +147,12 @@ class FileTab(TaskPanel):
             raise BadInput("Choose where to save the predictions.")
         self.summary.setText("")
         self.throughput.setText("")
-        return "models.classify.classifier:classify_file", {
+        return jobs.CLASSIFY_FILE, {
             "model": model, "input_path": source, "output_path": target,
-            "text_column": self.column_combo.currentText() or None, "batch_size": self.batch_spin.value(),
-            **self.runtime_options()}
+            "text_column": self.column_combo.currentText() or None, "batch_size": self.batch_spin.value()}
 
-    def connect_worker(self, worker: Any) -> None:
-        worker.progress.connect(self._on_rate)
+    def connect_job(self, job: Job) -> None:
+        job.progress.connect(self._on_rate)
 
     def _on_rate(self, event: Progress) -> None:
         if "/s" in event.message:
@@ -207,21 +168,20 @@ class FileTab(TaskPanel):
 class ClassifyPanel(QWidget):
     """Tabs: Predict, File, and whatever ``add_tab`` brings (training, evaluation)."""
 
-    def __init__(self, runner: JobRunner, settings: QSettings, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, ctx: AppContext, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.runner = runner
-        self.settings = settings
+        self.ctx = ctx
         self.dashboard: Optional[QWidget] = None
         self.tabs = QTabWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
-        self.predict = PredictTab(runner, settings)
-        self.file = FileTab(runner, settings)
+        self.predict = PredictTab(ctx)
+        self.file = FileTab(ctx)
         self.add_tab(self.predict, "Predict")
         self.add_tab(self.file, "File")
-        self.train = TrainTab(runner, settings)
-        self.evaluate = EvaluateTab(runner, settings)
+        self.train = TrainTab(ctx)
+        self.evaluate = EvaluateTab(ctx)
         self.add_tab(self.train, "Train")
         self.add_tab(self.evaluate, "Evaluate")
 

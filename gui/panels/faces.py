@@ -10,15 +10,18 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from models.core.events import Data, Metric, ModelDeskError, Progress
+from models.core.events import Data, Metric, ModelDeskError
 from models.faces.images import make_grid, parse_seeds, save_png
+from workers.runner import JobSpec
 
+from .. import jobs
 from ..panel import BadInput, TaskPanel
+from ..settings import Key
 from ..widgets.image_view import ImageView
+from ..widgets.job_controls import JobControls
 from ..widgets.layout import hrow
 
 TRUNCATION_STEPS = 100
@@ -42,10 +45,9 @@ class FacesPanel(TaskPanel):
     def build(self) -> None:
         self._interpolating = False
         self._grid_cols = 8
-        self._train_stopped = False
         self.g_points: list[tuple[int, float]] = []
         self.d_points: list[tuple[int, float]] = []
-        self.seeds_edit = QLineEdit(str(self.settings.value("faces/seeds", "0-15")))
+        self.seeds_edit = QLineEdit(self.settings.get(Key.FACES_SEEDS))
         self.seeds_edit.setToolTip("Seeds and ranges, e.g. 0-3,7: each seed always gives the same face")
         self.form.addRow("Seeds:", self.seeds_edit)
         self.truncation_slider = QSlider(Qt.Orientation.Horizontal)
@@ -65,7 +67,6 @@ class FacesPanel(TaskPanel):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.body.addWidget(split, 1)
-        self.runner.busy_changed.connect(self._on_busy)
 
     def _build_results(self) -> QWidget:
         box = QWidget()
@@ -97,7 +98,7 @@ class FacesPanel(TaskPanel):
     def _build_training(self) -> QWidget:
         group = QGroupBox("Train a DCGAN on your images")
         form = QFormLayout(group)
-        self.images_edit = QLineEdit(str(self.settings.value("faces/images", "")))
+        self.images_edit = QLineEdit(self.settings.get(Key.FACES_IMAGES))
         self.images_edit.setPlaceholderText("A folder of jpg/png/webp images (subfolders included)")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._choose_images)
@@ -111,16 +112,10 @@ class FacesPanel(TaskPanel):
         form.addRow("Epochs:", self.epochs_spin)
         form.addRow("Batch size:", self.batch_spin)
         form.addRow("Width:", self.width_spin)
-        self.train_button = QPushButton("Train")
-        self.train_button.clicked.connect(self.train)
-        self.train_stop_button = QPushButton("Stop")
-        self.train_stop_button.setEnabled(False)
-        self.train_stop_button.setToolTip("Stop; the last finished epoch stays saved")
-        self.train_stop_button.clicked.connect(lambda: self.runner.stop(self.train_key))
-        self.train_progress = QProgressBar()
-        self.train_progress.setRange(0, 1)
-        self.train_progress.setValue(0)
-        form.addRow(hrow(self.train_button, self.train_stop_button, self.train_progress))
+        self.train_controls = JobControls(self.runner, self.train_key, "Train")
+        self.train_controls.stop_button.setToolTip("Stop; the last finished epoch stays saved")
+        self.train_controls.run_clicked.connect(self.train)
+        form.addRow(self.train_controls)
         self.loss_plot = pg.PlotWidget(title="Losses per step")
         self.loss_plot.setBackground("w")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
@@ -142,23 +137,22 @@ class FacesPanel(TaskPanel):
         value = self.truncation()
         self.truncation_label.setText("off" if value >= 1.0 else f"{value:.2f}")
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
-        common = {"model": self.model_path(), "truncation": self.truncation(),
-                  "device": self.runtime_options()["device"]}
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
+        common = {"model": self.model_path(), "truncation": self.truncation()}
         if self._interpolating:
             seed_a, seed_b = self.seed_a.value(), self.seed_b.value()
             if seed_a == seed_b:
                 raise BadInput("Choose two different seeds to interpolate between.")
             self._grid_cols = self.steps_spin.value()
-            return "models.faces.dcgan:interpolate", {**common, "seed_a": seed_a, "seed_b": seed_b,
+            return jobs.FACES_INTERPOLATE, {**common, "seed_a": seed_a, "seed_b": seed_b,
                                                 "steps": self.steps_spin.value()}
         try:
             seeds = parse_seeds(self.seeds_edit.text())
         except ModelDeskError as exc:
             raise BadInput(str(exc)) from None
-        self.settings.setValue("faces/seeds", self.seeds_edit.text())
+        self.settings.set(Key.FACES_SEEDS, self.seeds_edit.text())
         self._grid_cols = self.cols_spin.value()
-        return "models.faces.dcgan:generate", {**common, "seeds": seeds}
+        return jobs.FACES_GENERATE, {**common, "seeds": seeds}
 
     def interpolate(self) -> None:
         self._interpolating = True
@@ -201,31 +195,25 @@ class FacesPanel(TaskPanel):
             return
         folder, name = self.images_edit.text().strip(), self.name_edit.text().strip()
         if not folder:
-            self.set_status("Choose a folder of images to train on.", error=True)
+            self.train_controls.set_status("Choose a folder of images to train on.", error=True)
             return
         if not name:
-            self.set_status("Name the new model.", error=True)
+            self.train_controls.set_status("Name the new model.", error=True)
             return
-        self.settings.setValue("faces/images", folder)
+        self.settings.set(Key.FACES_IMAGES, folder)
         width = self.width_spin.value()
-        worker = self.runner.start(self.train_key, "models.faces.dcgan:train_dcgan", image_folder=folder, out_name=name,
-                                   epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
-                                   ngf=width, ndf=width, device=self.runtime_options()["device"])
-        worker.progress.connect(self._on_train_progress)
-        worker.metric.connect(self.on_metric)
-        # bound slots only: a lambda connected to a worker signal would run in the worker's thread
-        worker.data.connect(self._on_samples)
-        worker.log.connect(self.set_status)
-        worker.result.connect(self._on_trained)
-        worker.error.connect(self._on_train_error)
-        worker.cancelled.connect(self._on_train_cancelled)
-        self._train_stopped = False
+        job = self.train_controls.start(jobs.FACES_TRAIN, image_folder=folder, out_name=name,
+                                        epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
+                                        ngf=width, ndf=width)
+        job.metric.connect(self.on_metric)
+        job.data.connect(self._on_samples)
+        job.log.connect(self.train_controls.set_status)
+        job.result.connect(self._on_trained)
+        job.cancelled.connect(self._on_train_stopped)
         self.g_points.clear()
         self.d_points.clear()
         self._draw_losses()
-        self.train_progress.setRange(0, 0)
-        self.set_status("Training…")
-        self.runner.launch(self.train_key)
+        self.train_controls.set_status("Training…")
 
     def on_metric(self, event: Metric) -> None:
         points = {"g_loss": self.g_points, "d_loss": self.d_points}.get(event.name)
@@ -237,33 +225,23 @@ class FacesPanel(TaskPanel):
         for curve, points in ((self.g_curve, self.g_points), (self.d_curve, self.d_points)):
             curve.setData([p[0] for p in points], [p[1] for p in points])
 
-    def _on_train_progress(self, event: Progress) -> None:
-        if event.fraction is not None:
-            self.train_progress.setRange(0, 1000)
-            self.train_progress.setValue(int(event.fraction * 1000))
-
     def _on_samples(self, event: Data) -> None:
         self.samples_view.set_array(event.payload)
 
     def _on_trained(self, path: Any) -> None:
-        """Select the new model for generation; after a Stop the status already says what was kept."""
+        """Select the new model for generation."""
+        self._offer(path)
+        self.train_controls.set_status(f"Trained model saved to {path}.")
+
+    def _on_train_stopped(self, path: Any) -> None:
+        """A stopped run keeps its last finished epoch (``path``), if one finished."""
+        if path is None:
+            self.train_controls.set_status("Training stopped before the first epoch ended: nothing was saved.")
+            return
+        self._offer(path)
+        self.train_controls.set_status(f"Training stopped; the last finished epoch is kept in {path}.")
+
+    def _offer(self, path: Any) -> None:
+        self.ctx.models.refresh()
         if self.picker is not None:
-            self.picker.refresh()
             self.picker.set_path(str(path))
-        if not self._train_stopped:
-            self.set_status(f"Trained model saved to {path}.")
-
-    def _on_train_error(self, message: str, _details: str) -> None:
-        self.set_status(message, error=True)
-
-    def _on_train_cancelled(self) -> None:
-        self._train_stopped = True  # arrives before the result, which then holds the last saved epoch
-        self.set_status("Training stopped; the last finished epoch is kept.")
-
-    def _on_busy(self, key: str, running: bool) -> None:
-        if key == self.train_key:
-            self.train_button.setEnabled(not running)
-            self.train_stop_button.setEnabled(running)
-            if not running:
-                self.train_progress.setRange(0, 1)
-                self.train_progress.setValue(1)

@@ -7,8 +7,11 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSpinBox, QWidget
 
 from models.core.events import Final, Partial
+from workers.runner import JobSpec
 
+from .. import jobs
 from ..panel import BadInput, TaskPanel
+from ..settings import Key
 
 
 class GeneratePanel(TaskPanel):
@@ -22,15 +25,15 @@ class GeneratePanel(TaskPanel):
         self.prompt.setPlaceholderText("Write the beginning of a text; the model continues it…")
         self.prompt.setMaximumHeight(120)
         self.form.addRow("Prompt:", self.prompt)
-        self.max_tokens = self._spin(QSpinBox(), "max_new_tokens", 64, 1, 4096,
+        self.max_tokens = self._spin(QSpinBox(), Key.GENERATE_MAX_NEW_TOKENS, 1, 4096,
                                      "How many tokens to add at most")
-        self.temperature = self._spin(QDoubleSpinBox(), "temperature", 0.8, 0.0, 2.0,
+        self.temperature = self._spin(QDoubleSpinBox(), Key.GENERATE_TEMPERATURE, 0.0, 2.0,
                                       "0 always takes the most likely token; higher is more surprising", step=0.1)
-        self.top_k = self._spin(QSpinBox(), "top_k", 50, 0, 1000, "Sample among the K most likely tokens (0: all)")
-        self.top_p = self._spin(QDoubleSpinBox(), "top_p", 0.95, 0.01, 1.0,
+        self.top_k = self._spin(QSpinBox(), Key.GENERATE_TOP_K, 0, 1000, "Sample among the K most likely tokens (0: all)")
+        self.top_p = self._spin(QDoubleSpinBox(), Key.GENERATE_TOP_P, 0.01, 1.0,
                                 "Sample among the most likely tokens that make up this probability (1: all)",
                                 step=0.05)
-        self.seed = self._spin(QSpinBox(), "seed", -1, -1, 2**31 - 1, "The same seed gives the same text")
+        self.seed = self._spin(QSpinBox(), Key.GENERATE_SEED, -1, 2**31 - 1, "The same seed gives the same text")
         self.seed.setSpecialValueText("random")
         controls = QWidget()
         row = QHBoxLayout(controls)
@@ -46,28 +49,26 @@ class GeneratePanel(TaskPanel):
         self.output.setPlaceholderText("The continuation appears here as it is generated.")
         self.body.addWidget(self.output, 1)
 
-    def _spin(self, box: Any, key: str, default: float, low: float, high: float, tip: str,
-              step: float = 1) -> Any:
+    def _spin(self, box: Any, key: Key, low: float, high: float, tip: str, step: float = 1) -> Any:
         """A spin box that remembers its value in the settings."""
         box.setRange(low, high)
         box.setSingleStep(step)
         box.setToolTip(tip)
-        kind = float if isinstance(box, QDoubleSpinBox) else int
-        box.setValue(kind(self.settings.value(f"generate/{key}", default)))
-        box.valueChanged.connect(lambda value: self.settings.setValue(f"generate/{key}", value))
+        box.setValue(self.settings.get(key))
+        box.valueChanged.connect(lambda value: self.settings.set(key, value))
         return box
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         prompt = self.prompt.toPlainText()
         if not prompt.strip():
             raise BadInput("Write a prompt first.")
         self.output.clear()
         seed = self.seed.value()
-        return "models.generate.generator:generate", {
+        return jobs.GENERATE, {
             "model": model, "prompt": prompt, "max_new_tokens": self.max_tokens.value(),
             "temperature": self.temperature.value(), "top_k": self.top_k.value(), "top_p": self.top_p.value(),
-            "seed": None if seed < 0 else seed, **self.runtime_options()}
+            "seed": None if seed < 0 else seed}
 
     def on_partial(self, event: Partial | Final) -> None:
         cursor = self.output.textCursor()

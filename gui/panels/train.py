@@ -13,7 +13,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QWidget)
 
 from models.core import store
+from workers.runner import Job, JobSpec
 
+from .. import jobs
 from ..panel import BadInput, TaskPanel
 from ..widgets.labelled_file import LabelledFileField
 from ..widgets.model_picker import ModelPicker
@@ -58,18 +60,18 @@ class _DashboardTab(TaskPanel):
     def live_title(self) -> str:
         raise NotImplementedError
 
-    def connect_worker(self, worker: Any) -> None:
+    def connect_job(self, job: Job) -> None:
         self.output.clear()
-        worker.log.connect(self.output.appendPlainText)
+        job.log.connect(self.output.appendPlainText)
         if self.dashboard is not None:
             dashboard = self.dashboard
             dashboard.start_live(self.live_title())
-            worker.metric.connect(dashboard.on_metric)
-            worker.data.connect(dashboard.on_data)
+            job.metric.connect(dashboard.on_metric)
+            job.data.connect(dashboard.on_data)
             outcome = {"status": "done"}  # cancelled / error arrive before finished
-            worker.cancelled.connect(lambda: outcome.update(status="stopped"))
-            worker.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
-            worker.finished.connect(lambda: dashboard.finish_live(outcome["status"]))
+            job.cancelled.connect(lambda _value: outcome.update(status="stopped"))
+            job.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
+            job.finished.connect(lambda: dashboard.finish_live(outcome["status"]))
 
     def _show_dashboard(self) -> None:
         window = self.window()
@@ -87,8 +89,8 @@ class TrainTab(_DashboardTab):
 
     def build(self) -> None:
         super().build()
-        self.train_file = LabelledFileField()
-        self.eval_file = LabelledFileField("optional: a labelled validation file (default: a stratified "
+        self.train_file = LabelledFileField(self.runner)
+        self.eval_file = LabelledFileField(self.runner, "optional: a labelled validation file (default: a stratified "
                                            "split of the training file)", with_columns=False)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("name of the new classifier, e.g. support-tickets-v1")
@@ -145,7 +147,7 @@ class TrainTab(_DashboardTab):
     def live_title(self) -> str:
         return f"Training {self.name_edit.text().strip()}"
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         if not self.train_file.path():
             raise BadInput("Choose a labelled training file first.")
@@ -153,7 +155,7 @@ class TrainTab(_DashboardTab):
         if not name:
             raise BadInput("Give the new classifier a name.")
         text_column, label_column = self.train_file.columns()
-        return "models.classify.training:train_classifier", {
+        return jobs.TRAIN_CLASSIFIER, {
             "model": model, "train": self.train_file.path(), "eval": self.eval_file.path() or None,
             "out_name": name, "overwrite": self.overwrite.isChecked(),
             "text_column": text_column, "label_column": label_column,
@@ -162,12 +164,11 @@ class TrainTab(_DashboardTab):
             "patience": self.patience.value(), "metric": self.metric.currentText(),
             "weight_decay": self.weight_decay.value(), "warmup": self.warmup.value(),
             "schedule": self.schedule.currentText(), "grad_clip": self.grad_clip.value(),
-            "kfold": self.kfold.value(), "seed": self.seed.value(), "class_weights": self.class_weights.isChecked(),
-            "device": self.runtime_options()["device"]}
+            "kfold": self.kfold.value(), "seed": self.seed.value(), "class_weights": self.class_weights.isChecked()}
 
     def show_result(self, value: Any) -> None:
         if value.evaluation is not None:
-            from models.classify.metrics import format_report  # scikit-learn loads with the first result
+            from models.classify.report import format_report
 
             self.output.appendPlainText("\n" + format_report(value.evaluation, value.cv))
         if value.model_path is None:
@@ -189,9 +190,7 @@ class TrainTab(_DashboardTab):
 
     def _offer_model(self, path: str) -> None:
         """List the new classifier in every picker and choose it on this page's classify tabs."""
-        pickers = self.window().findChildren(ModelPicker)
-        for picker in pickers:
-            picker.refresh()
+        self.ctx.models.refresh()
         host = self.parentWidget()
         while host is not None and not hasattr(host, "add_tab"):
             host = host.parentWidget()
@@ -211,7 +210,7 @@ class EvaluateTab(_DashboardTab):
 
     def build(self) -> None:
         super().build()
-        self.data_file = LabelledFileField()
+        self.data_file = LabelledFileField(self.runner)
         self.form.addRow("Labelled file:", self.data_file)
         self.batch_size = _spin(1, 4096, 32, "texts per batch")
         self.form.addRow("Batch size:", self.batch_size)
@@ -221,17 +220,17 @@ class EvaluateTab(_DashboardTab):
     def live_title(self) -> str:
         return f"Evaluating {Path(self.model_path() or 'model').name} on {Path(self.data_file.path()).name}"
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         if not self.data_file.path():
             raise BadInput("Choose a labelled file to evaluate on.")
         text_column, label_column = self.data_file.columns()
-        return "models.classify.evaluation:evaluate_classifier", {
+        return jobs.EVALUATE_CLASSIFIER, {
             "model": model, "data": self.data_file.path(), "text_column": text_column,
-            "label_column": label_column, "batch_size": self.batch_size.value(), **self.runtime_options()}
+            "label_column": label_column, "batch_size": self.batch_size.value()}
 
     def show_result(self, value: Any) -> None:
-        from models.classify.metrics import format_report  # scikit-learn loads with the first result
+        from models.classify.report import format_report
 
         self.output.appendPlainText(format_report(value))
         scores = ", ".join(f"{name} {value[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")

@@ -20,10 +20,13 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, 
 
 from models.core import store
 from models.core.events import Data, Final, ModelDeskError, Partial
+from models.transcribe.audio import InputDevice
 from models.transcribe.transcript import Segment, export, to_txt
-from workers.runner import Job
+from workers.runner import Job, JobSpec
 
+from .. import jobs
 from ..panel import BadInput, TaskPanel
+from ..settings import Key
 from ..widgets.level_meter import LevelMeter, Waveform
 
 PARTIAL_COLOUR = QColor("#8a8a8a")
@@ -44,7 +47,7 @@ class TranscribePanel(TaskPanel):
         self.latencies: list[float] = []
         self._pending_file: Optional[str] = None
         self._committed_mark = 0         # document position where the utterance in progress starts
-        self._devices_listed = False
+        self._devices_asked = False
 
         self.mic_combo = QComboBox()
         self.mic_combo.setMinimumContentsLength(24)
@@ -108,24 +111,26 @@ class TranscribePanel(TaskPanel):
     # --- devices and model options ------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._devices_listed:   # PortAudio's scan waits until the page is first seen
+        if not self._devices_asked:   # PortAudio's scan waits until the page is first seen
             self.refresh_devices()
 
     def refresh_devices(self) -> None:
-        from models.transcribe.audio import list_input_devices
+        """List the input devices (in the engine: a PortAudio scan can take a while)."""
+        self._devices_asked = True
+        self.mic_combo.setPlaceholderText("Looking for microphones…")
+        job = self.runner.start_latest(f"{self.name}-devices", jobs.INPUT_DEVICES)
+        job.result.connect(self._show_devices)
+        job.error.connect(lambda message, _details: self._show_devices([], message))
 
-        self._devices_listed = True
-        wanted = self.mic_combo.currentData() or self.settings.value("transcribe/device", "")
+    def _show_devices(self, devices: list[InputDevice], problem: str = "") -> None:
+        wanted = self.mic_combo.currentData() or self.settings.get(Key.TRANSCRIBE_DEVICE)
         self.mic_combo.clear()
-        try:
-            devices = list_input_devices()
-        except ModelDeskError as exc:
-            self.set_status(str(exc), error=True)
-            devices = []
         for dev in devices:
             self.mic_combo.addItem(dev.label + ("  (default)" if dev.is_default else ""), dev.name)
         if not devices:
             self.mic_combo.setPlaceholderText("No microphone found")
+        if problem:
+            self.set_status(problem, error=True)
         index = self.mic_combo.findData(wanted)
         if index >= 0:
             self.mic_combo.setCurrentIndex(index)
@@ -157,35 +162,29 @@ class TranscribePanel(TaskPanel):
         self._pending_file = path
         self.run()
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         path, self._pending_file = self._pending_file, None
         model = self.model_path()
         common = {"language": self.language_combo.currentData(), "task": self.task_combo.currentData()}
         if path:
             self._clear_transcript()
-            return "models.transcribe.recognizer:transcribe_file", {"model": model, "path": path,
-                                                      "device": self.runtime_options()["device"], **common}
-        device = self.mic_combo.currentData() or ""
-        if self.source_factory is None and not device:
-            if not self._devices_listed:
-                self.refresh_devices()
-                device = self.mic_combo.currentData() or ""
-            if not device:
-                raise BadInput("No microphone found: connect one and press the reload button beside the list.")
-        self.settings.setValue("transcribe/device", device)
-        kwargs: dict[str, Any] = {"model": model, "device": device or None,
-                                  "compute_device": self.runtime_options()["device"], **common}
+            return jobs.TRANSCRIBE_FILE, {"model": model, "path": path, **common}
+        microphone = self.mic_combo.currentData() or ""
+        if self.source_factory is None and not microphone:
+            raise BadInput("No microphone found: connect one and press the reload button beside the list.")
+        self.settings.set(Key.TRANSCRIBE_DEVICE, microphone)
+        kwargs: dict[str, Any] = {"model": model, "microphone": microphone or None, **common}
         if self.source_factory is not None:
-            kwargs["source"] = self.source_factory(device)
+            kwargs["source"] = self.source_factory(microphone)
         self._clear_transcript()
-        return "models.transcribe.live:run_live", kwargs
+        return jobs.TRANSCRIBE_LIVE, kwargs
 
-    def connect_worker(self, worker: Job) -> None:
-        worker.data.connect(self._on_data)
-        worker.metric.connect(self._on_metric)
-        worker.log.connect(self._on_log)
+    def connect_job(self, job: Job) -> None:
+        job.data.connect(self._on_data)
+        job.metric.connect(self._on_metric)
+        job.log.connect(self._on_log)
         self.file_button.setEnabled(False)
-        worker.finished.connect(lambda: self.file_button.setEnabled(True))
+        job.finished.connect(lambda: self.file_button.setEnabled(True))
 
     def show_result(self, value: Any) -> None:
         self.meter.set_level(-100, 0.0)

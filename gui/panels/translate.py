@@ -8,7 +8,11 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QSplitter, QWidget)
 
+from workers.runner import JobSpec
+
+from .. import jobs
 from ..panel import BadInput, TaskPanel
+from ..settings import Key
 
 
 class TranslatePanel(TaskPanel):
@@ -24,8 +28,8 @@ class TranslatePanel(TaskPanel):
             combo.setEditable(False)
             combo.setMinimumContentsLength(12)
             combo.setEnabled(False)
-        self.source_combo.currentTextChanged.connect(lambda t: t and self.settings.setValue("translate/source", t))
-        self.target_combo.currentTextChanged.connect(lambda t: t and self.settings.setValue("translate/target", t))
+        self.source_combo.currentTextChanged.connect(lambda t: t and self.settings.set(Key.TRANSLATE_SOURCE, t))
+        self.target_combo.currentTextChanged.connect(lambda t: t and self.settings.set(Key.TRANSLATE_TARGET, t))
         self.swap_button = QPushButton("⇄")
         self.swap_button.setToolTip("Swap the languages")
         self.swap_button.setFixedWidth(36)
@@ -55,7 +59,6 @@ class TranslatePanel(TaskPanel):
         self.body.addWidget(split, 1)
         self._wanted_model = ""
         self._requested_model = None
-        self.runner.busy_changed.connect(self._on_busy)
         if self.picker is not None:
             self.picker.changed.connect(self._model_changed)
             self._model_changed(self.picker.path())
@@ -76,19 +79,13 @@ class TranslatePanel(TaskPanel):
             self._load_languages()
 
     def _load_languages(self) -> None:
-        path = self._wanted_model
-        if not path or self.runner.is_running(self._languages_key()):
-            return  # _on_busy asks again once the running read ends
-        self._requested_model = path
-        worker = self.runner.start(self._languages_key(), "models.translate.translator:languages", model=path,
-                                   device=self.runtime_options()["device"])
-        worker.result.connect(lambda codes, p=path: p == self._wanted_model and self._set_codes(codes))
-        worker.error.connect(lambda message, _d, p=path: p == self._wanted_model and self._languages_failed(message))
-        self.runner.launch(self._languages_key())
-
-    def _on_busy(self, key: str, running: bool) -> None:
-        if key == self._languages_key() and not running and self._wanted_model != self._requested_model:
-            self._load_languages()
+        """Read the chosen model's languages in the engine (it loads the model); the latest choice wins."""
+        path = self._requested_model = self._wanted_model
+        if not path:
+            return
+        job = self.runner.start_latest(self._languages_key(), jobs.TRANSLATE_LANGUAGES, model=path)
+        job.result.connect(self._set_codes)
+        job.error.connect(lambda message, _details: self._languages_failed(message))
 
     def _languages_failed(self, message: str) -> None:
         self._set_codes([], note="unavailable")
@@ -96,8 +93,8 @@ class TranslatePanel(TaskPanel):
 
     def _set_codes(self, codes: list[str], note: str = "fixed pair") -> None:
         """Fill both combos (remembering the last choice); a pair model leaves them disabled."""
-        for combo, key in ((self.source_combo, "translate/source"), (self.target_combo, "translate/target")):
-            remembered = str(self.settings.value(key, ""))
+        for combo, key in ((self.source_combo, Key.TRANSLATE_SOURCE), (self.target_combo, Key.TRANSLATE_TARGET)):
+            remembered = self.settings.get(key)
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(codes)
@@ -122,23 +119,23 @@ class TranslatePanel(TaskPanel):
 
     # --- files and jobs -----------------------------------------------------------
     def _open_file(self) -> None:
-        folder = str(self.settings.value("translate/dir", ""))
+        folder = self.settings.get(Key.TRANSLATE_DIR)
         path, _ = QFileDialog.getOpenFileName(self, "Open a text file", folder, "Text files (*.txt);;All files (*)")
         if path:
-            self.settings.setValue("translate/dir", str(Path(path).parent))
+            self.settings.set(Key.TRANSLATE_DIR, str(Path(path).parent))
             self.load_file(path)
 
     def load_file(self, path: str) -> None:
-        try:
-            self.input.setPlainText(Path(path).read_text(encoding="utf-8-sig"))
-        except UnicodeDecodeError:
-            self.set_status(f"{Path(path).name} is not UTF-8 text.", error=True)
-        except OSError as exc:
-            self.set_status(f"Could not open {Path(path).name}: {exc.strerror}.", error=True)
-        else:
-            self.set_status(f"Opened {Path(path).name}.")
+        """Read a text file into the input box (in the engine: a document can be large)."""
+        job = self.runner.start_latest(f"{self.name}-open", jobs.READ_TEXT, path=path)
+        job.result.connect(lambda text: self._opened(Path(path).name, text))
+        job.error.connect(lambda message, _details: self.set_status(message, error=True))
 
-    def build_job(self) -> tuple[str, dict[str, Any]]:
+    def _opened(self, name: str, text: str) -> None:
+        self.input.setPlainText(text)
+        self.set_status(f"Opened {name}.")
+
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         text = self.input.toPlainText()
         if not text.strip():
@@ -147,11 +144,10 @@ class TranslatePanel(TaskPanel):
         if multilingual and not self.target_combo.currentText():
             raise BadInput("Choose the language to translate into.")
         self.output.clear()
-        return "models.translate.translator:translate", {
+        return jobs.TRANSLATE, {
             "model": model, "text": text,
             "source": self.source_combo.currentText() or None if multilingual else None,
-            "target": self.target_combo.currentText() or None if multilingual else None,
-            **self.runtime_options()}
+            "target": self.target_combo.currentText() or None if multilingual else None}
 
     def show_result(self, value: Any) -> None:
         self.output.setPlainText(value)

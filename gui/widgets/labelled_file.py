@@ -1,4 +1,7 @@
-"""A labelled-file chooser: path + Browse…, the text and label columns (detected, changeable), a summary line."""
+"""A labelled-file chooser: path + Browse…, the text and label columns (detected, changeable), a summary line.
+
+The file is read in the engine (a training file can be tens of megabytes), and the latest pick wins.
+"""
 from __future__ import annotations
 
 from typing import Optional
@@ -7,20 +10,26 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QWidget)
 
-from models.classify import tabular
-from models.core.events import ModelDeskError
+from workers.runner import JobRunner
+
+from .. import jobs
 
 FILTER = "Labelled data (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
 DETECTED = "(detected)"
+ERROR_STYLE = "color: #c0392b;"
 
 
 class LabelledFileField(QWidget):
-    """Reads the chosen file's header at once so the user sees its columns before pressing Run."""
+    """Reads the chosen file's header in the background so the user sees its columns before pressing Run."""
 
-    changed = Signal(str)
+    changed = Signal(str)     # the path, as soon as it is chosen
+    described = Signal(dict)  # what the file holds, once read
 
-    def __init__(self, placeholder: str = "", with_columns: bool = True, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, runner: JobRunner, placeholder: str = "", with_columns: bool = True,
+                 parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
+        self.runner = runner
+        self.key = f"labelled-file-{id(self)}"
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder or "a CSV, TSV or JSON Lines file with a text and a label column")
         self.browse = QPushButton("Browse…")
@@ -48,28 +57,28 @@ class LabelledFileField(QWidget):
         return self.edit.text().strip()
 
     def set_path(self, path: str) -> None:
-        """Show ``path`` and its columns; a file that cannot be read says why in the summary line."""
+        """Show ``path`` and read its columns; a file that cannot be read says why in the summary line."""
         self.edit.setText(path)
         path = path.strip()
-        if not path:
-            self._reset_columns([])
-            self.summary.setText("")
-            return
-        try:
-            table = tabular.read_table(path)
-        except ModelDeskError as exc:
-            self._reset_columns([])
-            self.summary.setText(str(exc))
-            self.summary.setStyleSheet("color: #c0392b;")
-            self.changed.emit(path)
-            return
-        text, label = tabular.detect_columns(table)
-        self._reset_columns(table.columns, text, label)
-        labels = len({r.get(label, "").strip() for r in table.rows} - {""}) if label else 0
+        self._reset_columns([])
         self.summary.setStyleSheet("")
-        self.summary.setText(f"{len(table.rows):,} rows · {table.format.upper()} · {table.encoding}"
-                             + (f" · {labels} labels in '{label}'" if label else " · no label column found"))
+        self.summary.setText("Reading…" if path else "")
         self.changed.emit(path)
+        if path:
+            job = self.runner.start_latest(self.key, jobs.DESCRIBE_LABELLED, path=path)
+            job.result.connect(self._show)
+            job.error.connect(self._failed)
+
+    def _show(self, info: dict) -> None:
+        self._reset_columns(info["columns"], info["text_column"], info["label_column"])
+        label = info["label_column"]
+        self.summary.setText(f"{info['rows']:,} rows · {info['format'].upper()} · {info['encoding']}"
+                             + (f" · {info['labels']} labels in '{label}'" if label else " · no label column found"))
+        self.described.emit(info)
+
+    def _failed(self, message: str, _details: str) -> None:
+        self.summary.setText(message)
+        self.summary.setStyleSheet(ERROR_STYLE)
 
     def columns(self) -> tuple[Optional[str], Optional[str]]:
         """The chosen (text, label) columns; None where the user left detection on."""

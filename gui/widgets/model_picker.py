@@ -1,24 +1,27 @@
-"""A combo box of the store's models for one task, plus a Browse… button for any folder."""
+"""A combo box of the installed models for one task, plus a Browse… button for any folder."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QStyle, QWidget
 
-from models.core import store
+from ..settings import Key
+
+if TYPE_CHECKING:
+    from ..context import AppContext
 
 
 class ModelPicker(QWidget):
-    """Lists models for ``task``; remembers the last choice in QSettings."""
+    """Lists ``task``'s models from the shared list; remembers the last choice in the settings."""
 
     changed = Signal(str)  # the chosen model's path
 
-    def __init__(self, task: str, settings: QSettings, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, task: str, ctx: "AppContext", parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.task = task
-        self.settings = settings
+        self.ctx = ctx
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(28)
         self.combo.setToolTip("Models for this task: the app's own, imported folders and the Hugging Face cache")
@@ -34,19 +37,21 @@ class ModelPicker(QWidget):
         row.addWidget(self.browse)
         row.addWidget(self.refresh_button)
         self.browse.clicked.connect(self._browse)
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(ctx.models.refresh)
         self.combo.currentIndexChanged.connect(self._on_index)
+        ctx.models.changed.connect(self.refresh)
         self.refresh()
 
     @property
-    def key(self) -> str:
-        return f"models/{self.task}"
+    def key(self) -> Key:
+        return Key.model(self.task)
 
     def refresh(self) -> None:
-        wanted = self.path() or str(self.settings.value(self.key, "") or "")
+        """Fill the list from the installed models, keeping the current (or remembered) choice."""
+        wanted = self.path() or self.ctx.settings.get(self.key)
         self.combo.blockSignals(True)
         self.combo.clear()
-        for info in store.list_models(self.task):
+        for info in self.ctx.models.for_task(self.task):
             self.combo.addItem(f"{info.name}  ({info.source})", str(info.path))
         if wanted and self.combo.findData(wanted) < 0 and Path(wanted).is_dir():
             self.combo.addItem(Path(wanted).name, wanted)
@@ -54,7 +59,10 @@ class ModelPicker(QWidget):
         self.combo.setCurrentIndex(index if index >= 0 else (0 if self.combo.count() else -1))
         self.combo.blockSignals(False)
         if not self.combo.count():
-            self.combo.setPlaceholderText("No model yet: Browse…, or add one on the Models page")
+            self.combo.setPlaceholderText("No model yet: Browse…, or add one on the Models page"
+                                          if self.ctx.models.loaded else "Looking for models…")
+        if self.path() != wanted:
+            self._on_index(self.combo.currentIndex())
 
     def path(self) -> str:
         data = self.combo.currentData()
@@ -75,5 +83,5 @@ class ModelPicker(QWidget):
             self.set_path(folder)
 
     def _on_index(self, _index: int) -> None:
-        self.settings.setValue(self.key, self.path())
+        self.ctx.settings.set(self.key, self.path())
         self.changed.emit(self.path())

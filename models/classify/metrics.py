@@ -91,19 +91,6 @@ def evaluate(y_true: Sequence[int], probs: np.ndarray, labels: Sequence[str]) ->
     }
 
 
-def at_threshold(y_true: Sequence[int], scores: Sequence[float], threshold: float) -> dict:
-    """Precision, recall, TPR and FPR of a binary task when ``scores >= threshold`` predicts class 1."""
-    y = np.asarray(y_true, dtype=int)
-    pred = (np.asarray(scores, dtype=float) >= threshold).astype(int)
-    tn, fp, fn, tp = skm.confusion_matrix(y, pred, labels=[0, 1]).ravel()
-    recall = float(skm.recall_score(y, pred, zero_division=0))
-    return {"threshold": float(threshold),
-            "precision": float(skm.precision_score(y, pred, zero_division=0)),
-            "recall": recall, "tpr": recall,
-            "fpr": float(fp / (fp + tn)) if fp + tn else 0.0,
-            "tp": int(tp), "fp": int(fp), "tn": int(tn), "fn": int(fn)}
-
-
 def summarize(evaluations: Sequence[dict]) -> dict:
     """Mean and standard deviation of each scalar metric over k folds."""
     summary: dict = {}
@@ -117,30 +104,3 @@ def summarize(evaluations: Sequence[dict]) -> dict:
 def scalars(evaluation: dict) -> dict:
     """Only the scalar metrics (for manifests and epoch lines)."""
     return {name: evaluation.get(name) for name in SCALARS if name in evaluation}
-
-
-def format_value(value: Optional[float]) -> str:
-    """Four decimals, or n/a for a metric that is undefined (e.g. AUC with one class present)."""
-    return "n/a" if value is None else f"{value:.4f}"
-
-
-def format_report(evaluation: dict, cv: Optional[dict] = None) -> str:
-    """A plain-text table of the scalar metrics and the per-class scores (what the CLI prints)."""
-    lines = [f"examples         {evaluation['n']}",
-             f"accuracy         {format_value(evaluation['accuracy'])}",
-             f"precision_macro  {format_value(evaluation['precision_macro'])}",
-             f"recall_macro     {format_value(evaluation['recall_macro'])}",
-             f"f1_macro         {format_value(evaluation['f1_macro'])}",
-             f"roc_auc          {format_value(evaluation['roc_auc'])}"]
-    width = max([len("class")] + [len(row["label"]) for row in evaluation["per_class"]])
-    lines.append("")
-    lines.append(f"{'class':<{width}}  precision  recall     f1         auc        support")
-    for row in evaluation["per_class"]:
-        lines.append(f"{row['label']:<{width}}  {format_value(row['precision']):<9}  {format_value(row['recall']):<9}  "
-                     f"{format_value(row['f1']):<9}  {format_value(row['auc']):<9}  {row['support']}")
-    if cv:
-        lines.append("")
-        lines.append(f"cross-validation ({next(iter(cv.values()))['n']} folds): mean ± std")
-        for name, stats in cv.items():
-            lines.append(f"{name:<16} {stats['mean']:.4f} ± {stats['std']:.4f}")
-    return "\n".join(lines)

@@ -144,17 +144,6 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, progress:
     return parity
 
 
-def format_parity(parity: dict) -> str:
-    """One line for people: how closely each ONNX file matches torch."""
-    parts = []
-    for key, label in (("fp32", "ONNX fp32"), ("int8", "INT8")):
-        if key in parity:
-            figures = parity[key]
-            parts.append(f"{label}: argmax agreement {figures['argmax_agreement_pct']:.1f}%, "
-                         f"max |Δlogit| {figures['max_abs_diff']:.2g}")
-    return "; ".join(parts) + f" (vs torch, {parity.get('texts', '?')} sentences)"
-
-
 class OrtClassifier:
     """An ONNX Runtime session over an exported classifier: token ids in, logits out."""
 

@@ -260,3 +260,14 @@ def read_examples(path: os.PathLike | str, text_column: Optional[str] = None,
                   label_column: Optional[str] = None) -> Examples:
     """``labelled_examples(read_table(path), ...)`` in one call."""
     return labelled_examples(read_table(path), text_column, label_column)
+
+
+def describe_labelled(path: os.PathLike | str) -> dict:
+    """What the GUI shows when a labelled file is picked: its columns, the detected text and label
+    columns, the row and label counts, its format and encoding (read in the engine, never on the
+    GUI thread)."""
+    table = read_table(path)
+    text, label = detect_columns(table)
+    labels = len({r.get(label, "").strip() for r in table.rows} - {""}) if label else 0
+    return {"columns": list(table.columns), "text_column": text, "label_column": label, "rows": len(table.rows),
+            "labels": labels, "format": table.format, "encoding": table.encoding}

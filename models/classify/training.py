@@ -28,7 +28,8 @@ import torch
 
 from models.core import cache, fileio, paths, runs, runtime, store
 
-from models.classify import metrics, tabular
+from models.classify import metrics, report, tabular
+from models.classify.results import TrainResult
 from models.core.events import (CancelToken, Cancelled, Data, Log, Metric, ModelDeskError, Progress, ProgressFn, check,
                      emit)
 
@@ -102,22 +103,6 @@ class TrainConfig:
             problems.append("the validation share must be between 0 and 1")
         if problems:
             raise ModelDeskError("Invalid training settings: " + "; ".join(problems) + ".")
-
-
-@dataclass
-class TrainResult:
-    """What a training run produced (also recorded in the run folder)."""
-    status: str                              # completed | stopped
-    run_id: str
-    model_path: Optional[str]                # None when stopped before the first checkpoint
-    labels: list[str]
-    best_epoch: Optional[int] = None
-    best_fold: Optional[int] = None
-    best: dict = field(default_factory=dict)  # scalar metrics of the saved checkpoint
-    evaluation: Optional[dict] = None         # its full evaluation (curves, confusion matrix)
-    cv: Optional[dict] = None                 # k-fold mean ± std
-    samples_per_s: float = 0.0                # training throughput (evaluation excluded)
-    notes: list[str] = field(default_factory=list)
 
 
 # --- data --------------------------------------------------------------------
@@ -459,7 +444,7 @@ class _Session:
                 self.best_score, self.best_eval, self.best_epoch, self.best_fold = score, evaluation, epoch, fold
                 emit(self.progress, Data("evaluation", evaluation))
             self.log(f"{prefix}epoch {epoch}/{config.epochs}  train_loss {running / max(seen, 1):.4f}  "
-                     + "  ".join(f"{'val_loss' if n == 'loss' else n} {metrics.format_value(evaluation.get(n))}"
+                     + "  ".join(f"{'val_loss' if n == 'loss' else n} {report.format_value(evaluation.get(n))}"
                                  for n in metrics.SCALARS)
                      + ("  saved (best so far)" if saved else ""), level=EPOCH_LOG)
             if config.patience and bad_epochs >= config.patience and epoch < config.epochs:

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from models.core.events import ModelDeskError
+
 
 @contextmanager
 def atomic_path(target: os.PathLike | str, suffix: str = "") -> Iterator[Path]:
@@ -78,3 +80,16 @@ def atomic_dir(target: os.PathLike | str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def read_user_text(path: os.PathLike | str) -> str:
+    """A text file the user chose, as UTF-8 (a byte-order mark is dropped), or one clear error."""
+    name = Path(path).name
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ModelDeskError(f"{name} is not UTF-8 text.") from None
+    except IsADirectoryError:
+        raise ModelDeskError(f"{name} is a folder, not a text file.") from None
+    except OSError as exc:
+        raise ModelDeskError(f"Could not open {name}: {exc.strerror}.") from None

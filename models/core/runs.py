@@ -154,3 +154,29 @@ def load_run(id_or_path: os.PathLike | str) -> Run:
     if not (folder / "config.json").is_file():
         raise ModelDeskError(f"No training run '{id_or_path}' was found.")
     return Run(folder)
+
+
+def series_key(name: str, fold: Optional[int]) -> str:
+    """The name a curve is shown under: the metric, with its fold in k-fold training."""
+    return name if fold is None else f"{name} (fold {fold + 1})"
+
+
+def run_titles() -> list[tuple[str, str]]:
+    """(id, title) of every run, newest first: what the dashboard lists."""
+    return [(run.id, run.title) for run in list_runs()]
+
+
+def replay(id_or_path: os.PathLike | str) -> dict:
+    """A run as the dashboard draws it: its title, its step and epoch curves by series name
+    (lists of (x, value)), and its final evaluation (None if it has none)."""
+    run = load_run(id_or_path)
+    steps: dict[str, list[tuple[float, float]]] = {}
+    epochs: dict[str, list[tuple[float, float]]] = {}
+    for record in run.metrics():
+        if record.get("name") == "log" or record.get("value") is None:
+            continue
+        key = series_key(record["name"], record.get("fold"))
+        x = record.get("epoch") if record.get("epoch") is not None else record.get("step", 0)
+        (epochs if record.get("scope") == "epoch" else steps).setdefault(key, []).append(
+            (float(x), float(record["value"])))
+    return {"id": run.id, "title": run.title, "steps": steps, "epochs": epochs, "evaluation": run.evaluation()}

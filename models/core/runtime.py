@@ -89,8 +89,8 @@ def ort_session(model_path: str, device: str = "cpu", threads: Optional[int] = N
     return ort.InferenceSession(model_path, sess_options=opts, providers=ort_providers(device))
 
 
-def warm_up(preference: str = "auto", progress: Any = None, cancel: Any = None) -> DeviceChoice:
-    """Import the heavy libraries and pick the device (run in the background at start-up)."""
+def warm_up(device: str = "auto") -> DeviceChoice:
+    """Import the heavy libraries and pick the device (run in the engine at start-up)."""
     import transformers  # noqa: F401  (the import itself is the work)
 
-    return choose_device(preference)
+    return choose_device(device)

@@ -294,6 +294,16 @@ class _PacedSource(AudioSource):
         self._done = False
         self._stop = threading.Event()
 
+    def __getstate__(self) -> dict:
+        """A replay crosses to the engine process unstarted (its stop flag is made anew there)."""
+        state = dict(self.__dict__)
+        del state["_stop"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._stop = threading.Event()
+
     def _next_samples(self, count: int) -> np.ndarray:
         """Up to ``count`` mono samples; fewer (or none) at the end."""
         raise NotImplementedError

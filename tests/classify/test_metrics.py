@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from models.classify.metrics import at_threshold, evaluate, format_report, summarize
+from models.classify.metrics import evaluate, summarize
+from models.classify.report import at_threshold, format_report
 
 
 def random_predictions(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

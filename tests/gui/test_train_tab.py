@@ -125,7 +125,7 @@ def test_evaluate_tab_scores_a_classifier(qtbot, page, train_encoder, binary_csv
     assert not dashboard.threshold_box.isHidden()
     dashboard.threshold_slider.setValue(300)
     scores = np.asarray(dashboard.evaluation["probs"])[:, 1]
-    assert dashboard.threshold_readout == metrics.at_threshold(dashboard.evaluation["y_true"], scores, 0.3)
+    assert dashboard.threshold_readout == report.at_threshold(dashboard.evaluation["y_true"], scores, 0.3)
     assert "FPR" in dashboard.threshold_label.text()
 
 

@@ -1,0 +1,195 @@
+"""The Dashboard's plots (pyqtgraph): curves, ROC and PR, the confusion matrix, the threshold slider.
+
+Views only: they draw what ``gui.dashboard.Dashboard`` holds and are created the first time the
+page is shown, so the window never waits for pyqtgraph to import.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSlider, QTableWidget, QTableWidgetItem,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+#: epoch-level metrics drawn on the scores plot and on the loss plot; other metrics are kept, not drawn
+SCORES = ("val_accuracy", "val_f1_macro", "val_roc_auc")
+LOSSES = ("train_loss", "val_loss")
+#: what a past run adds when overlaid (more would bury the live curves)
+OVERLAID = ("val_loss", "val_f1_macro")
+
+Series = dict[str, list[tuple[float, float]]]
+
+
+def _plot(title: str, x: str, y: str) -> pg.PlotWidget:
+    widget = pg.PlotWidget(title=title)
+    widget.setBackground("w")
+    widget.showGrid(x=True, y=True, alpha=0.3)
+    widget.setLabel("bottom", x)
+    widget.setLabel("left", y)
+    widget.addLegend(offset=(-10, 10))
+    return widget
+
+
+class DashboardPlots(QTabWidget):
+    """Training curves, ROC, PR and confusion tabs; ``on_threshold`` gets the slider's value (0–1)."""
+
+    def __init__(self, on_threshold: Callable[[float], None], parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        curves = QWidget()
+        curves_layout = QVBoxLayout(curves)
+        self.loss_plot = _plot("Loss", "epoch", "loss")
+        self.scores_plot = _plot("Validation scores", "epoch", "score")
+        self.scores_plot.setYRange(0, 1.02)
+        curves_layout.addWidget(self.loss_plot)
+        curves_layout.addWidget(self.scores_plot)
+        self.addTab(curves, "Training")
+
+        self.roc_plot = _plot("ROC (one-vs-rest)", "false positive rate", "true positive rate")
+        self.pr_plot = _plot("Precision–recall", "recall", "precision")
+        for plot in (self.roc_plot, self.pr_plot):
+            plot.setRange(xRange=(0, 1), yRange=(0, 1.02))
+        self.addTab(self.roc_plot, "ROC")
+        self.addTab(self.pr_plot, "PR")
+
+        matrix = QWidget()
+        matrix_layout = QHBoxLayout(matrix)
+        self.confusion_plot = pg.PlotWidget(title="Confusion matrix")
+        self.confusion_plot.setBackground("w")
+        self.confusion_plot.setLabel("bottom", "predicted")
+        self.confusion_plot.setLabel("left", "true")
+        self.confusion_plot.invertY(True)
+        self.confusion_plot.setAspectLocked(True)
+        self.confusion_image = pg.ImageItem()
+        self.confusion_image.setColorMap(pg.colormap.get("viridis"))
+        self.confusion_plot.addItem(self.confusion_image)
+        self._count_items: list[pg.TextItem] = []
+        matrix_layout.addWidget(self.confusion_plot, 3)
+        right = QVBoxLayout()
+        self.class_table = QTableWidget(0, 5)
+        self.class_table.setHorizontalHeaderLabels(["precision", "recall", "F1", "AUC", "support"])
+        self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        right.addWidget(self.class_table, 1)
+        self.threshold_box = QGroupBox("Decision threshold (two classes)")
+        box = QVBoxLayout(self.threshold_box)
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
+        self.threshold_slider.setRange(0, 1000)
+        self.threshold_slider.setValue(500)
+        self.threshold_slider.valueChanged.connect(lambda value: on_threshold(value / 1000))
+        self.threshold_label = QLabel()
+        self.threshold_label.setWordWrap(True)
+        box.addWidget(self.threshold_slider)
+        box.addWidget(self.threshold_label)
+        self.threshold_box.setVisible(False)
+        right.addWidget(self.threshold_box)
+        matrix_layout.addLayout(right, 2)
+        self.addTab(matrix, "Confusion")
+        self._threshold_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("r"))
+
+    # --- curves -------------------------------------------------------------
+    def draw_curves(self, steps: Series, epochs: Series, overlays: dict[str, Series]) -> None:
+        for plot in (self.loss_plot, self.scores_plot):
+            plot.clear()
+        colour = 0
+        for key, points in steps.items():
+            self._line(self.loss_plot, points, key, pg.mkPen(pg.intColor(colour, 9, alpha=150), width=1))
+            colour += 1
+        for key, points in epochs.items():
+            plot = self._plot_for(key, LOSSES + SCORES)
+            if plot is not None:
+                self._line(plot, points, f"{key} (epoch)", pg.mkPen(pg.intColor(colour, 9), width=2), symbol="o")
+                colour += 1
+        for run_id, series in overlays.items():
+            for key, points in series.items():
+                plot = self._plot_for(key, OVERLAID)
+                if plot is not None:
+                    pen = pg.mkPen(pg.intColor(colour, 9), width=2, style=Qt.PenStyle.DashLine)
+                    self._line(plot, points, f"{run_id}: {key}", pen, symbol="t")
+                    colour += 1
+
+    def _plot_for(self, key: str, shown: tuple[str, ...]) -> Optional[pg.PlotWidget]:
+        name = key.split(" ")[0]  # without a "(fold k)" suffix
+        if name not in shown:
+            return None
+        return self.loss_plot if name in LOSSES else self.scores_plot
+
+    @staticmethod
+    def _line(plot: pg.PlotWidget, points: list[tuple[float, float]], name: str, pen: Any,
+              symbol: Optional[str] = None) -> None:
+        if not points:
+            return
+        xs, ys = zip(*points)
+        plot.plot(list(xs), list(ys), pen=pen, name=name, symbol=symbol, symbolSize=6,
+                  symbolBrush=pen.color() if symbol else None)
+
+    # --- an evaluation ------------------------------------------------------
+    def show_evaluation(self, evaluation: dict) -> None:
+        """ROC, PR, confusion matrix and per-class table; the threshold box for two classes."""
+        labels = list(evaluation["labels"])
+        roc_curves, pr_curves = evaluation.get("roc", {}), evaluation.get("pr", {})
+        self.roc_plot.clear()
+        self.pr_plot.clear()
+        self.roc_plot.plot([0, 1], [0, 1], pen=pg.mkPen("#999", style=Qt.PenStyle.DotLine))
+        for i, label in enumerate(labels):
+            pen = pg.mkPen(pg.intColor(i, max(len(labels), 3)), width=2)
+            if label in roc_curves:
+                roc = roc_curves[label]
+                auc = "n/a" if roc["auc"] is None else f"{roc['auc']:.3f}"
+                self.roc_plot.plot(roc["fpr"], roc["tpr"], pen=pen, name=f"{label} (AUC {auc})")
+            if label in pr_curves:
+                pr = pr_curves[label]
+                ap = "n/a" if pr["ap"] is None else f"{pr['ap']:.3f}"
+                self.pr_plot.plot(pr["recall"], pr["precision"], pen=pen, name=f"{label} (AP {ap})")
+        self._draw_confusion(np.asarray(evaluation["confusion"], dtype=int), labels)
+        self._fill_table(evaluation["per_class"])
+        binary = len(labels) == 2 and bool(evaluation.get("probs"))
+        self.threshold_box.setVisible(binary)
+        if binary:
+            self.roc_plot.addItem(self._threshold_marker)
+
+    def threshold(self) -> float:
+        return self.threshold_slider.value() / 1000
+
+    def show_threshold(self, readout: dict, positive: str) -> None:
+        self.threshold_label.setText(
+            f"Predict '{positive}' when p ≥ {readout['threshold']:.3f}: precision {readout['precision']:.3f}, "
+            f"recall {readout['recall']:.3f}, TPR {readout['tpr']:.3f}, FPR {readout['fpr']:.3f}")
+        self._threshold_marker.setData([readout["fpr"]], [readout["tpr"]])
+
+    def clear_evaluation(self) -> None:
+        for plot in (self.roc_plot, self.pr_plot):
+            plot.clear()
+        for item in self._count_items:
+            self.confusion_plot.removeItem(item)
+        self._count_items = []
+        self.confusion_image.clear()
+        self.class_table.setRowCount(0)
+        self.threshold_box.setVisible(False)
+
+    def _draw_confusion(self, cm: np.ndarray, labels: list[str]) -> None:
+        rows = cm.sum(axis=1, keepdims=True)
+        share = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=float), where=rows > 0)
+        self.confusion_image.setImage(share.T, levels=(0, 1))  # ImageItem's first axis is x (predicted)
+        for item in self._count_items:
+            self.confusion_plot.removeItem(item)
+        self._count_items = []
+        for i in range(cm.shape[0]):
+            for j in range(cm.shape[1]):
+                text = pg.TextItem(str(cm[i, j]), color="w" if share[i, j] < 0.6 else "k", anchor=(0.5, 0.5))
+                text.setPos(j + 0.5, i + 0.5)
+                self.confusion_plot.addItem(text)
+                self._count_items.append(text)
+        ticks = [[(k + 0.5, label) for k, label in enumerate(labels)]]
+        self.confusion_plot.getAxis("bottom").setTicks(ticks)
+        self.confusion_plot.getAxis("left").setTicks(ticks)
+        self.confusion_plot.setRange(xRange=(0, len(labels)), yRange=(0, len(labels)), padding=0.02)
+
+    def _fill_table(self, rows: list[dict]) -> None:
+        self.class_table.setRowCount(len(rows))
+        self.class_table.setVerticalHeaderLabels([r["label"] for r in rows])
+        for i, row in enumerate(rows):
+            for j, key in enumerate(("precision", "recall", "f1", "auc", "support")):
+                value = row.get(key)
+                text = "n/a" if value is None else (str(value) if key == "support" else f"{value:.3f}")
+                self.class_table.setItem(i, j, QTableWidgetItem(text))

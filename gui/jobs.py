@@ -1,0 +1,47 @@
+"""The job registry: every job the GUI can start, named once, with its target in models/.
+
+Pages start jobs with these specs (``runner.start(key, jobs.CLASSIFY_TEXTS, texts=[...])``),
+never with a target string of their own. ``MODEL`` jobs load a model and receive the runtime
+options (device, backend, pickle consent) from the runner, merged from the settings into every
+job's arguments in one place (``workers.runner.JobRunner._make``). A test binds every page's
+arguments to its target's signature.
+"""
+from __future__ import annotations
+
+from workers.runner import JobSpec
+
+#: the runtime options a model-loading job receives
+MODEL = ("device", "backend", "allow_pickle")
+
+WARM_UP = JobSpec("models.core.runtime:warm_up", ("device",))
+LIST_MODELS = JobSpec("models.core.store:list_models")
+IMPORT_MODEL = JobSpec("models.core.store:import_folder")
+DOWNLOAD_MODEL = JobSpec("models.core.store:download")
+REMOVE_MODEL = JobSpec("models.core.store:remove")
+EXPORT_ONNX = JobSpec("models.classify.onnx_export:export_classifier")
+READ_TEXT = JobSpec("models.core.fileio:read_user_text")
+LIST_RUNS = JobSpec("models.core.runs:run_titles")
+REPLAY_RUN = JobSpec("models.core.runs:replay")
+
+CLASSIFY_TEXTS = JobSpec("models.classify.classifier:classify_texts", MODEL)
+CLASSIFY_FILE = JobSpec("models.classify.classifier:classify_file", MODEL)
+FILE_COLUMNS = JobSpec("models.classify.classifier:file_columns")
+DESCRIBE_LABELLED = JobSpec("models.classify.tabular:describe_labelled")
+TRAIN_CLASSIFIER = JobSpec("models.classify.training:train_classifier", MODEL)
+EVALUATE_CLASSIFIER = JobSpec("models.classify.evaluation:evaluate_classifier", MODEL)
+
+GENERATE = JobSpec("models.generate.generator:generate", MODEL)
+
+TRANSLATE = JobSpec("models.translate.translator:translate", MODEL)
+TRANSLATE_LANGUAGES = JobSpec("models.translate.translator:languages", MODEL)
+
+FACES_GENERATE = JobSpec("models.faces.dcgan:generate", MODEL)
+FACES_INTERPOLATE = JobSpec("models.faces.dcgan:interpolate", MODEL)
+FACES_TRAIN = JobSpec("models.faces.dcgan:train_dcgan", MODEL)
+
+TRANSCRIBE_FILE = JobSpec("models.transcribe.recognizer:transcribe_file", MODEL)
+TRANSCRIBE_LIVE = JobSpec("models.transcribe.live:run_live", MODEL)
+INPUT_DEVICES = JobSpec("models.transcribe.audio:list_input_devices")
+
+#: every spec above, by its name here
+REGISTRY: dict[str, JobSpec] = {name: spec for name, spec in globals().items() if isinstance(spec, JobSpec)}

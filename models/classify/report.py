@@ -1,0 +1,51 @@
+"""Reading an evaluation: the text report and the binary threshold readout.
+
+Plain Python and numpy, no scikit-learn: the GUI uses these on its own thread (scikit-learn takes
+half a second to import, which the window must never wait for).
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+
+def at_threshold(y_true: Sequence[int], scores: Sequence[float], threshold: float) -> dict:
+    """Precision, recall, TPR and FPR of a binary task when ``scores >= threshold`` predicts class 1."""
+    y = np.asarray(y_true, dtype=int)
+    pred = (np.asarray(scores, dtype=float) >= threshold).astype(int)
+    tp = int(np.sum((pred == 1) & (y == 1)))
+    fp = int(np.sum((pred == 1) & (y == 0)))
+    tn = int(np.sum((pred == 0) & (y == 0)))
+    fn = int(np.sum((pred == 0) & (y == 1)))
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {"threshold": float(threshold), "precision": tp / (tp + fp) if tp + fp else 0.0,
+            "recall": recall, "tpr": recall, "fpr": fp / (fp + tn) if fp + tn else 0.0,
+            "tp": tp, "fp": fp, "tn": tn, "fn": fn}
+
+
+def format_value(value: Optional[float]) -> str:
+    """Four decimals, or n/a for a metric that is undefined (e.g. AUC with one class present)."""
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def format_report(evaluation: dict, cv: Optional[dict] = None) -> str:
+    """A plain-text table of the scalar metrics and the per-class scores (what the CLI prints)."""
+    lines = [f"examples         {evaluation['n']}",
+             f"accuracy         {format_value(evaluation['accuracy'])}",
+             f"precision_macro  {format_value(evaluation['precision_macro'])}",
+             f"recall_macro     {format_value(evaluation['recall_macro'])}",
+             f"f1_macro         {format_value(evaluation['f1_macro'])}",
+             f"roc_auc          {format_value(evaluation['roc_auc'])}"]
+    width = max([len("class")] + [len(row["label"]) for row in evaluation["per_class"]])
+    lines.append("")
+    lines.append(f"{'class':<{width}}  precision  recall     f1         auc        support")
+    for row in evaluation["per_class"]:
+        lines.append(f"{row['label']:<{width}}  {format_value(row['precision']):<9}  {format_value(row['recall']):<9}  "
+                     f"{format_value(row['f1']):<9}  {format_value(row['auc']):<9}  {row['support']}")
+    if cv:
+        lines.append("")
+        lines.append(f"cross-validation ({next(iter(cv.values()))['n']} folds): mean ± std")
+        for name, stats in cv.items():
+            lines.append(f"{name:<16} {stats['mean']:.4f} ± {stats['std']:.4f}")
+    return "\n".join(lines)

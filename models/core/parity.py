@@ -1,0 +1,13 @@
+"""Parity reports: how closely an exported model (ONNX fp32, INT8) matches torch, in words."""
+from __future__ import annotations
+
+
+def format_parity(parity: dict) -> str:
+    """One line for people: how closely each ONNX file matches torch."""
+    parts = []
+    for key, label in (("fp32", "ONNX fp32"), ("int8", "INT8")):
+        if key in parity:
+            figures = parity[key]
+            parts.append(f"{label}: argmax agreement {figures['argmax_agreement_pct']:.1f}%, "
+                         f"max |Δlogit| {figures['max_abs_diff']:.2g}")
+    return "; ".join(parts) + f" (vs torch, {parity.get('texts', '?')} sentences)"
