@@ -1,4 +1,5 @@
-"""The layers point one way: gui/ never imports torch at import time, models/ never imports Qt."""
+"""The layers point one way: gui/ and workers/ never load torch (nor anything as heavy), models/
+never imports Qt, workers/ is only the Qt bridge, cli/ is a client of models/ alone."""
 from __future__ import annotations
 
 import ast
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("torch", "transformers", "onnxruntime", "torchaudio")
+HEAVY = ("torch", "transformers", "onnxruntime", "torchaudio", "sklearn")
 QT = ("PySide6", "PyQt5", "PyQt6", "pyqtgraph", "shiboken6")
 
 
@@ -54,3 +55,45 @@ def test_models_never_import_qt_at_runtime():
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def imported_models_modules(*packages: str) -> set[str]:
+    """Every models.* module that code in ``packages`` imports, at module level or inside a function."""
+    found = set()
+    for package in packages:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("models"):
+                    found.add(node.module)
+                    found.update(f"{node.module}.{a.name}" for a in node.names
+                                 if (ROOT / node.module.replace(".", "/") / f"{a.name}.py").is_file())
+    return found
+
+
+def test_what_the_gui_side_uses_of_models_and_what_crosses_the_wire_is_light():
+    from workers.engine import WIRE_MODULES
+
+    names = sorted(imported_models_modules("gui", "workers") | set(WIRE_MODULES))
+    code = ("import importlib, sys\n"
+            f"for n in {names!r}: importlib.import_module(n)\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n")
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", f"{names} load {result.stdout}"
+
+
+def test_workers_is_only_the_qt_bridge_and_the_cli_never_uses_it():
+    for path in (ROOT / "workers").glob("*.py"):
+        if path.name != "__init__.py":
+            assert "from PySide6" in path.read_text(encoding="utf-8"), f"{path.name} holds no Qt: it belongs in models/"
+    for path in (ROOT / "cli").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+        modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in modules if m.split(".")[0] == "workers"], path.name
+
+
+def test_models_are_grouped_by_task():
+    packages = sorted(p.name for p in (ROOT / "models").iterdir() if (p / "__init__.py").is_file())
+    assert packages == ["classify", "core", "faces", "generate", "transcribe", "translate"]
+    assert sorted(p.name for p in (ROOT / "models").glob("*.py")) == ["__init__.py"]

@@ -17,6 +17,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from typing import Any, Optional
 
 from PySide6.QtCore import QObject, Signal
@@ -80,107 +81,150 @@ def signal_name(exitcode: Optional[int]) -> str:
     return f"exit status {exitcode}"
 
 
+class _Session:
+    """One engine process: started by its own thread, which then reads the pipe until the end."""
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.process: Any = None
+        self.conn: Any = None
+        self.pending: list[bytes] = []          # messages sent before the process was up
+        self.started = threading.Event()
+        self.killed = False
+        self.thread: Optional[threading.Thread] = None
+
+
 class EngineClient(QObject):
-    """One engine process at a time, started on demand.
+    """One engine process at a time, started on demand, off the GUI thread.
 
     ``message`` carries each message of the current engine; ``ended`` says it is gone (its
-    argument: why, in words), after its last message.
+    argument: why, in words), after its last message. Starting an engine can take a second (the
+    fork server loads torch once), so a thread starts it while messages for it wait in a queue.
     """
 
     message = Signal(object)
     ended = Signal(str)
-    _received = Signal(object)   # (generation, message), emitted by the reader thread
+    _received = Signal(object)   # (generation, message), emitted by a session's thread
 
     def __init__(self, threads: Optional[int] = None, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
         self.threads = threads
-        self._process: Any = None
-        self._conn: Any = None
-        self._reader: Optional[threading.Thread] = None
+        self._lock = threading.Lock()
+        self._session: Optional[_Session] = None
         self._generation = 0
-        self.pid: Optional[int] = None
         self._received.connect(self._on_received)
 
     @property
     def running(self) -> bool:
-        return self._process is not None
+        return self._session is not None
+
+    @property
+    def pid(self) -> Optional[int]:
+        session = self._session
+        return session.process.pid if session is not None and session.process is not None else None
 
     def send(self, *message: Any) -> None:
         """Send a message, starting the engine first if there is none."""
-        if self._process is None:
-            self._start()
+        data = engine_side.dumps(message)
+        with self._lock:
+            session = self._session
+            if session is None:
+                session = self._session = self._begin()
+            if session.conn is None:
+                session.pending.append(data)
+                return
         try:
-            self._conn.send_bytes(engine_side.dumps(message))
+            session.conn.send_bytes(data)
         except (BrokenPipeError, OSError):
-            pass   # the engine just died: the reader reports it
+            pass   # the engine just died: its thread reports it
 
-    def _start(self) -> None:
+    def _begin(self) -> _Session:
+        self._generation += 1
+        session = _Session(self._generation)
+        config = {"env": dict(os.environ), "threads": self.threads}
+        session.thread = threading.Thread(target=self._serve, args=(session, config), name="modeldesk-engine-reader",
+                                          daemon=True)
+        session.thread.start()
+        return session
+
+    def _serve(self, session: _Session, config: dict) -> None:
+        """A session's thread: start the process, send what waited, then hand each message to the
+        GUI thread; at the end, say how the engine ended."""
         ctx = _context()
         ours, theirs = ctx.Pipe()
-        config = {"env": dict(os.environ), "threads": self.threads}
         process = ctx.Process(target=engine_side.main, args=(theirs, config), name="modeldesk-engine", daemon=True)
         process.start()
         theirs.close()
-        self._generation += 1
-        self._process, self._conn, self.pid = process, ours, process.pid
-        self._reader = threading.Thread(target=self._read, args=(ours, process, self._generation),
-                                        name="modeldesk-engine-reader", daemon=True)
-        self._reader.start()
-
-    def _read(self, conn: Any, process: Any, generation: int) -> None:
-        """The reader thread: each message to the GUI thread; at the end, how the engine ended."""
+        with self._lock:
+            session.process = process
+            try:
+                for data in session.pending:
+                    ours.send_bytes(data)
+            except (BrokenPipeError, OSError):
+                pass
+            session.pending = []
+            session.conn = ours
+            killed = session.killed
+        session.started.set()
+        if killed:
+            process.kill()
         while True:
             try:
-                data = conn.recv_bytes()
+                data = ours.recv_bytes()
             except (EOFError, OSError):
                 break
-            self._received.emit((generation, decode(data)))
+            self._received.emit((session.generation, decode(data)))
+        ours.close()   # only here: closing it under a blocked read could hand its number to a new pipe
         process.join(10)
-        self._received.emit((generation, ("ended", process.exitcode)))
+        self._received.emit((session.generation, ("ended", process.exitcode)))
 
     def _on_received(self, item: tuple) -> None:
         generation, message = item
-        if generation != self._generation:
+        if generation != self._generation or self._session is None:
             return   # from an engine that was already stopped
         if message[0] == "ended":
-            self._forget()
+            self._session = None
             self.ended.emit(f"the model engine stopped unexpectedly ({signal_name(message[1])})")
             return
         self.message.emit(message)
 
-    def _forget(self) -> None:
-        self._generation += 1
-        if self._conn is not None:
-            self._conn.close()
-        self._process = self._conn = None
+    def _detach(self) -> Optional[_Session]:
+        """Stop listening to the current engine (its thread ends at the pipe's end)."""
+        with self._lock:
+            session, self._session = self._session, None
+            self._generation += 1
+            if session is not None and session.process is None:
+                session.killed = True   # still starting: it is killed as soon as it exists
+        return session
 
     def kill(self) -> None:
         """End the engine at once (Stop now); its remaining messages are dropped."""
-        process = self._process
-        if process is None:
+        session = self._detach()
+        if session is None:
             return
-        self._forget()
-        process.kill()
-        process.join(5)
+        if session.process is not None:
+            session.process.kill()
+        session.thread.join(10)
         self.ended.emit("the model engine was restarted")
 
     def shutdown(self, seconds: float) -> bool:
         """Ask the engine to cancel its jobs and exit within ``seconds``; kill it after that.
         True if it exited by itself."""
-        process, conn = self._process, self._conn
-        if process is None:
+        deadline = time.monotonic() + seconds
+        session = self._session
+        if session is None:
             return True
-        try:
-            conn.send_bytes(engine_side.dumps(("quit", max(0.0, seconds - 0.5))))
-        except (BrokenPipeError, OSError):
-            pass
-        process.join(seconds)
-        clean = not process.is_alive()
-        if not clean:
-            process.kill()
-            process.join(5)
-        self._forget()
-        if self._reader is not None:
-            self._reader.join(5)
+        session.started.wait(seconds)
+        session = self._detach()
+        clean = False
+        if session.process is not None:
+            try:
+                session.conn.send_bytes(engine_side.dumps(("quit", max(0.0, deadline - time.monotonic() - 0.5))))
+            except (BrokenPipeError, OSError, AttributeError):
+                pass
+            session.process.join(max(0.0, deadline - time.monotonic()))
+            clean = not session.process.is_alive()
+            if not clean:
+                session.process.kill()
+        session.thread.join(10)
         return clean
-

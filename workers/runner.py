@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Optional, Union
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from models.core.events import Data, Final, Log, Metric, Partial, Progress
 
@@ -106,6 +106,9 @@ class JobRunner(QObject):
     def is_running(self, key: str) -> bool:
         return key in self._jobs
 
+    def running_keys(self) -> list[str]:
+        return sorted(self._jobs)
+
     def job(self, key: str) -> Optional[Job]:
         return self._jobs.get(key)
 
@@ -131,10 +134,8 @@ class JobRunner(QObject):
             return self.start(key, spec, **kwargs)
         job = self._make(key, spec, kwargs)
         older = self._queued.pop(key, None)
-        if older is not None:
-            older.cancelled.emit(None)
-            older.finished.emit()
-            older.deleteLater()
+        if older is not None:   # it never ran; it ends once control is back in the event loop
+            QTimer.singleShot(0, lambda: self._dropped(older))
         self._queued[key] = job
         running = self._jobs[key]
         running.superseded = True
@@ -218,6 +219,12 @@ class JobRunner(QObject):
             else:
                 self.busy_changed.emit(job.key, False)
         getattr(job, outcome).emit(*args)
+        job.finished.emit()
+        job.deleteLater()
+
+    @staticmethod
+    def _dropped(job: Job) -> None:
+        job.cancelled.emit(None)
         job.finished.emit()
         job.deleteLater()
 

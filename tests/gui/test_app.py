@@ -73,12 +73,12 @@ def test_pickle_consent_is_asked_and_reaches_jobs(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path))
     window = MainWindow(warm_up=False)
     qtbot.addWidget(window)
-    panel = window.pages["generate"]
-    assert panel.runtime_options()["allow_pickle"] is False
+    options = window.runner.options
+    assert options({})["allow_pickle"] is False
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     window.pickle_action.setChecked(True)
-    assert not window.pickle_action.isChecked() and panel.runtime_options()["allow_pickle"] is False
+    assert not window.pickle_action.isChecked() and options({})["allow_pickle"] is False
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.pickle_action.setChecked(True)
-    assert panel.runtime_options()["allow_pickle"] is True
+    assert options({})["allow_pickle"] is True
     window.close()

@@ -11,9 +11,9 @@ from models.core import paths
 
 
 @pytest.fixture
-def panel(qtbot, tmp_path, monkeypatch, job_runner, ini_settings):
+def panel(qtbot, tmp_path, monkeypatch, app_ctx):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
-    page = FacesPanel(job_runner, ini_settings)
+    page = FacesPanel(app_ctx)
     qtbot.addWidget(page)
     return page
 
@@ -58,8 +58,8 @@ def test_bad_input_stays_on_the_status_line(panel, qtbot, tiny_dcgan):
     qtbot.mouseClick(panel.interpolate_button, Qt.MouseButton.LeftButton)
     assert "two different seeds" in panel.status.text()
     panel.images_edit.setText("")
-    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    assert "folder of images" in panel.status.text()
+    qtbot.mouseClick(panel.train_controls.run_button, Qt.MouseButton.LeftButton)
+    assert "folder of images" in panel.train_controls.status.text()
 
 
 def test_training_plots_losses_and_samples(panel, qtbot, face_images):
@@ -68,16 +68,17 @@ def test_training_plots_losses_and_samples(panel, qtbot, face_images):
     panel.epochs_spin.setValue(1)
     panel.batch_spin.setValue(8)
     panel.width_spin.setValue(4)
-    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    assert not panel.train_button.isEnabled() and panel.train_stop_button.isEnabled()
+    controls = panel.train_controls
+    qtbot.mouseClick(controls.run_button, Qt.MouseButton.LeftButton)
+    assert not controls.run_button.isEnabled() and controls.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not panel.runner.is_running("faces-train"), timeout=60000)
     assert len(panel.g_points) == len(panel.d_points) == 3  # 17 files, one broken, batches of 8
     x, y = panel.g_curve.getData()
     assert list(x) == [1, 2, 3] and np.isfinite(y).all()
     assert panel.samples_view.array is not None and not panel.samples_view.pixmap().isNull()
-    assert "saved" in panel.status.text()
+    assert "saved" in controls.status.text()
     assert panel.picker.path() == str(paths.models_dir() / "gui-faces")
-    assert panel.train_button.isEnabled()
+    assert controls.run_button.isEnabled()
 
 
 def test_stop_keeps_the_last_finished_epoch(panel, qtbot, face_images):
@@ -88,12 +89,13 @@ def test_stop_keeps_the_last_finished_epoch(panel, qtbot, face_images):
     panel.epochs_spin.setValue(500)
     panel.batch_spin.setValue(4)
     panel.width_spin.setValue(4)
-    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    controls = panel.train_controls
+    qtbot.mouseClick(controls.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.samples_view.array is not None, timeout=60000)  # an epoch is saved
-    qtbot.mouseClick(panel.train_stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(controls.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.runner.is_running("faces-train"), timeout=60000)
-    assert panel.status.text() == "Training stopped; the last finished epoch is kept."
     model = paths.models_dir() / "stopped-faces"
+    assert controls.status.text() == f"Training stopped; the last finished epoch is kept in {model}."
     assert 1 <= json.loads((model / "config.json").read_text())["epochs_trained"] < 500
     assert panel.picker.path() == str(model)
     assert dcgan.generate(model, [0], device="cpu").shape == (1, 64, 64, 3)

@@ -12,10 +12,10 @@ from models.core import paths, store
 
 
 @pytest.fixture
-def page(qtbot, tmp_path, monkeypatch, job_runner, ini_settings):
+def page(qtbot, tmp_path, monkeypatch, app_ctx):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    widget = ModelManager(job_runner, ini_settings)
+    widget = ModelManager(app_ctx)
     qtbot.addWidget(widget)
     return widget
 
@@ -38,7 +38,7 @@ def click_and_wait(qtbot, page: ModelManager, button) -> None:
 def test_import_lists_the_model_and_announces_it(page, qtbot, monkeypatch, tiny_dcgan):
     assert page.table.rowCount() == 0
     choose_folder(monkeypatch, tiny_dcgan)
-    with qtbot.waitSignal(page.models_changed, timeout=30000):
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=30000):
         qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     assert rows(page)["tiny-dcgan"] == ["tiny-dcgan", "faces", "imported", "safetensors", "no", str(tiny_dcgan)]
     assert page.selected().name == "tiny-dcgan"
@@ -49,13 +49,14 @@ def test_import_lists_the_model_and_announces_it(page, qtbot, monkeypatch, tiny_
 def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_classifier):
     page.copy_check.setChecked(True)
     choose_folder(monkeypatch, tiny_onnx_classifier)
-    click_and_wait(qtbot, page, page.import_button)
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=30000):
+        qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     copied = paths.models_dir() / "tiny-classifier"
     assert rows(page)["tiny-classifier"][2] == "app" and (copied / "config.json").is_file()
 
-    with qtbot.waitSignal(page.models_changed, timeout=60000):
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=60000):
         qtbot.mouseClick(page.convert_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.remove_button.isEnabled())  # the job's thread has ended
+    qtbot.waitUntil(lambda: page.remove_button.isEnabled())
     assert rows(page)["tiny-classifier"][4] == "yes"
     assert "argmax agreement 100.0%" in page.status.text()
     assert "Parity: ONNX fp32" in page.details.text() and "INT8" in page.details.text()
@@ -65,7 +66,7 @@ def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_c
     qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
     assert copied.is_dir()
     monkeypatch.setattr("gui.model_manager.QMessageBox.question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    with qtbot.waitSignal(page.models_changed, timeout=5000):
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=30000):
         qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
     assert page.table.rowCount() == 0 and not copied.exists()
     assert tiny_onnx_classifier.is_dir()
@@ -75,7 +76,7 @@ def test_bad_input_goes_to_the_status_line(page, qtbot, monkeypatch, tmp_path, t
     not_a_model = tmp_path / "photos"
     not_a_model.mkdir()
     choose_folder(monkeypatch, not_a_model)
-    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    click_and_wait(qtbot, page, page.import_button)
     assert "no config.json" in page.status.text() and not page.runner.is_running("models")
 
     qtbot.mouseClick(page.convert_button, Qt.MouseButton.LeftButton)
@@ -91,7 +92,8 @@ def test_bad_input_goes_to_the_status_line(page, qtbot, monkeypatch, tmp_path, t
     assert "Could not reach the model hub" in page.status.text()
 
     shutil.copytree(tiny_dcgan, paths.models_dir() / "gan")
-    qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=30000):
+        qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
     assert page.select("gan")
     qtbot.mouseClick(page.convert_button, Qt.MouseButton.LeftButton)
     assert "Select a classifier" in page.status.text()

@@ -3,30 +3,30 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from gui.dashboard import Dashboard
 from gui.panels.classify import ClassifyPanel
-from models.classify import metrics
-from models.core import runs, store
+from gui.settings import Key
+from models.classify import report
 from models.classify.training import train_classifier
+from models.core import runs, store
 from tests.fixtures.training_data import make_rows
-from workers.runner import JobRunner
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 LABELS = ["cooking", "sports", "weather"]
 
 
 @pytest.fixture
-def page(qtbot, train_home, job_runner):
+def page(qtbot, train_home, app_ctx):
     """The Classify page with the Dashboard attached, as the main window wires them."""
-    settings = QSettings(str(train_home / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("device", "cpu")
-    classify = ClassifyPanel(job_runner, settings)
-    dashboard = Dashboard(job_runner, settings)
+    app_ctx.settings.set(Key.DEVICE, "cpu")
+    classify = ClassifyPanel(app_ctx)
+    dashboard = Dashboard(app_ctx)
     classify.attach_dashboard(dashboard)
     qtbot.addWidget(classify)
     qtbot.addWidget(dashboard)
+    dashboard.show()   # builds its plots
     return classify, dashboard
 
 
@@ -64,12 +64,12 @@ def test_training_through_the_gui_fills_the_dashboard(qtbot, page, train_encoder
     assert [x for x, _ in dashboard.epoch_metrics["val_f1_macro"]] == [1.0, 2.0]
     assert set(dashboard.roc_curves) == set(LABELS) == set(dashboard.pr_curves)
     assert dashboard.confusion.sum() == dashboard.evaluation["n"] == 10  # the validation split of 48 rows
-    assert dashboard.class_table.rowCount() == 3
+    assert dashboard.plots.class_table.rowCount() == 3
     assert "epoch 2/2" in tab.output.toPlainText() and "f1_macro" in tab.output.toPlainText()
     # the new classifier is offered on the Predict tab
     assert classify.predict.picker.path() == str(train_home / "models" / "gui-model")
     assert store.open_model(classify.predict.picker.path(), task="classify")
-    assert dashboard.run_list.count() == 1
+    qtbot.waitUntil(lambda: dashboard.run_list.count() == 1, timeout=10_000)
     assert dashboard.title_label.text().startswith("Training gui-model: done · 10 examples")
 
 
@@ -111,7 +111,6 @@ def test_evaluate_tab_scores_a_classifier(qtbot, page, train_encoder, binary_csv
     model = train_classifier(model=str(train_encoder), train=str(binary_csv), out_name="binary", epochs=2, lr=0.01,
                              batch_size=8, patience=0, device="cpu").model_path
     tab = classify.evaluate
-    tab.picker.refresh()
     tab.picker.set_path(model)
     rows = make_rows(20, seed=2, topics=("sports", "weather")) + [{"text": " ", "label": "sports"}]
     tab.data_file.set_path(str(labelled_file("to-score.csv", rows)))
@@ -122,42 +121,44 @@ def test_evaluate_tab_scores_a_classifier(qtbot, page, train_encoder, binary_csv
     assert dashboard.confusion.sum() == 40
     assert "f1_macro" in tab.output.toPlainText()
     # two classes: the threshold slider reads out precision, recall, TPR and FPR at its value
-    assert not dashboard.threshold_box.isHidden()
-    dashboard.threshold_slider.setValue(300)
+    assert not dashboard.plots.threshold_box.isHidden()
+    dashboard.plots.threshold_slider.setValue(300)
     scores = np.asarray(dashboard.evaluation["probs"])[:, 1]
     assert dashboard.threshold_readout == report.at_threshold(dashboard.evaluation["y_true"], scores, 0.3)
-    assert "FPR" in dashboard.threshold_label.text()
+    assert "FPR" in dashboard.plots.threshold_label.text()
 
 
-def test_past_runs_reload_and_overlay_in_a_new_dashboard(qtbot, train_home, train_encoder, topics_csv):
+def test_past_runs_reload_and_overlay_in_a_new_dashboard(qtbot, train_home, train_encoder, topics_csv, app_ctx):
     first = train_classifier(model=str(train_encoder), train=str(topics_csv), out_name="a", epochs=2, lr=0.01,
                              batch_size=8, patience=0, device="cpu")
     second = train_classifier(model=str(train_encoder), train=str(topics_csv), out_name="b", epochs=3, lr=0.005,
                               batch_size=8, patience=0, device="cpu")
-    settings = QSettings(str(train_home / "settings.ini"), QSettings.Format.IniFormat)
-    dashboard = Dashboard(JobRunner(), settings)  # a fresh start reads the runs from disk
+    dashboard = Dashboard(app_ctx)  # a fresh start reads the runs from disk
     qtbot.addWidget(dashboard)
+    dashboard.show()
+    qtbot.waitUntil(lambda: dashboard.run_list.count() == 2, timeout=10_000)
     ids = [dashboard.run_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dashboard.run_list.count())]
     assert sorted(ids) == sorted([first.run_id, second.run_id])
     item = dashboard.run_list.item(ids.index(first.run_id))
     rect = dashboard.run_list.visualItemRect(item)
     qtbot.mouseClick(dashboard.run_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert len(dashboard.step_loss["train_loss"]) == 2 * 5
+    qtbot.waitUntil(lambda: len(dashboard.step_loss.get("train_loss", [])) == 2 * 5, timeout=10_000)
     assert dashboard.evaluation["f1_macro"] == pytest.approx(first.best["f1_macro"])
     for run_id in ids:
         dashboard.run_list.item(ids.index(run_id)).setCheckState(Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: len(dashboard.overlays) == 2, timeout=10_000)
     assert len(dashboard.overlays[first.run_id]["val_f1_macro"]) == 2
     assert len(dashboard.overlays[second.run_id]["val_f1_macro"]) == 3
     dashboard.run_list.item(ids.index(first.run_id)).setCheckState(Qt.CheckState.Unchecked)
     assert set(dashboard.overlays) == {second.run_id}
 
 
-def test_the_main_window_wires_the_tabs_to_its_dashboard_page(qtbot, train_home):
+def test_the_main_window_wires_the_tabs_to_its_dashboard_page(qtbot, train_home, app_ctx):
     from gui.main_window import MainWindow
 
-    window = MainWindow(warm_up=False)
+    window = MainWindow(warm_up=False, ctx=app_ctx)
     qtbot.addWidget(window)
-    classify, dashboard = window.pages["classify"], window.pages["dashboard"]
+    classify, dashboard = window.page("classify"), window.page("dashboard")
     assert isinstance(dashboard, Dashboard)
     assert classify.train.dashboard is dashboard and classify.evaluate.dashboard is dashboard
     window.show_panel("classify")
