@@ -58,8 +58,8 @@ def _pad_id(tokenizer: Any) -> int:
     return 0
 
 
-class Classifier:
-    """A loaded classifier (torch or ONNX Runtime) with its tokenizer and labels."""
+class Classifier(cache.Shared):
+    """A loaded classifier (torch or ONNX Runtime) with its tokenizer and labels, shared by the jobs that use it."""
 
     def __init__(self, info: store.ModelInfo, tokenizer: Any, config: Any,
                  logits_fn: Callable[[dict[str, np.ndarray]], np.ndarray], device: str, backend: str) -> None:
@@ -170,14 +170,17 @@ class Classifier:
             raise ModelDeskError("The batch size must be at least 1.")
         if not texts:
             return
-        enc = self._encode(texts, max_length, progress)
+        with self.in_use():
+            enc = self._encode(texts, max_length, progress)
         order = np.argsort([len(ids) for ids in enc["input_ids"]], kind="stable")
         total = len(order)
         started = time.perf_counter()
         for start in range(0, total, batch_size):
             check(cancel)
             rows = order[start:start + batch_size]
-            logits = self._logits(self._pad(enc, rows)).astype(np.float64)
+            batch = self._pad(enc, rows)
+            with self.in_use():
+                logits = self._logits(batch).astype(np.float64)
             logits -= logits.max(axis=1, keepdims=True)
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)

@@ -155,7 +155,7 @@ def format_parity(parity: dict) -> str:
     return "; ".join(parts) + f" (vs torch, {parity.get('texts', '?')} sentences)"
 
 
-class OrtClassifier:
+class OrtClassifier(cache.Shared):
     """An ONNX Runtime session over an exported classifier: token ids in, logits out."""
 
     def __init__(self, onnx_file: Path, device: str = "cpu", threads: Optional[int] = None) -> None:
@@ -165,7 +165,8 @@ class OrtClassifier:
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         feeds = {"input_ids": np.asarray(input_ids, dtype=np.int64),
                  "attention_mask": np.asarray(attention_mask, dtype=np.int64)}
-        return self.session.run(["logits"], feeds)[0]
+        with self.in_use():
+            return self.session.run(["logits"], feeds)[0]
 
 
 def load_ort_classifier(path: os.PathLike | str, int8: bool, device: str = "cpu") -> OrtClassifier:

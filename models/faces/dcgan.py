@@ -100,8 +100,8 @@ def build_dcgan(config: dict, seed: Optional[int] = None) -> tuple[Generator, Di
 
 # --- model folders ---------------------------------------------------------------
 
-@dataclass
-class FacesModel:
+@dataclass(eq=False)
+class FacesModel(cache.Shared):
     """A loaded generator and what it needs to turn seeds into images."""
     generator: Generator
     nz: int
@@ -206,7 +206,8 @@ def _render(model: FacesModel, latents: torch.Tensor, progress: ProgressFn, canc
         for start in range(0, len(latents), GENERATE_CHUNK):
             check(cancel)
             emit(progress, Progress(start, len(latents), label))
-            out.append(_to_uint8(model.generator(latents[start:start + GENERATE_CHUNK].to(model.device))))
+            with model.in_use():
+                out.append(_to_uint8(model.generator(latents[start:start + GENERATE_CHUNK].to(model.device))))
     emit(progress, Progress(len(latents), len(latents), label))
     return np.concatenate(out) if out else np.zeros((0, model.image_size, model.image_size, 3), np.uint8)
 

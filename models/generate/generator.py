@@ -22,8 +22,8 @@ from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Part
 _CONTEXT_TOKENS = 4
 
 
-@dataclass
-class LanguageModel:
+@dataclass(eq=False)
+class LanguageModel(cache.Shared):
     info: store.ModelInfo
     tokenizer: Any
     model: Any
@@ -155,7 +155,8 @@ def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, te
         emit(progress, Log("ONNX backends cover classifiers only; generating with PyTorch."))
     emit(progress, Progress(0, max_new_tokens, "Loading the model"))
     lm = load(model, device=device, allow_pickle=allow_pickle)
-    ids = _prompt_ids(lm, prompt, progress)
+    with lm.in_use():
+        ids = _prompt_ids(lm, prompt, progress)
     budget = min(max_new_tokens, lm.max_positions - len(ids)) if lm.max_positions else max_new_tokens
     generator = None
     if seed is not None:
@@ -170,12 +171,13 @@ def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, te
         for count in range(budget):
             if cancel is not None and cancel.cancelled:
                 break
-            out = lm.model(input_ids=step_input, cache=kv, use_cache=True)
-            kv = out.cache
-            token = sample_token(out.logits[0, -1], temperature, top_k, top_p, generator)
-            if token in lm.stop_ids:
-                break
-            piece = decoder.push(token)
+            with lm.in_use():
+                out = lm.model(input_ids=step_input, cache=kv, use_cache=True)
+                kv = out.cache
+                token = sample_token(out.logits[0, -1], temperature, top_k, top_p, generator)
+                if token in lm.stop_ids:
+                    break
+                piece = decoder.push(token)
             if piece:
                 pieces.append(piece)
                 emit(progress, Partial(piece))
@@ -184,7 +186,8 @@ def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, te
             step_input = torch.tensor([[token]], device=lm.device)
         else:
             count = budget
-    tail = decoder.flush()
+    with lm.in_use():
+        tail = decoder.flush()
     if tail:
         pieces.append(tail)
         emit(progress, Partial(tail))

@@ -83,7 +83,7 @@ def _language_code(language: str) -> str:
     raise ModelDeskError(f"Unknown language '{language}': give a language code such as 'en' or 'de'.")
 
 
-class Recognizer:
+class Recognizer(cache.Shared):
     """A loaded speech model (Whisper or CTC) with one decoding call for both kinds."""
 
     sample_rate = SAMPLE_RATE
@@ -205,7 +205,7 @@ class Recognizer:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         if audio.size == 0:
             return Decoded(text="", language=code)
-        with torch.inference_mode():
+        with self.in_use(), torch.inference_mode():
             if self.kind == "whisper":
                 return self._decode_whisper(audio, code, task, prompt_text)
             return self._decode_ctc(audio)
