@@ -17,12 +17,10 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import numpy as np
 
 from models.core import cache, fileio, runtime, store
+from models.core.tokens import token_limit
 
 from models.classify import tabular
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
-
-#: a tokenizer reports this (or more) when it knows no limit of its own
-_NO_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -43,13 +41,6 @@ def _open_classifier(path_or_name: os.PathLike | str, allow_pickle: bool) -> sto
     return store.open_model(path_or_name, task="classify", allow_pickle=allow_pickle)
 
 
-def _max_length(tokenizer: Any, config: Any) -> int:
-    """The longest input the model takes: the tokenizer's limit, capped by the position table."""
-    limits = [n for n in (getattr(tokenizer, "model_max_length", None),
-                          getattr(config, "max_position_embeddings", None)) if n and n < _NO_LIMIT]
-    return int(min(limits)) if limits else 512
-
-
 def _pad_id(tokenizer: Any) -> int:
     """Padding id; decoder tokenizers (GPT-2) often have none and pad with end-of-text instead."""
     for value in (tokenizer.pad_token_id, tokenizer.eos_token_id):
@@ -67,7 +58,7 @@ class Classifier(cache.Shared):
         self.tokenizer = tokenizer
         self.device = device
         self.backend = backend
-        self.max_length = _max_length(tokenizer, config)
+        self.max_length = token_limit(tokenizer, config)
         id2label = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
         self.labels: list[str] = [id2label.get(i, f"LABEL_{i}") for i in range(int(config.num_labels))]
         self._logits = logits_fn

@@ -16,6 +16,7 @@ from typing import Any, Optional
 import numpy as np
 
 from models.core import cache, fileio, runtime, store
+from models.core.tokens import token_limit
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 
 ONNX_DIR = "onnx"
@@ -129,8 +130,7 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, progress:
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
     emit(progress, Progress(steps - 1, steps, "Checking parity with torch"))
     texts = parity_texts()
-    limit = min(PARITY_MAX_LENGTH, int(tokenizer.model_max_length),
-                int(getattr(net.config, "max_position_embeddings", PARITY_MAX_LENGTH)))
+    limit = min(PARITY_MAX_LENGTH, token_limit(tokenizer, net.config))
     batch = tokenizer(texts, padding=True, truncation=True, max_length=limit, return_tensors="np")
     ids, mask = batch["input_ids"].astype(np.int64), batch["attention_mask"].astype(np.int64)
     with torch.no_grad():

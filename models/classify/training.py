@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from models.core import cache, fileio, paths, runs, runtime, store
+from models.core.tokens import token_limit
 
 from models.classify import metrics, tabular
 from models.core.events import (CancelToken, Cancelled, Data, Log, Metric, ModelDeskError, Progress, ProgressFn, check,
@@ -234,13 +235,6 @@ def collate(features: Sequence[dict], pad_id: int, pad_to: Optional[int] = None,
 
 
 # --- model -------------------------------------------------------------------
-
-def _model_limit(tokenizer: Any, model_config: Any) -> int:
-    limit = getattr(tokenizer, "model_max_length", None)
-    if not limit or limit > 100_000:
-        limit = getattr(model_config, "max_position_embeddings", None) or 512
-    return int(limit)
-
 
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> tuple[list[dict], int]:
     """Token ids per text (no padding) and how many texts were cut at ``max_length``."""
@@ -504,7 +498,7 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
     notes = list(data.notes)
     from transformers import AutoConfig
 
-    limit = _model_limit(tokenizer, AutoConfig.from_pretrained(str(info.path), **{
+    limit = token_limit(tokenizer, AutoConfig.from_pretrained(str(info.path), **{
         k: v for k, v in store.hf_kwargs(info).items() if k != "use_safetensors"}))
     if config.max_length > limit:
         notes.append(f"Max length {config.max_length} is beyond what {info.name} accepts; using {limit}.")

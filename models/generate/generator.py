@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from models.core import cache, runtime, store
+from models.core.tokens import token_limit
 from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Partial, Progress, ProgressFn, emit
 
 #: prompt tokens kept as decoding context so the first streamed piece keeps its leading space
@@ -49,9 +50,8 @@ def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> LanguageModel
     for source in (model.config, getattr(model, "generation_config", None), tokenizer):
         value = getattr(source, "eos_token_id", None)
         stop.update([value] if isinstance(value, int) else (value or []))
-    positions = (getattr(model.config, "max_position_embeddings", None)
-                 or getattr(model.config, "n_positions", None))
-    return LanguageModel(info, tokenizer, model, choice.device, positions, frozenset(stop))
+    return LanguageModel(info, tokenizer, model, choice.device, token_limit(tokenizer, model.config, default=None),
+                         frozenset(stop))
 
 
 def sample_token(logits: Any, temperature: float, top_k: int, top_p: float, generator: Any = None) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from models.core import cache, runtime, store
+from models.core.tokens import token_limit
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
 
 #: NLLB (eng_Latn), mBART-50 (en_XX) and similar language-code tokens
@@ -54,10 +55,8 @@ def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> Translator:
     model = AutoModelForSeq2SeqLM.from_pretrained(info.path, dtype=choice.dtype, **store.hf_kwargs(info))
     model.to(choice.device).eval()
     codes, style = _language_codes(tokenizer)
-    limits = [n for n in (getattr(tokenizer, "model_max_length", None),
-                          getattr(model.config, "max_position_embeddings", None)) if n and n < 100_000]
     code_ids = frozenset(_code_id(tokenizer, c) for c in codes) if style == "forced-bos" else frozenset()
-    return Translator(info, tokenizer, model, choice.device, codes, style, int(min(limits)) if limits else 512,
+    return Translator(info, tokenizer, model, choice.device, codes, style, token_limit(tokenizer, model.config),
                       getattr(tokenizer, "src_lang", None), code_ids)
 
 
