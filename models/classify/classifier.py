@@ -70,11 +70,7 @@ class Classifier(cache.Shared):
         """Load (or take from the cache) a classifier; an ONNX backend without an export falls back to torch."""
         info = _open_classifier(path_or_name, allow_pickle)
         choice = runtime.choose_device(device)
-        try:
-            backend = runtime.Backend(backend).value
-        except ValueError:
-            raise ModelDeskError(f"Unknown backend '{backend}'; choose one of "
-                                 f"{', '.join(b.value for b in runtime.Backend)}.") from None
+        backend = runtime.parse_backend(backend).value
         if backend != runtime.Backend.TORCH.value:
             from models.classify.onnx_export import onnx_paths
 
@@ -84,10 +80,11 @@ class Classifier(cache.Shared):
                                    level="warning"))
                 backend = runtime.Backend.TORCH.value
         key = ("classifier", str(info.path), choice.device, backend)
-        return cache.get_or_load(key, lambda: cls._build(info, choice, backend))
+        return cache.get_or_load(key, lambda: cls._build(info, choice, backend, allow_pickle))
 
     @classmethod
-    def _build(cls, info: store.ModelInfo, choice: runtime.DeviceChoice, backend: str) -> "Classifier":
+    def _build(cls, info: store.ModelInfo, choice: runtime.DeviceChoice, backend: str,
+               allow_pickle: bool) -> "Classifier":
         from transformers import AutoConfig, AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
@@ -96,7 +93,8 @@ class Classifier(cache.Shared):
         from models.classify.onnx_export import load_ort_classifier
 
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
-        ort = load_ort_classifier(info.path, int8=backend == runtime.Backend.ORT_INT8.value, device=choice.device)
+        ort = load_ort_classifier(info.path, int8=backend == runtime.Backend.ORT_INT8.value, device=choice.device,
+                                  allow_pickle=allow_pickle)
         return cls(info, tokenizer, config, lambda batch: ort.logits(batch["input_ids"], batch["attention_mask"]),
                    choice.device, backend)
 

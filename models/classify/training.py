@@ -482,15 +482,18 @@ def _target(config: TrainConfig) -> Path:
     return target
 
 
-def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] = None,
+def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] = None, backend: str = "torch",
                      **options: Any) -> TrainResult:
-    """Fine-tune ``options['model']`` on ``options['train']`` (see TrainConfig for every option).
+    """Fine-tune ``options['model']`` on ``options['train']`` (see TrainConfig for every option, ``device``
+    and ``allow_pickle`` among them).
 
     Returns when training ends, early-stops or is stopped (status "stopped": the
     best checkpoint so far is kept). Raises ModelDeskError for bad data or a
-    base model that is not an encoder, before anything is written.
+    base model that is not an encoder, before anything is written. Training runs
+    on torch whatever ``backend`` says (an ONNX export is made from the result).
     """
     config = TrainConfig.from_options(options)
+    runtime.torch_only(backend, "training", progress)
     info = store.open_model(config.model, task=store.ENCODER, allow_pickle=config.allow_pickle)
     target = _target(config)
     data = load_dataset(config)

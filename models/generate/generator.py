@@ -151,8 +151,7 @@ def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, te
     from transformers import DynamicCache
 
     _check_settings(max_new_tokens, temperature, top_k, top_p)
-    if backend != runtime.Backend.TORCH.value:
-        emit(progress, Log("ONNX backends cover classifiers only; generating with PyTorch."))
+    runtime.torch_only(backend, "generating", progress)
     emit(progress, Progress(0, max_new_tokens, "Loading the model"))
     lm = load(model, device=device, allow_pickle=allow_pickle)
     with lm.in_use():

@@ -24,6 +24,7 @@ from typing import Optional
 
 import numpy as np
 
+from models.core import runtime
 from models.transcribe import audio
 from models.transcribe.autosave import Autosave
 from models.core.events import CancelToken, Data, Event, Final, Log, Metric, ModelDeskError, ProgressFn, emit
@@ -211,38 +212,34 @@ class _LevelMeter:
                                            "wave": wave.astype(np.float32)}))
 
 
-def run_live(model: str, device: audio.DeviceSpec = None, source: Optional[audio.AudioSource] = None,
-             language: Optional[str] = None, task: str = "transcribe", compute_device: str = "auto",
-             duration: Optional[float] = None, threads: int = 1, autosave: bool = True,
-             session: Optional[str] = None, config: Optional[StreamConfig] = None, allow_pickle: bool = False,
+def run_live(model: str, input_device: audio.DeviceSpec = None, source: Optional[audio.AudioSource] = None,
+             language: Optional[str] = None, task: str = "transcribe", duration: Optional[float] = None,
+             autosave: bool = True, session: Optional[str] = None, config: Optional[StreamConfig] = None,
+             device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
              progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> LiveResult:
-    """Transcribe the microphone (or ``source``) live until cancelled, ``duration`` or the end.
+    """Transcribe the microphone ``input_device`` (or ``source``) live until cancelled, ``duration`` or the end.
 
-    ``threads`` is torch's thread budget while live: on a small CPU one inference thread
-    leaves room for the audio threads and the sound server (two fought with them and made
-    decodes 2-10x slower).
+    ``device``, ``backend`` and ``allow_pickle`` are the runtime options every job takes
+    (where the model runs, the engine, pickle consent), as for transcribe_file.
+
+    It runs with the process's torch thread count (runtime.set_threads, at start-up): changing
+    it here would change it for every job running beside the session.
     """
     if duration is not None and duration <= 0:
         raise ModelDeskError("The duration must be a positive number of seconds.")
+    runtime.torch_only(backend, "transcribing", progress)
     if source is None:
-        audio.find_input_device(device)   # a wrong device name fails before the model loads
-        source = audio.MicrophoneSource(device)
-    import torch
-
+        audio.find_input_device(input_device)   # a wrong device name fails before the model loads
+        source = audio.MicrophoneSource(input_device)
     from models.transcribe.recognizer import Recognizer
 
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads))
+    recognizer = Recognizer.load(model, device=device, allow_pickle=allow_pickle)
+    language = recognizer.check_request(language, task)
+    streaming = StreamingRecognizer(recognizer, config=config, language=language, task=task)
+    saver = Autosave(session, model=recognizer.name, language=language, task=task) if autosave else None
     try:
-        recognizer = Recognizer.load(model, device=compute_device, allow_pickle=allow_pickle)
-        language = recognizer.check_request(language, task)
-        streaming = StreamingRecognizer(recognizer, config=config, language=language, task=task)
-        saver = Autosave(session, model=recognizer.name, language=language, task=task) if autosave else None
-        try:
-            return LiveSession(source, streaming, progress=progress, cancel=cancel, autosave=saver,
-                               duration=duration).run()
-        finally:
-            if saver is not None:
-                saver.close()
+        return LiveSession(source, streaming, progress=progress, cancel=cancel, autosave=saver,
+                           duration=duration).run()
     finally:
-        torch.set_num_threads(previous_threads)
+        if saver is not None:
+            saver.close()

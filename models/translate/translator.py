@@ -81,12 +81,13 @@ def _language_codes(tokenizer: Any) -> tuple[list[str], str]:
     return codes, ("forced-bos" if codes else "pair")
 
 
-def languages(model: os.PathLike | str, device: str = "auto", allow_pickle: bool = False,
+def languages(model: os.PathLike | str, device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
               progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> list[str]:
     """The language codes a multilingual model takes; empty for a pair model.
 
     It loads the whole model (cached), so a translation right after starts at once.
     """
+    runtime.parse_backend(backend)   # the translation that follows says which engine runs it
     emit(progress, Progress(0, None, "Loading the model"))
     return list(load(model, device=device, allow_pickle=allow_pickle).codes)
 
@@ -143,8 +144,7 @@ def translate(model: os.PathLike | str, text: str, source: Optional[str] = None,
         raise ModelDeskError("Type or open a text to translate first.")
     if beam_size < 1 or batch_size < 1:
         raise ModelDeskError("The beam size and the batch size must be at least 1.")
-    if backend != runtime.Backend.TORCH.value:
-        emit(progress, Log("ONNX backends cover classifiers only; translating with PyTorch."))
+    runtime.torch_only(backend, "translating", progress)
     emit(progress, Progress(0, None, "Loading the model"))
     tr = load(model, device=device, allow_pickle=allow_pickle)
     request = _prepare(tr, source, target, progress)

@@ -142,7 +142,7 @@ def test_onnx_backend_feeds_ids_and_mask_to_the_export(tiny_text_classifier, tmp
 
     calls = []
     monkeypatch.setattr(onnx_export, "load_ort_classifier",
-                        lambda path, int8, device: calls.append((Path(path), int8)) or Session())
+                        lambda path, int8, device, allow_pickle: calls.append((Path(path), int8)) or Session())
     clf = Classifier.load(folder, backend="onnx-fp32")
     probs = clf.predict_proba(TEXTS, batch_size=2)
     assert clf.backend == "onnx-fp32" and calls == [(folder, False)]

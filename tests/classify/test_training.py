@@ -278,3 +278,17 @@ def test_a_tokenizer_limit_beyond_the_position_table_is_capped(train_home, train
     result = train(base, labelled_file("long.csv", rows), "capped", epochs=1, max_length=128)
     assert "Max length 128 is beyond what claims-512 accepts; using 40." in result.notes
     assert result.status == "completed" and result.model_path
+
+
+def test_a_pickle_only_base_needs_consent_then_loads_weights_only(train_home, train_encoder, topics_csv,
+                                                                   pickle_only, torch_loads):
+    base = pickle_only(train_encoder)
+    with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
+        train(base, topics_csv, "from-pickle", epochs=1)
+    assert torch_loads == [] and not (train_home / "models" / "from-pickle").exists()
+    events: list = []
+    result = train(base, topics_csv, "from-pickle", events, epochs=1, allow_pickle=True, backend="onnx-int8")
+    assert result.status == "completed" and store.inspect(result.model_path).weights == "safetensors"
+    assert torch_loads and set(torch_loads) == {True}
+    assert "ONNX Runtime runs only exported classifiers; training with PyTorch." in [
+        e.message for e in events if isinstance(e, Log)]

@@ -18,7 +18,7 @@ from models.transcribe.recognizer import Recognizer, read_audio
 from models.transcribe.wer import word_error_rate
 from tests.fixtures.speech_models import real_whisper_source
 
-pytestmark = pytest.mark.usefixtures("torch_one_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 _TYPE_IDS = {np.float32: 0, np.int8: 1, np.int16: 2, np.int32: 3, np.float16: 4}
 

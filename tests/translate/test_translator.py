@@ -161,3 +161,12 @@ def test_jobs_sharing_one_model_keep_their_own_source_language(tiny_nllb, monkey
     assert len(seen) == len(sources)
     for ident, tokens in seen.items():
         assert tokens == {tr.tokenizer.convert_tokens_to_ids(threads[ident])}, (threads[ident], tokens)
+
+
+def test_listing_languages_needs_pickle_consent_then_loads_weights_only(tiny_nllb, pickle_only, torch_loads):
+    folder = pickle_only(tiny_nllb)
+    with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
+        languages(folder, device="cpu", backend="torch")
+    assert torch_loads == []
+    assert languages(folder, device="cpu", backend="onnx-int8", allow_pickle=True) == languages(tiny_nllb)
+    assert torch_loads and set(torch_loads) == {True}
