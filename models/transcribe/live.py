@@ -212,12 +212,13 @@ class _LevelMeter:
                                            "wave": wave.astype(np.float32)}))
 
 
-def run_live(model: str, input_device: audio.DeviceSpec = None, source: Optional[audio.AudioSource] = None,
+def run_live(model: str, microphone: audio.DeviceSpec = None, source: Optional[audio.AudioSource] = None,
              language: Optional[str] = None, task: str = "transcribe", duration: Optional[float] = None,
              autosave: bool = True, session: Optional[str] = None, config: Optional[StreamConfig] = None,
              device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
              progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> LiveResult:
-    """Transcribe the microphone ``input_device`` (or ``source``) live until cancelled, ``duration`` or the end.
+    """Transcribe ``microphone`` (an input device name or number; None: the default) or ``source`` live
+    until cancelled, ``duration`` or the end.
 
     ``device``, ``backend`` and ``allow_pickle`` are the runtime options every job takes
     (where the model runs, the engine, pickle consent), as for transcribe_file.
@@ -229,8 +230,8 @@ def run_live(model: str, input_device: audio.DeviceSpec = None, source: Optional
         raise ModelDeskError("The duration must be a positive number of seconds.")
     runtime.torch_only(backend, "transcribing", progress)
     if source is None:
-        audio.find_input_device(input_device)   # a wrong device name fails before the model loads
-        source = audio.MicrophoneSource(input_device)
+        audio.find_input_device(microphone)   # a wrong device name fails before the model loads
+        source = audio.MicrophoneSource(microphone)
     from models.transcribe.recognizer import Recognizer
 
     recognizer = Recognizer.load(model, device=device, allow_pickle=allow_pickle)
