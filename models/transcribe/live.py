@@ -4,9 +4,10 @@ The capture thread only moves blocks from the source into a bounded ring buffer 
 the level (so the meter keeps moving while a decode runs); the recogniser loop, in the
 calling thread (a Worker's QThread or the CLI's main thread), resamples, runs the streaming
 recogniser, autosaves committed text and emits events. Decodes stay on that one thread (on a
-shared two-core CPU a second decoding thread, or a second torch thread, only made every decode
-slower); while a partial decode runs it keeps taking audio from the ring (``_listen``) so a
-pause can interrupt it. No Qt here: the CLI uses it too.
+shared two-core CPU a second decoding thread only made every decode slower); torch uses the
+process's thread count (benchmarks/live_transcribe.py on two cores: median latency 0.58 s with
+two torch threads, 0.80 s with one). While a partial decode runs the loop keeps taking audio
+from the ring (``_listen``) so a pause can interrupt it. No Qt here: the CLI uses it too.
 
 Stopping: the cancel token is checked between decodes; the source is stopped, the capture
 thread is joined with a timeout (it never waits on anything unbounded), and the utterance in
