@@ -80,8 +80,9 @@ def set_threads(count: Optional[int] = None) -> int:
     """Set torch's intra-op threads once, at start-up, and return the number used.
 
     ``count`` comes from a setting or an option; else MODELDESK_THREADS, else every core.
-    The count is process-wide, so no job may change it: a job that did would slow down
-    every other job running at the same time (a training job dropped to one thread).
+    No job may change it: torch keeps the count per thread and every thread started later takes
+    the last one set, so a job that lowered it slowed the jobs started beside it (a training job
+    started during a live session ran on one thread).
     """
     import torch
 
