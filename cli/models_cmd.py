@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     download = sub.add_parser("download", help="download a model from the Hugging Face hub (safetensors only)")
     download.add_argument("repo_id", metavar="REPO_ID", help="e.g. Helsinki-NLP/opus-mt-en-de")
     download.add_argument("--name", help="the local name (default: the repository's name)")
+    download.add_argument("--force", action="store_true", help="replace an app model of the same name")
     download.set_defaults(func=run_download)
 
     remove = sub.add_parser("remove", help="forget an imported model, or delete one of the app's own")
@@ -71,7 +72,7 @@ def _progress_lines(event: Event) -> None:
 def run_download(args: argparse.Namespace) -> int:
     if args.repo_id.count("/") > 1 or not args.repo_id.strip("/ "):
         raise CliError(f"'{args.repo_id}' is not a hub repository id (like owner/name)")
-    info = store.download(args.repo_id, name=args.name, progress=_progress_lines)
+    info = store.download(args.repo_id, name=args.name, overwrite=args.force, progress=_progress_lines)
     print(f"{info.name}: {info.task} model downloaded to {info.path}")
     return 0
 

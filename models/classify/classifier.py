@@ -17,12 +17,10 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import numpy as np
 
 from models.core import cache, fileio, runtime, store
+from models.core.tokens import token_limit
 
 from models.classify import tabular
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
-
-#: a tokenizer reports this (or more) when it knows no limit of its own
-_NO_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -43,13 +41,6 @@ def _open_classifier(path_or_name: os.PathLike | str, allow_pickle: bool) -> sto
     return store.open_model(path_or_name, task="classify", allow_pickle=allow_pickle)
 
 
-def _max_length(tokenizer: Any, config: Any) -> int:
-    """The longest input the model takes: the tokenizer's limit, capped by the position table."""
-    limits = [n for n in (getattr(tokenizer, "model_max_length", None),
-                          getattr(config, "max_position_embeddings", None)) if n and n < _NO_LIMIT]
-    return int(min(limits)) if limits else 512
-
-
 def _pad_id(tokenizer: Any) -> int:
     """Padding id; decoder tokenizers (GPT-2) often have none and pad with end-of-text instead."""
     for value in (tokenizer.pad_token_id, tokenizer.eos_token_id):
@@ -58,8 +49,8 @@ def _pad_id(tokenizer: Any) -> int:
     return 0
 
 
-class Classifier:
-    """A loaded classifier (torch or ONNX Runtime) with its tokenizer and labels."""
+class Classifier(cache.Shared):
+    """A loaded classifier (torch or ONNX Runtime) with its tokenizer and labels, shared by the jobs that use it."""
 
     def __init__(self, info: store.ModelInfo, tokenizer: Any, config: Any,
                  logits_fn: Callable[[dict[str, np.ndarray]], np.ndarray], device: str, backend: str) -> None:
@@ -67,7 +58,7 @@ class Classifier:
         self.tokenizer = tokenizer
         self.device = device
         self.backend = backend
-        self.max_length = _max_length(tokenizer, config)
+        self.max_length = token_limit(tokenizer, config)
         id2label = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
         self.labels: list[str] = [id2label.get(i, f"LABEL_{i}") for i in range(int(config.num_labels))]
         self._logits = logits_fn
@@ -79,11 +70,7 @@ class Classifier:
         """Load (or take from the cache) a classifier; an ONNX backend without an export falls back to torch."""
         info = _open_classifier(path_or_name, allow_pickle)
         choice = runtime.choose_device(device)
-        try:
-            backend = runtime.Backend(backend).value
-        except ValueError:
-            raise ModelDeskError(f"Unknown backend '{backend}'; choose one of "
-                                 f"{', '.join(b.value for b in runtime.Backend)}.") from None
+        backend = runtime.parse_backend(backend).value
         if backend != runtime.Backend.TORCH.value:
             from models.classify.onnx_export import onnx_paths
 
@@ -93,10 +80,11 @@ class Classifier:
                                    level="warning"))
                 backend = runtime.Backend.TORCH.value
         key = ("classifier", str(info.path), choice.device, backend)
-        return cache.get_or_load(key, lambda: cls._build(info, choice, backend))
+        return cache.get_or_load(key, lambda: cls._build(info, choice, backend, allow_pickle))
 
     @classmethod
-    def _build(cls, info: store.ModelInfo, choice: runtime.DeviceChoice, backend: str) -> "Classifier":
+    def _build(cls, info: store.ModelInfo, choice: runtime.DeviceChoice, backend: str,
+               allow_pickle: bool) -> "Classifier":
         from transformers import AutoConfig, AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
@@ -105,7 +93,8 @@ class Classifier:
         from models.classify.onnx_export import load_ort_classifier
 
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
-        ort = load_ort_classifier(info.path, int8=backend == runtime.Backend.ORT_INT8.value, device=choice.device)
+        ort = load_ort_classifier(info.path, int8=backend == runtime.Backend.ORT_INT8.value, device=choice.device,
+                                  allow_pickle=allow_pickle)
         return cls(info, tokenizer, config, lambda batch: ort.logits(batch["input_ids"], batch["attention_mask"]),
                    choice.device, backend)
 
@@ -170,14 +159,17 @@ class Classifier:
             raise ModelDeskError("The batch size must be at least 1.")
         if not texts:
             return
-        enc = self._encode(texts, max_length, progress)
+        with self.in_use():
+            enc = self._encode(texts, max_length, progress)
         order = np.argsort([len(ids) for ids in enc["input_ids"]], kind="stable")
         total = len(order)
         started = time.perf_counter()
         for start in range(0, total, batch_size):
             check(cancel)
             rows = order[start:start + batch_size]
-            logits = self._logits(self._pad(enc, rows)).astype(np.float64)
+            batch = self._pad(enc, rows)
+            with self.in_use():
+                logits = self._logits(batch).astype(np.float64)
             logits -= logits.max(axis=1, keepdims=True)
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)

@@ -16,6 +16,7 @@ from typing import Any, Optional
 import numpy as np
 
 from models.core import cache, fileio, runtime, store
+from models.core.tokens import token_limit
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 
 ONNX_DIR = "onnx"
@@ -99,17 +100,20 @@ def _compare(reference: np.ndarray, logits: np.ndarray) -> dict[str, float]:
     return {"max_abs_diff": float(np.abs(reference - logits).max()), "argmax_agreement_pct": agree}
 
 
-def export_classifier(model: os.PathLike | str, quantize: bool = True, progress: ProgressFn = None,
+def export_classifier(model: os.PathLike | str, quantize: bool = True, device: str = "auto", backend: str = "torch",
+                      allow_pickle: bool = False, progress: ProgressFn = None,
                       cancel: Optional[CancelToken] = None) -> dict:
     """Write ``onnx/model.onnx`` (and ``onnx/model_int8.onnx``), check them against torch, return the parity.
 
     The parity (max absolute logit difference and argmax agreement in percent,
     per backend, over :func:`parity_texts`) is also recorded in the manifest.
+    ``device`` and ``backend`` are accepted like every job's runtime options but do
+    not apply: the export is traced on the CPU in fp32, and makes the ONNX files.
     """
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    info = store.open_model(model, task="classify")
+    info = store.open_model(model, task="classify", allow_pickle=allow_pickle)
     steps = 4 if quantize else 3
     emit(progress, Progress(0, steps, f"Loading {info.name}"))
     kwargs = store.hf_kwargs(info)
@@ -129,8 +133,7 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, progress:
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
     emit(progress, Progress(steps - 1, steps, "Checking parity with torch"))
     texts = parity_texts()
-    limit = min(PARITY_MAX_LENGTH, int(tokenizer.model_max_length),
-                int(getattr(net.config, "max_position_embeddings", PARITY_MAX_LENGTH)))
+    limit = min(PARITY_MAX_LENGTH, token_limit(tokenizer, net.config))
     batch = tokenizer(texts, padding=True, truncation=True, max_length=limit, return_tensors="np")
     ids, mask = batch["input_ids"].astype(np.int64), batch["attention_mask"].astype(np.int64)
     with torch.no_grad():
@@ -144,7 +147,7 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, progress:
     return parity
 
 
-class OrtClassifier:
+class OrtClassifier(cache.Shared):
     """An ONNX Runtime session over an exported classifier: token ids in, logits out."""
 
     def __init__(self, onnx_file: Path, device: str = "cpu", threads: Optional[int] = None) -> None:
@@ -154,12 +157,18 @@ class OrtClassifier:
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         feeds = {"input_ids": np.asarray(input_ids, dtype=np.int64),
                  "attention_mask": np.asarray(attention_mask, dtype=np.int64)}
-        return self.session.run(["logits"], feeds)[0]
+        with self.in_use():
+            return self.session.run(["logits"], feeds)[0]
 
 
-def load_ort_classifier(path: os.PathLike | str, int8: bool, device: str = "cpu") -> OrtClassifier:
-    """The exported classifier of a model folder (or store name), cached like torch models."""
-    info = store.open_model(path, task="classify")
+def load_ort_classifier(path: os.PathLike | str, int8: bool, device: str = "cpu",
+                        allow_pickle: bool = False) -> OrtClassifier:
+    """The exported classifier of a model folder (or store name), cached like torch models.
+
+    ``allow_pickle`` is the consent the folder needs when its torch weights are a pickle (the
+    ONNX file itself is no pickle, but the folder is refused without it like everywhere else).
+    """
+    info = store.open_model(path, task="classify", allow_pickle=allow_pickle)
     fp32_path, int8_path = onnx_paths(info.path)
     onnx_file = int8_path if int8 else fp32_path
     if not onnx_file.is_file():

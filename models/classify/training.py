@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from models.core import cache, fileio, paths, runs, runtime, store
+from models.core.tokens import token_limit
 
 from models.classify import metrics, report, tabular
 from models.classify.results import TrainResult
@@ -219,13 +220,6 @@ def collate(features: Sequence[dict], pad_id: int, pad_to: Optional[int] = None,
 
 
 # --- model -------------------------------------------------------------------
-
-def _model_limit(tokenizer: Any, model_config: Any) -> int:
-    limit = getattr(tokenizer, "model_max_length", None)
-    if not limit or limit > 100_000:
-        limit = getattr(model_config, "max_position_embeddings", None) or 512
-    return int(limit)
-
 
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> tuple[list[dict], int]:
     """Token ids per text (no padding) and how many texts were cut at ``max_length``."""
@@ -473,15 +467,18 @@ def _target(config: TrainConfig) -> Path:
     return target
 
 
-def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] = None,
+def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] = None, backend: str = "torch",
                      **options: Any) -> TrainResult:
-    """Fine-tune ``options['model']`` on ``options['train']`` (see TrainConfig for every option).
+    """Fine-tune ``options['model']`` on ``options['train']`` (see TrainConfig for every option, ``device``
+    and ``allow_pickle`` among them).
 
     Returns when training ends, early-stops or is stopped (status "stopped": the
     best checkpoint so far is kept). Raises ModelDeskError for bad data or a
-    base model that is not an encoder, before anything is written.
+    base model that is not an encoder, before anything is written. Training runs
+    on torch whatever ``backend`` says (an ONNX export is made from the result).
     """
     config = TrainConfig.from_options(options)
+    runtime.torch_only(backend, "training", progress)
     info = store.open_model(config.model, task=store.ENCODER, allow_pickle=config.allow_pickle)
     target = _target(config)
     data = load_dataset(config)
@@ -489,7 +486,7 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
     notes = list(data.notes)
     from transformers import AutoConfig
 
-    limit = _model_limit(tokenizer, AutoConfig.from_pretrained(str(info.path), **{
+    limit = token_limit(tokenizer, AutoConfig.from_pretrained(str(info.path), **{
         k: v for k, v in store.hf_kwargs(info).items() if k != "use_safetensors"}))
     if config.max_length > limit:
         notes.append(f"Max length {config.max_length} is beyond what {info.name} accepts; using {limit}.")

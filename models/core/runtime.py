@@ -6,15 +6,33 @@ torch is imported inside functions so that importing this module stays cheap
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Optional
+
+from models.core.events import Log, ModelDeskError, ProgressFn, emit
 
 
 class Backend(str, Enum):
     TORCH = "torch"
     ORT_FP32 = "onnx-fp32"
     ORT_INT8 = "onnx-int8"
+
+
+def parse_backend(value: str) -> Backend:
+    """The backend a setting or option names, or a clear error."""
+    try:
+        return Backend(value)
+    except ValueError:
+        raise ModelDeskError(f"Unknown backend '{value}'; choose one of "
+                             f"{', '.join(b.value for b in Backend)}.") from None
+
+
+def torch_only(backend: str, doing: str, progress: ProgressFn) -> None:
+    """Only classifiers have ONNX exports: other tasks run on torch, and say so when ONNX was chosen."""
+    if parse_backend(backend) is not Backend.TORCH:
+        emit(progress, Log(f"ONNX Runtime runs only exported classifiers; {doing} with PyTorch."))
 
 
 @dataclass(frozen=True)
@@ -60,7 +78,13 @@ def choose_device(preference: str = "auto") -> DeviceChoice:
 
 
 def set_threads(count: Optional[int] = None) -> int:
-    """Set torch's intra-op threads (default: all cores) and return the number used."""
+    """Set torch's intra-op threads once, at start-up, and return the number used.
+
+    ``count`` comes from a setting or an option; else MODELDESK_THREADS, else every core.
+    No job may change it: torch keeps the count per thread and every thread started later takes
+    the last one set, so a job that lowered it slowed the jobs started beside it (a training job
+    started during a live session ran on one thread).
+    """
     import torch
 
     count = count or int(os.environ.get("MODELDESK_THREADS", 0)) or (os.cpu_count() or 1)

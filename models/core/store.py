@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from models.core import fileio, paths
+from models.core import cache, fileio, paths
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 
 TASKS = ("classify", "generate", "translate", "faces", "transcribe")
@@ -296,25 +296,41 @@ def import_folder(folder: os.PathLike | str, name: Optional[str] = None, copy: b
 
 
 def remove(name: str) -> None:
-    """Forget an imported model, or delete one of the app's own models."""
+    """Forget an imported model, or delete the app's own copy of one; nothing else is ever deleted.
+
+    ``name`` must be a name ``list_models`` shows for an imported or app model. An imported
+    folder is only forgotten (it is the user's); an app model is deleted only when it is a real
+    folder (not a link) directly inside the models folder, so no name can reach anything else.
+    """
     imports = _imported()
     if name in imports:
         del imports[name]
         fileio.write_json(_imports_file(), imports)
         return
-    target = paths.models_dir() / name
-    if target.is_dir():
-        shutil.rmtree(target)
-        return
-    raise ModelDeskError(f"No removable model named '{name}'.")
+    known = {m.name: m for m in list_models()}
+    info = known.get(name)
+    if info is not None and info.source == "hf-cache":
+        raise ModelDeskError(f"{name} is in the Hugging Face cache, which ModelDesk does not manage; "
+                             "remove it with the huggingface-cli tools.")
+    if info is None or info.source != "app":
+        raise ModelDeskError(f"No removable model named '{name}'.")
+    root = paths.models_dir().resolve()
+    target = root / name
+    if target.is_symlink() or target.resolve().parent != root:
+        raise ModelDeskError(f"{name} in the models folder is a link to {target.resolve()}, not the app's own "
+                             "copy, so ModelDesk leaves it alone.")
+    shutil.rmtree(target)
+    cache.forget(lambda key: isinstance(key, tuple) and str(info.path) in key)
 
 
-def download(repo_id: str, name: Optional[str] = None, revision: Optional[str] = None,
+def download(repo_id: str, name: Optional[str] = None, revision: Optional[str] = None, overwrite: bool = False,
              progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> ModelInfo:
     """Download a hub repository's needed files (no pickles) into the models folder.
 
     The only function in ModelDesk that touches the network; it runs when the
     user asks. Files land in a temporary folder that is renamed when complete.
+    An app model of the same name is replaced only with ``overwrite``, and the
+    refusal comes before any network access.
     """
     from huggingface_hub import HfApi, hf_hub_download
     from huggingface_hub.utils import HfHubHTTPError
@@ -322,6 +338,9 @@ def download(repo_id: str, name: Optional[str] = None, revision: Optional[str] =
     import fnmatch
 
     target = paths.models_dir() / safe_name(name or repo_id.split("/")[-1])
+    if (target.exists() or target.is_symlink()) and not overwrite:
+        raise ModelDeskError(f"A model named '{target.name}' already exists; choose another name or allow replacing it "
+                             "(models download --force).")
     try:
         api = HfApi()
         info = api.model_info(repo_id, revision=revision, files_metadata=True)

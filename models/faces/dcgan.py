@@ -27,6 +27,8 @@ from models.core.events import (Cancelled, CancelToken, Data, Log, Metric, Model
 
 GENERATOR_FILE = "model.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
+#: the pickle checkpoint that stands for each weights file in a pickle-only folder (loaded only with consent)
+PICKLE_FILES = {GENERATOR_FILE: "pytorch_model.bin", DISCRIMINATOR_FILE: "discriminator.pt"}
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 GENERATE_CHUNK = 64
 SAMPLE_COUNT = 16
@@ -100,8 +102,8 @@ def build_dcgan(config: dict, seed: Optional[int] = None) -> tuple[Generator, Di
 
 # --- model folders ---------------------------------------------------------------
 
-@dataclass
-class FacesModel:
+@dataclass(eq=False)
+class FacesModel(cache.Shared):
     """A loaded generator and what it needs to turn seeds into images."""
     generator: Generator
     nz: int
@@ -119,15 +121,22 @@ def _config(folder: Path) -> dict:
     return {**config, **sizes}
 
 
-def _load_weights(module: nn.Module, file: Path, name: str) -> None:
+def _load_weights(module: nn.Module, info: store.ModelInfo, file: str) -> None:
+    """One network's weights: the safetensors file, or in a pickle-only folder that open_model let
+    through (the user allowed pickles) its pickle, loaded with weights_only=True."""
     from safetensors.torch import load_file
 
-    if not file.is_file():
-        raise ModelDeskError(f"{name} has no {file.name}.")
+    safe, pickled = info.path / file, info.path / PICKLE_FILES[file]
+    if safe.is_file():
+        used, state = safe, load_file(str(safe))
+    elif info.weights == "pickle" and pickled.is_file():
+        used, state = pickled, torch.load(pickled, map_location="cpu", weights_only=True)
+    else:
+        raise ModelDeskError(f"{info.name} has no {file}.")
     try:
-        module.load_state_dict(load_file(str(file)))
+        module.load_state_dict(state)
     except RuntimeError:
-        raise ModelDeskError(f"{name}'s {file.name} does not match the sizes in its config.json.") from None
+        raise ModelDeskError(f"{info.name}'s {used.name} does not match the sizes in its config.json.") from None
 
 
 def save_model(folder: Path, generator: Generator, discriminator: Discriminator, config: dict,
@@ -144,19 +153,19 @@ def save_model(folder: Path, generator: Generator, discriminator: Discriminator,
     store.write_manifest(folder, task="faces", **manifest)
 
 
-def load_generator(path: os.PathLike | str, device: str = "auto") -> FacesModel:
+def load_generator(path: os.PathLike | str, device: str = "auto", allow_pickle: bool = False) -> FacesModel:
     """The generator of a faces model folder (or store name), on the chosen device, cached.
 
     It stays fp32 on the GPU too: a DCGAN is small, and fp32 keeps a seed's face
     the same on every device.
     """
-    info = store.open_model(path, task="faces")
+    info = store.open_model(path, task="faces", allow_pickle=allow_pickle)
     choice = runtime.choose_device(device)
 
     def load() -> FacesModel:
         config = _config(info.path)
         generator = Generator(config["nz"], config["ngf"], config["image_size"])
-        _load_weights(generator, info.path / GENERATOR_FILE, info.name)
+        _load_weights(generator, info, GENERATOR_FILE)
         return FacesModel(generator.to(choice.device).eval(), config["nz"], config["image_size"],
                           choice.device, info.name)
 
@@ -206,30 +215,34 @@ def _render(model: FacesModel, latents: torch.Tensor, progress: ProgressFn, canc
         for start in range(0, len(latents), GENERATE_CHUNK):
             check(cancel)
             emit(progress, Progress(start, len(latents), label))
-            out.append(_to_uint8(model.generator(latents[start:start + GENERATE_CHUNK].to(model.device))))
+            with model.in_use():
+                out.append(_to_uint8(model.generator(latents[start:start + GENERATE_CHUNK].to(model.device))))
     emit(progress, Progress(len(latents), len(latents), label))
     return np.concatenate(out) if out else np.zeros((0, model.image_size, model.image_size, 3), np.uint8)
 
 
-def _as_model(model: "FacesModel | os.PathLike | str", device: str) -> FacesModel:
-    return model if isinstance(model, FacesModel) else load_generator(model, device)
+def _as_model(model: "FacesModel | os.PathLike | str", device: str, backend: str, allow_pickle: bool,
+              progress: ProgressFn) -> FacesModel:
+    runtime.torch_only(backend, "generating faces", progress)
+    return model if isinstance(model, FacesModel) else load_generator(model, device, allow_pickle)
 
 
 def generate(model: "FacesModel | os.PathLike | str", seeds: Sequence[int], truncation: float = 1.0,
-             device: str = "auto", progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> np.ndarray:
+             device: str = "auto", backend: str = "torch", allow_pickle: bool = False, progress: ProgressFn = None,
+             cancel: Optional[CancelToken] = None) -> np.ndarray:
     """One image per seed, uint8 [n, size, size, 3]; the same seed always gives the same image."""
-    model = _as_model(model, device)
+    model = _as_model(model, device, backend, allow_pickle, progress)
     latents = torch.stack([latent(s, model.nz, truncation) for s in seeds]) if seeds else torch.zeros(0, model.nz)
     return _render(model, latents, progress, cancel, "Generating")
 
 
 def interpolate(model: "FacesModel | os.PathLike | str", seed_a: int, seed_b: int, steps: int = 8,
-                truncation: float = 1.0, device: str = "auto", progress: ProgressFn = None,
-                cancel: Optional[CancelToken] = None) -> np.ndarray:
+                truncation: float = 1.0, device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
+                progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> np.ndarray:
     """``steps`` images morphing from seed_a's face to seed_b's (both ends included)."""
     if steps < 2:
         raise ModelDeskError("An interpolation needs at least 2 steps.")
-    model = _as_model(model, device)
+    model = _as_model(model, device, backend, allow_pickle, progress)
     a, b = latent(seed_a, model.nz, truncation), latent(seed_b, model.nz, truncation)
     latents = torch.stack([_slerp(a, b, i / (steps - 1)) for i in range(steps)])
     return _render(model, latents, progress, cancel, "Interpolating")
@@ -290,22 +303,24 @@ class ImageFolder:
 def train_dcgan(image_folder: os.PathLike | str, out_name: str, epochs: int = 5, batch_size: int = 64,
                 lr: float = 2e-4, beta1: float = 0.5, image_size: int = 64, seed: int = 0,
                 resume: Optional[os.PathLike | str] = None, nz: int = 100, ngf: int = 64, ndf: int = 64,
-                device: str = "auto", progress: ProgressFn = None,
-                cancel: Optional[CancelToken] = None) -> Path:
+                device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
+                progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> Path:
     """Train a DCGAN on a folder of images; the model is saved whole after every epoch.
 
     Emits ``Metric("g_loss"/"d_loss")`` per step and ``Data("samples", grid)`` per
     epoch (always the same latents, so progress is visible). Stop mid-epoch keeps
     the last finished epoch and returns its folder (Cancelled if none finished).
-    ``resume`` continues a faces model (its sizes win over nz/ngf/ndf/image_size).
+    ``resume`` continues a faces model (its sizes win over nz/ngf/ndf/image_size); a pickle-only
+    one needs ``allow_pickle``. The new model is always saved as safetensors.
     """
     if min(epochs, batch_size, nz, ngf, ndf) < 1 or lr <= 0:
         raise ModelDeskError("Epochs, batch size and the network sizes must be at least 1, the learning rate above 0.")
     target = paths.models_dir() / store.safe_name(out_name)
     config = {"nz": nz, "ngf": ngf, "ndf": ndf, "image_size": image_size, "epochs_trained": 0}
     source: Optional[store.ModelInfo] = None
+    runtime.torch_only(backend, "training", progress)
     if resume is not None:
-        source = store.open_model(resume, task="faces")
+        source = store.open_model(resume, task="faces", allow_pickle=allow_pickle)
         config = {**config, **_config(source.path)}
     if target.exists() and (source is None or target.resolve() != source.path.resolve()):
         raise ModelDeskError(f"A model named '{target.name}' already exists; choose another name or resume it.")
@@ -313,8 +328,8 @@ def train_dcgan(image_folder: os.PathLike | str, out_name: str, epochs: int = 5,
     choice = runtime.choose_device(device)
     generator, discriminator = build_dcgan(config, seed=None if source else seed)
     if source is not None:
-        _load_weights(generator, source.path / GENERATOR_FILE, source.name)
-        _load_weights(discriminator, source.path / DISCRIMINATOR_FILE, source.name)
+        _load_weights(generator, source, GENERATOR_FILE)
+        _load_weights(discriminator, source, DISCRIMINATOR_FILE)
     generator.to(choice.device)
     discriminator.to(choice.device)
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(beta1, 0.999))

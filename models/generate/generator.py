@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from models.core import cache, runtime, store
+from models.core.tokens import token_limit
 from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Partial, Progress, ProgressFn, emit
 
 #: prompt tokens kept as decoding context so the first streamed piece keeps its leading space
 _CONTEXT_TOKENS = 4
 
 
-@dataclass
-class LanguageModel:
+@dataclass(eq=False)
+class LanguageModel(cache.Shared):
     info: store.ModelInfo
     tokenizer: Any
     model: Any
@@ -49,9 +50,8 @@ def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> LanguageModel
     for source in (model.config, getattr(model, "generation_config", None), tokenizer):
         value = getattr(source, "eos_token_id", None)
         stop.update([value] if isinstance(value, int) else (value or []))
-    positions = (getattr(model.config, "max_position_embeddings", None)
-                 or getattr(model.config, "n_positions", None))
-    return LanguageModel(info, tokenizer, model, choice.device, positions, frozenset(stop))
+    return LanguageModel(info, tokenizer, model, choice.device, token_limit(tokenizer, model.config, default=None),
+                         frozenset(stop))
 
 
 def sample_token(logits: Any, temperature: float, top_k: int, top_p: float, generator: Any = None) -> int:
@@ -151,11 +151,11 @@ def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, te
     from transformers import DynamicCache
 
     _check_settings(max_new_tokens, temperature, top_k, top_p)
-    if backend != runtime.Backend.TORCH.value:
-        emit(progress, Log("ONNX backends cover classifiers only; generating with PyTorch."))
+    runtime.torch_only(backend, "generating", progress)
     emit(progress, Progress(0, max_new_tokens, "Loading the model"))
     lm = load(model, device=device, allow_pickle=allow_pickle)
-    ids = _prompt_ids(lm, prompt, progress)
+    with lm.in_use():
+        ids = _prompt_ids(lm, prompt, progress)
     budget = min(max_new_tokens, lm.max_positions - len(ids)) if lm.max_positions else max_new_tokens
     generator = None
     if seed is not None:
@@ -170,12 +170,13 @@ def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, te
         for count in range(budget):
             if cancel is not None and cancel.cancelled:
                 break
-            out = lm.model(input_ids=step_input, cache=kv, use_cache=True)
-            kv = out.cache
-            token = sample_token(out.logits[0, -1], temperature, top_k, top_p, generator)
-            if token in lm.stop_ids:
-                break
-            piece = decoder.push(token)
+            with lm.in_use():
+                out = lm.model(input_ids=step_input, cache=kv, use_cache=True)
+                kv = out.cache
+                token = sample_token(out.logits[0, -1], temperature, top_k, top_p, generator)
+                if token in lm.stop_ids:
+                    break
+                piece = decoder.push(token)
             if piece:
                 pieces.append(piece)
                 emit(progress, Partial(piece))
@@ -184,7 +185,8 @@ def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, te
             step_input = torch.tensor([[token]], device=lm.device)
         else:
             count = budget
-    tail = decoder.flush()
+    with lm.in_use():
+        tail = decoder.flush()
     if tail:
         pieces.append(tail)
         emit(progress, Partial(tail))

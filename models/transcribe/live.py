@@ -4,9 +4,10 @@ The capture thread only moves blocks from the source into a bounded ring buffer 
 the level (so the meter keeps moving while a decode runs); the recogniser loop, in the
 calling thread (a Worker's QThread or the CLI's main thread), resamples, runs the streaming
 recogniser, autosaves committed text and emits events. Decodes stay on that one thread (on a
-shared two-core CPU a second decoding thread, or a second torch thread, only made every decode
-slower); while a partial decode runs it keeps taking audio from the ring (``_listen``) so a
-pause can interrupt it. No Qt here: the CLI uses it too.
+shared two-core CPU a second decoding thread only made every decode slower); torch uses the
+process's thread count (benchmarks/live_transcribe.py on two cores: median latency 0.58 s with
+two torch threads, 0.80 s with one). While a partial decode runs the loop keeps taking audio
+from the ring (``_listen``) so a pause can interrupt it. No Qt here: the CLI uses it too.
 
 Stopping: the cancel token is checked between decodes; the source is stopped, the capture
 thread is joined with a timeout (it never waits on anything unbounded), and the utterance in
@@ -24,6 +25,7 @@ from typing import Optional
 
 import numpy as np
 
+from models.core import runtime
 from models.transcribe import audio
 from models.transcribe.autosave import Autosave
 from models.core.events import CancelToken, Data, Event, Final, Log, Metric, ModelDeskError, ProgressFn, emit
@@ -211,38 +213,35 @@ class _LevelMeter:
                                            "wave": wave.astype(np.float32)}))
 
 
-def run_live(model: str, device: audio.DeviceSpec = None, source: Optional[audio.AudioSource] = None,
-             language: Optional[str] = None, task: str = "transcribe", compute_device: str = "auto",
-             duration: Optional[float] = None, threads: int = 1, autosave: bool = True,
-             session: Optional[str] = None, config: Optional[StreamConfig] = None, allow_pickle: bool = False,
+def run_live(model: str, microphone: audio.DeviceSpec = None, source: Optional[audio.AudioSource] = None,
+             language: Optional[str] = None, task: str = "transcribe", duration: Optional[float] = None,
+             autosave: bool = True, session: Optional[str] = None, config: Optional[StreamConfig] = None,
+             device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
              progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> LiveResult:
-    """Transcribe the microphone (or ``source``) live until cancelled, ``duration`` or the end.
+    """Transcribe ``microphone`` (an input device name or number; None: the default) or ``source`` live
+    until cancelled, ``duration`` or the end.
 
-    ``threads`` is torch's thread budget while live: on a small CPU one inference thread
-    leaves room for the audio threads and the sound server (two fought with them and made
-    decodes 2-10x slower).
+    ``device``, ``backend`` and ``allow_pickle`` are the runtime options every job takes
+    (where the model runs, the engine, pickle consent), as for transcribe_file.
+
+    It runs with the process's torch thread count (runtime.set_threads, at start-up): changing
+    it here would change it for every job running beside the session.
     """
     if duration is not None and duration <= 0:
         raise ModelDeskError("The duration must be a positive number of seconds.")
+    runtime.torch_only(backend, "transcribing", progress)
     if source is None:
-        audio.find_input_device(device)   # a wrong device name fails before the model loads
-        source = audio.MicrophoneSource(device)
-    import torch
-
+        audio.find_input_device(microphone)   # a wrong device name fails before the model loads
+        source = audio.MicrophoneSource(microphone)
     from models.transcribe.recognizer import Recognizer
 
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads))
+    recognizer = Recognizer.load(model, device=device, allow_pickle=allow_pickle)
+    language = recognizer.check_request(language, task)
+    streaming = StreamingRecognizer(recognizer, config=config, language=language, task=task)
+    saver = Autosave(session, model=recognizer.name, language=language, task=task) if autosave else None
     try:
-        recognizer = Recognizer.load(model, device=compute_device, allow_pickle=allow_pickle)
-        language = recognizer.check_request(language, task)
-        streaming = StreamingRecognizer(recognizer, config=config, language=language, task=task)
-        saver = Autosave(session, model=recognizer.name, language=language, task=task) if autosave else None
-        try:
-            return LiveSession(source, streaming, progress=progress, cancel=cancel, autosave=saver,
-                               duration=duration).run()
-        finally:
-            if saver is not None:
-                saver.close()
+        return LiveSession(source, streaming, progress=progress, cancel=cancel, autosave=saver,
+                           duration=duration).run()
     finally:
-        torch.set_num_threads(previous_threads)
+        if saver is not None:
+            saver.close()

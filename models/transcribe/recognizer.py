@@ -83,7 +83,7 @@ def _language_code(language: str) -> str:
     raise ModelDeskError(f"Unknown language '{language}': give a language code such as 'en' or 'de'.")
 
 
-class Recognizer:
+class Recognizer(cache.Shared):
     """A loaded speech model (Whisper or CTC) with one decoding call for both kinds."""
 
     sample_rate = SAMPLE_RATE
@@ -100,13 +100,10 @@ class Recognizer:
     # --- loading -------------------------------------------------------------
 
     @classmethod
-    def load(cls, path_or_name: os.PathLike | str, device: str = "auto", threads: Optional[int] = None,
-             allow_pickle: bool = False) -> "Recognizer":
+    def load(cls, path_or_name: os.PathLike | str, device: str = "auto", allow_pickle: bool = False) -> "Recognizer":
         """Load (or reuse from the cache) a transcription model by folder or store name."""
         info = store.open_model(path_or_name, task="transcribe", allow_pickle=allow_pickle)
         choice = runtime.choose_device(device)
-        if threads:
-            runtime.set_threads(threads)
         return cache.get_or_load(("speech", str(info.path), choice.device, runtime.Backend.TORCH.value),
                                  lambda: cls._build(info, choice))
 
@@ -205,7 +202,7 @@ class Recognizer:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         if audio.size == 0:
             return Decoded(text="", language=code)
-        with torch.inference_mode():
+        with self.in_use(), torch.inference_mode():
             if self.kind == "whisper":
                 return self._decode_whisper(audio, code, task, prompt_text)
             return self._decode_ctc(audio)
@@ -324,13 +321,16 @@ def _clock(seconds: float) -> str:
 
 def transcribe_file(model: "Recognizer | os.PathLike | str", path: os.PathLike | str,
                     language: Optional[str] = None, task: str = "transcribe", device: str = "auto",
-                    progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> Transcript:
+                    backend: str = "torch", allow_pickle: bool = False, progress: ProgressFn = None,
+                    cancel: Optional[CancelToken] = None) -> Transcript:
     """Transcribe (or, with Whisper, translate to English) a sound file, window by window.
 
     Emits a Final (text, start, end) per window that holds speech and a
     Progress in seconds of audio; stops between windows when cancelled.
     """
-    recognizer = model if isinstance(model, Recognizer) else Recognizer.load(model, device=device)
+    runtime.torch_only(backend, "transcribing", progress)
+    recognizer = (model if isinstance(model, Recognizer)
+                  else Recognizer.load(model, device=device, allow_pickle=allow_pickle))
     code = recognizer.check_request(language, task)
     audio = read_audio(path)
     duration = len(audio) / SAMPLE_RATE

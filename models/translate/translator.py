@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from models.core import cache, runtime, store
+from models.core.tokens import token_limit
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
 
 #: NLLB (eng_Latn), mBART-50 (en_XX) and similar language-code tokens
@@ -25,8 +26,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…][\"'”’»)\]])\s+|(?<=[.!?…])\s+|(
 _SHOWN_CODES = 8
 
 
-@dataclass
-class Translator:
+@dataclass(eq=False)
+class Translator(cache.Shared):
     info: store.ModelInfo
     tokenizer: Any
     model: Any
@@ -54,10 +55,8 @@ def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> Translator:
     model = AutoModelForSeq2SeqLM.from_pretrained(info.path, dtype=choice.dtype, **store.hf_kwargs(info))
     model.to(choice.device).eval()
     codes, style = _language_codes(tokenizer)
-    limits = [n for n in (getattr(tokenizer, "model_max_length", None),
-                          getattr(model.config, "max_position_embeddings", None)) if n and n < 100_000]
     code_ids = frozenset(_code_id(tokenizer, c) for c in codes) if style == "forced-bos" else frozenset()
-    return Translator(info, tokenizer, model, choice.device, codes, style, int(min(limits)) if limits else 512,
+    return Translator(info, tokenizer, model, choice.device, codes, style, token_limit(tokenizer, model.config),
                       getattr(tokenizer, "src_lang", None), code_ids)
 
 
@@ -82,12 +81,13 @@ def _language_codes(tokenizer: Any) -> tuple[list[str], str]:
     return codes, ("forced-bos" if codes else "pair")
 
 
-def languages(model: os.PathLike | str, device: str = "auto", allow_pickle: bool = False,
+def languages(model: os.PathLike | str, device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
               progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> list[str]:
     """The language codes a multilingual model takes; empty for a pair model.
 
     It loads the whole model (cached), so a translation right after starts at once.
     """
+    runtime.parse_backend(backend)   # the translation that follows says which engine runs it
     emit(progress, Progress(0, None, "Loading the model"))
     return list(load(model, device=device, allow_pickle=allow_pickle).codes)
 
@@ -104,23 +104,29 @@ def _check_code(tr: Translator, code: str, role: str) -> str:
     raise ModelDeskError(f"{tr.info.name} does not know the {role} language '{code}'; it knows {shown}.")
 
 
-def _prepare(tr: Translator, source: Optional[str], target: Optional[str], progress: ProgressFn) -> dict:
-    """Set the source language and return the generate() arguments that select the target."""
+@dataclass(frozen=True)
+class _Request:
+    """How one call selects its languages: the tokenizer's ``src_lang`` (set again before each batch, as
+    other jobs share the tokenizer), a text prefix (Marian ``>>xx<<``) and generate() arguments."""
+    src_lang: Optional[str] = None
+    prefix: str = ""
+    generate_args: dict = field(default_factory=dict)
+
+
+def _prepare(tr: Translator, source: Optional[str], target: Optional[str], progress: ProgressFn) -> _Request:
+    """Check the chosen languages against the model and say how to ask for them."""
     if tr.style == "pair":
         if source or target:
             emit(progress, Log(f"{tr.info.name} translates one fixed language pair; the languages chosen are ignored."))
-        return {}
+        return _Request()
     if not target:
         raise ModelDeskError(f"{tr.info.name} translates between many languages: choose a target language "
                              f"(for example {tr.codes[0]}).")
     target = _check_code(tr, target, "target")
     if tr.style == "marian-multi":
-        return {"prefix": f">>{target}<< "}
-    if source:
-        tr.tokenizer.src_lang = _check_code(tr, source, "source")
-    elif tr.default_source:
-        tr.tokenizer.src_lang = tr.default_source
-    return {"forced_bos_token_id": _code_id(tr.tokenizer, target)}
+        return _Request(prefix=f">>{target}<< ")
+    src_lang = _check_code(tr, source, "source") if source else tr.default_source
+    return _Request(src_lang=src_lang, generate_args={"forced_bos_token_id": _code_id(tr.tokenizer, target)})
 
 
 def translate(model: os.PathLike | str, text: str, source: Optional[str] = None, target: Optional[str] = None,
@@ -138,12 +144,10 @@ def translate(model: os.PathLike | str, text: str, source: Optional[str] = None,
         raise ModelDeskError("Type or open a text to translate first.")
     if beam_size < 1 or batch_size < 1:
         raise ModelDeskError("The beam size and the batch size must be at least 1.")
-    if backend != runtime.Backend.TORCH.value:
-        emit(progress, Log("ONNX backends cover classifiers only; translating with PyTorch."))
+    runtime.torch_only(backend, "translating", progress)
     emit(progress, Progress(0, None, "Loading the model"))
     tr = load(model, device=device, allow_pickle=allow_pickle)
-    generate_args = _prepare(tr, source, target, progress)
-    prefix = generate_args.pop("prefix", "")
+    request = _prepare(tr, source, target, progress)
     lines = split_text(text)
     sentences = [s for line in lines for s in line]
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
@@ -152,16 +156,19 @@ def translate(model: os.PathLike | str, text: str, source: Optional[str] = None,
     for start in range(0, len(order), batch_size):
         check(cancel)
         rows = order[start:start + batch_size]
-        enc = tr.tokenizer([prefix + sentences[i] for i in rows], return_tensors="pt", padding=True,
-                           truncation=True, max_length=tr.max_positions)
-        truncated += int((enc["attention_mask"].sum(1) >= tr.max_positions).sum())
-        room = max_length or min(tr.max_positions, 2 * enc["input_ids"].shape[1] + 10)
-        with torch.inference_mode():
+        with tr.in_use(), torch.inference_mode():
+            if request.src_lang:
+                tr.tokenizer.src_lang = request.src_lang
+            enc = tr.tokenizer([request.prefix + sentences[i] for i in rows], return_tensors="pt", padding=True,
+                               truncation=True, max_length=tr.max_positions)
+            room = max_length or min(tr.max_positions, 2 * enc["input_ids"].shape[1] + 10)
             out = tr.model.generate(**enc.to(tr.device), num_beams=beam_size, max_new_tokens=room,
-                                    **generate_args)
-        # some tokenizers (M2M100) do not count their language tokens as special: drop them by id
-        kept = [[t for t in seq if t not in tr.code_ids] for seq in out.tolist()]
-        for i, piece in zip(rows, tr.tokenizer.batch_decode(kept, skip_special_tokens=True)):
+                                    **request.generate_args)
+            # some tokenizers (M2M100) do not count their language tokens as special: drop them by id
+            kept = [[t for t in seq if t not in tr.code_ids] for seq in out.tolist()]
+            pieces = tr.tokenizer.batch_decode(kept, skip_special_tokens=True)
+        truncated += int((enc["attention_mask"].sum(1) >= tr.max_positions).sum())
+        for i, piece in zip(rows, pieces):
             done[i] = piece.strip()
         emit(progress, Progress(start + len(rows), len(order),
                                 f"Translated {start + len(rows)}/{len(order)} sentences"))

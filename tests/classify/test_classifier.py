@@ -142,7 +142,7 @@ def test_onnx_backend_feeds_ids_and_mask_to_the_export(tiny_text_classifier, tmp
 
     calls = []
     monkeypatch.setattr(onnx_export, "load_ort_classifier",
-                        lambda path, int8, device: calls.append((Path(path), int8)) or Session())
+                        lambda path, int8, device, allow_pickle: calls.append((Path(path), int8)) or Session())
     clf = Classifier.load(folder, backend="onnx-fp32")
     probs = clf.predict_proba(TEXTS, batch_size=2)
     assert clf.backend == "onnx-fp32" and calls == [(folder, False)]
@@ -204,3 +204,38 @@ def test_file_columns_for_the_gui(tmp_path):
     source = write_csv(tmp_path / "in.csv", [{"id": "1", "comment": "a fairly long comment here", "x": "b"}])
     assert classifier.file_columns(source) == {"columns": ["id", "comment", "x"], "text_column": "comment",
                                                "rows": 1}
+
+
+def test_jobs_sharing_one_cached_classifier_each_get_their_own_answer(tiny_text_classifier):
+    """Eight jobs at once through one cached Classifier (and one fast tokenizer), each with its own texts
+    and truncation length, get exactly what each gets alone."""
+    import threading
+
+    from tests.fixtures.text_models import CORPUS
+
+    jobs = [([f"{CORPUS[i]} {CORPUS[(i + 3) % len(CORPUS)]}", CORPUS[i]], 6 + i) for i in range(8)]
+    clf = Classifier.load(tiny_text_classifier)
+    alone = [clf.predict_proba(texts, max_length=limit) for texts, limit in jobs]
+    assert len({row.tobytes() for row in alone}) == len(jobs)  # the lengths and texts really differ
+    start = threading.Barrier(len(jobs))
+    got: dict[int, list] = {i: [] for i in range(len(jobs))}
+
+    def job(i: int) -> None:
+        texts, limit = jobs[i]
+        start.wait()
+        for _ in range(30):
+            try:
+                got[i].append(Classifier.load(tiny_text_classifier).predict_proba(texts, max_length=limit))
+            except Exception as exc:  # noqa: BLE001  ("Already borrowed" from the shared tokenizer)
+                got[i].append(exc)
+
+    threads = [threading.Thread(target=job, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for i, results in got.items():
+        assert len(results) == 30
+        for result in results:
+            assert isinstance(result, np.ndarray), result
+            np.testing.assert_array_equal(result, alone[i])

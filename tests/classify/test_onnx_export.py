@@ -8,7 +8,7 @@ import pytest
 
 from models.core import store
 from models.core.events import Cancelled, CancelToken, ModelDeskError, Progress
-from models.classify.onnx_export import export_classifier, load_ort_classifier, onnx_paths
+from models.classify.onnx_export import export_classifier, load_ort_classifier, onnx_paths, parity_texts
 
 
 def _torch_logits(folder, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -28,8 +28,11 @@ def test_export_quantize_and_parity(tiny_onnx_classifier):
     assert not [p for p in fp32_file.parent.iterdir() if p.name.startswith(".")], "temp files left behind"
     assert parity["fp32"]["max_abs_diff"] < 1e-4
     assert parity["fp32"]["argmax_agreement_pct"] == 100.0
-    assert 0.0 <= parity["int8"]["argmax_agreement_pct"] <= 100.0
-    assert parity["texts"] >= 24
+    # measured on this fixture: INT8 agrees with torch on all 42 sentences, max |Δlogit| 1.0e-4; the bounds
+    # leave room for two flipped near-ties (95.2 %) and other CPUs' kernels, and still fail a broken export
+    assert parity["int8"]["argmax_agreement_pct"] >= 95.0
+    assert parity["int8"]["max_abs_diff"] < 1e-2
+    assert parity["texts"] == len(parity_texts()) == 42
     manifest = json.loads((tiny_onnx_classifier / store.MANIFEST).read_text())
     assert manifest["parity"] == parity
     assert store.inspect(tiny_onnx_classifier).has_onnx

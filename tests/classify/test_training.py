@@ -3,6 +3,7 @@ Stop, and every bad input of the issue refused before anything is written."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -262,3 +263,32 @@ def test_collate_pads_to_the_longest_or_to_a_fixed_width():
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert collate(features, pad_id=9, pad_to=5)["input_ids"].tolist() == [[5, 6, 7, 9, 9], [8, 9, 9, 9, 9]]
     assert collate(features, pad_id=0, padding_side="left")["input_ids"].tolist() == [[5, 6, 7], [0, 0, 8]]
+
+
+def test_a_tokenizer_limit_beyond_the_position_table_is_capped(train_home, train_encoder, labelled_file, tmp_path):
+    """A tokenizer that claims 512 tokens on a 40-position encoder: training keeps to the positions."""
+    import json
+    import shutil
+
+    base = Path(shutil.copytree(train_encoder, tmp_path / "claims-512"))
+    settings = json.loads((base / "tokenizer_config.json").read_text())
+    (base / "tokenizer_config.json").write_text(json.dumps({**settings, "model_max_length": 512}))
+    rows = make_rows(6, seed=7)
+    rows[0]["text"] = " ".join(["goal"] * 300)
+    result = train(base, labelled_file("long.csv", rows), "capped", epochs=1, max_length=128)
+    assert "Max length 128 is beyond what claims-512 accepts; using 40." in result.notes
+    assert result.status == "completed" and result.model_path
+
+
+def test_a_pickle_only_base_needs_consent_then_loads_weights_only(train_home, train_encoder, topics_csv,
+                                                                   pickle_only, torch_loads):
+    base = pickle_only(train_encoder)
+    with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
+        train(base, topics_csv, "from-pickle", epochs=1)
+    assert torch_loads == [] and not (train_home / "models" / "from-pickle").exists()
+    events: list = []
+    result = train(base, topics_csv, "from-pickle", events, epochs=1, allow_pickle=True, backend="onnx-int8")
+    assert result.status == "completed" and store.inspect(result.model_path).weights == "safetensors"
+    assert torch_loads and set(torch_loads) == {True}
+    assert "ONNX Runtime runs only exported classifiers; training with PyTorch." in [
+        e.message for e in events if isinstance(e, Log)]

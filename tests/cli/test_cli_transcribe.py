@@ -7,7 +7,7 @@ import main
 from models.core import store
 from models.transcribe.wer import word_error_rate
 
-pytestmark = pytest.mark.usefixtures("torch_one_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_prints_subtitles_of_a_sound_file(real_whisper, espeak_wav, capsys):

@@ -65,3 +65,37 @@ def test_bad_input_is_one_line_and_status_2(home, tmp_path, tiny_dcgan, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], (argv, err)
     assert list(paths.models_dir().iterdir()) == []
+
+
+def test_remove_with_a_hostile_name_is_one_line_and_deletes_nothing(home, tmp_path, tiny_dcgan, capsys):
+    assert main(["models", "import", str(tiny_dcgan), "--name", "gan", "--copy"]) == 0
+    (home / "sentinel.txt").write_text("keep me")
+    capsys.readouterr()
+    for name in ("..", ".", "", str(home), "gan/..", "../home"):
+        assert main(["models", "remove", name]) == 2, name
+        err = capsys.readouterr().err
+        assert err == f"modeldesk: error: No removable model named '{name}'.\n", err
+    assert (home / "sentinel.txt").read_text() == "keep me"
+    assert (paths.models_dir() / "gan" / "model.safetensors").is_file()
+
+
+def test_download_over_an_existing_name_needs_force(home, tiny_dcgan, capsys, monkeypatch):
+    import huggingface_hub
+
+    asked: list[str] = []
+
+    def model_info(self, repo_id, **kwargs):
+        asked.append(repo_id)
+        raise ConnectionError("no network in tests")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", model_info)
+    assert main(["models", "import", str(tiny_dcgan), "--name", "gan", "--copy"]) == 0
+    capsys.readouterr()
+    assert main(["models", "download", "owner/gan"]) == 2
+    assert capsys.readouterr().err == ("modeldesk: error: A model named 'gan' already exists; choose another name "
+                                       "or allow replacing it (models download --force).\n")
+    assert asked == []
+    assert main(["models", "download", "owner/gan", "--force"]) == 2
+    assert "Could not reach the model hub to download 'owner/gan'" in capsys.readouterr().err
+    assert asked == ["owner/gan"]
+    assert (paths.models_dir() / "gan" / "model.safetensors").is_file()  # a failed download keeps the old one

@@ -144,3 +144,109 @@ def test_modeldesk_home_keeps_installs_apart(tmp_path, monkeypatch):
     assert store.list_models() == []
     with pytest.raises(ModelDeskError, match="No model named 'gan'"):
         store.resolve("gan")
+
+
+# --- remove: only the one model folder, whatever the name -----------------------------------
+
+def tree(root: Path) -> dict[str, str]:
+    """Every path under ``root`` with what it is: a file's bytes, a link's target, or "dir"."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            found[key] = f"link -> {path.readlink()}"
+        elif path.is_dir():
+            found[key] = "dir"
+        else:
+            found[key] = path.read_bytes().decode("latin-1")
+    return found
+
+
+@pytest.fixture
+def scratch(tmp_path, monkeypatch):
+    """A MODELDESK_HOME with an app model, a link to a model elsewhere, an imported model, a cached hub
+    model and sentinel files inside and outside the models folder."""
+    monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    models = paths.models_dir()
+    make_folder(models / "victim", CONFIGS["classify"])
+    make_folder(models / "keep", CONFIGS["generate"])
+    (tmp_path / "home" / "sentinel.txt").write_text("home")
+    (paths.runs_dir() / "run-1").mkdir()
+    (paths.runs_dir() / "run-1" / "config.json").write_text("{}")
+    outside = make_folder(tmp_path / "outside" / "elsewhere", CONFIGS["translate"])
+    (tmp_path / "outside" / "sentinel.txt").write_text("outside")
+    (models / "link").symlink_to(outside, target_is_directory=True)
+    store.import_folder(make_folder(tmp_path / "mine" / "imported", CONFIGS["faces"]), name="imported")
+    repo = tmp_path / "hf-cache" / "models--org--cached"
+    make_folder(repo / "snapshots" / "abc", CONFIGS["generate"])
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc")
+    assert {m.name: m.source for m in store.list_models()} == {
+        "keep": "app", "link": "app", "victim": "app", "imported": "imported", "org/cached": "hf-cache"}
+    return tmp_path
+
+
+def one_sentence(message: str) -> bool:
+    return "\n" not in message and message.endswith(".") and message.count(". ") == 0
+
+
+@pytest.mark.parametrize("name", ["..", ".", "", "a/../..", "../x", "../outside", "ABSOLUTE", "link",
+                                  "org/cached", "models", "victim/..", "./victim"])
+def test_remove_refuses_hostile_names_and_touches_nothing(scratch, name):
+    name = str(scratch / "outside") if name == "ABSOLUTE" else name
+    before = tree(scratch)
+    with pytest.raises(ModelDeskError) as refusal:
+        store.remove(name)
+    assert one_sentence(str(refusal.value)), str(refusal.value)
+    assert tree(scratch) == before
+
+
+def test_a_link_in_the_models_folder_is_never_followed(scratch):
+    with pytest.raises(ModelDeskError, match="is a link to .*elsewhere, not the app's own copy"):
+        store.remove("link")
+    assert (scratch / "outside" / "elsewhere" / "model.safetensors").is_file()
+
+
+def test_removing_an_imported_model_only_forgets_it(scratch):
+    before = tree(scratch)
+    store.remove("imported")
+    after = tree(scratch)
+    assert json.loads(after.pop("home/imported.json")) == {}
+    before.pop("home/imported.json")
+    assert after == before
+    assert "imported" not in {m.name for m in store.list_models()}
+
+
+def test_removing_an_app_model_deletes_exactly_its_folder(scratch):
+    before = tree(scratch)
+    store.remove("victim")
+    gone = {k for k in before if k == "home/models/victim" or k.startswith("home/models/victim/")}
+    assert gone == {"home/models/victim", "home/models/victim/config.json", "home/models/victim/model.safetensors"}
+    assert tree(scratch) == {k: v for k, v in before.items() if k not in gone}
+
+
+# --- download: never over an existing model without consent -------------------------------
+
+def test_download_refuses_an_existing_name_before_the_network(scratch, monkeypatch):
+    import huggingface_hub
+
+    asked: list[str] = []
+
+    def model_info(self, repo_id, **kwargs):
+        asked.append(repo_id)
+        raise ConnectionError("127.0.0.1:9 refused the connection")
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", model_info)
+    before = tree(scratch)
+    with pytest.raises(ModelDeskError) as refusal:
+        store.download("org/victim")
+    assert str(refusal.value) == ("A model named 'victim' already exists; choose another name or allow replacing "
+                                  "it (models download --force).")
+    with pytest.raises(ModelDeskError, match="A model named 'keep' already exists"):
+        store.download("org/whatever", name="keep")
+    assert asked == [] and tree(scratch) == before
+    with pytest.raises(ModelDeskError, match="Could not reach the model hub"):
+        store.download("org/victim", overwrite=True)  # consent given: it goes on to the hub
+    assert asked == ["org/victim"] and tree(scratch) == before

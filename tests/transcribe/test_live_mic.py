@@ -54,7 +54,7 @@ def test_live_transcript_through_the_virtual_microphone(virtual_mic, real_whispe
         if isinstance(event, Log) and event.message == "listening on pulse":
             virtual_mic.play(wav)
 
-    result = run_live(str(real_whisper), device="pulse", duration=seconds + 1.5, progress=progress)
+    result = run_live(str(real_whisper), microphone="pulse", duration=seconds + 1.5, progress=progress)
 
     assert result.error is None and result.device == "pulse"
     finals = [e for e in events if isinstance(e, Final)]
@@ -77,7 +77,7 @@ def test_a_microphone_lost_mid_session_keeps_the_transcript(virtual_mic, real_wh
         elif isinstance(event, Final):   # the sound server dies after the first sentence
             threading.Thread(target=virtual_mic.kill_server).start()
 
-    result = run_live(str(real_whisper), device="pulse", duration=seconds + 5, progress=progress)
+    result = run_live(str(real_whisper), microphone="pulse", duration=seconds + 5, progress=progress)
     assert result.error == "The input device 'pulse' stopped delivering audio (was it unplugged?)."
     assert len(result.segments) >= 1
     assert word_error_rate(FIRST, result.segments[0].text) <= 0.5

@@ -13,7 +13,7 @@ from models.core.events import CancelToken, Cancelled, Final, ModelDeskError, Pr
 from models.transcribe.recognizer import SAMPLE_RATE, Decoded, Recognizer, read_audio, resample, split_at_silences, transcribe_file
 from tests.fixtures.speech_models import TINY_WHISPER_POSITIONS, WHISPER_LANGUAGES
 
-pytestmark = pytest.mark.usefixtures("torch_one_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def noise(seconds: float, seed: int = 0, level: float = 0.1) -> np.ndarray:
@@ -196,3 +196,19 @@ def test_unreadable_files_give_one_clear_sentence(tiny_ctc, tmp_path):
         transcribe_file(tiny_ctc, corrupt, device="cpu")
     with pytest.raises(ModelDeskError, match="does not exist"):
         transcribe_file(tiny_ctc, tmp_path / "missing.flac", device="cpu")
+
+
+def test_transcribe_file_needs_pickle_consent_then_loads_weights_only(tiny_whisper, pickle_only, torch_loads,
+                                                                       tmp_path):
+    wav = tmp_path / "noise.wav"
+    sf.write(wav, noise(2.0), SAMPLE_RATE)
+    folder = pickle_only(tiny_whisper)
+    with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
+        transcribe_file(folder, wav, device="cpu")
+    assert torch_loads == []
+    events: list = []
+    pickled = transcribe_file(folder, wav, device="cpu", backend="onnx-fp32", allow_pickle=True,
+                              progress=events.append)
+    assert torch_loads and set(torch_loads) == {True}
+    assert pickled.segments == transcribe_file(tiny_whisper, wav, device="cpu").segments
+    assert any(getattr(e, "message", "").startswith("ONNX Runtime runs only exported classifiers") for e in events)

@@ -121,3 +121,52 @@ def test_bad_input(tmp_path, tiny_marian, tiny_gpt2, pickle_only):
         languages(folder)
     assert translate(folder, "hello world", max_length=STEPS, allow_pickle=True) == \
         translate(tiny_marian, "hello world", max_length=STEPS)
+
+
+def test_jobs_sharing_one_model_keep_their_own_source_language(tiny_nllb, monkeypatch):
+    """The source language is tokenizer state: jobs translating from different languages at once through one
+    cached model each give the network their own language token (NLLB puts it first)."""
+    import threading
+
+    tr = translator.load(tiny_nllb)
+    seen: dict[int, set[int]] = {}
+    original = tr.model.generate
+
+    def generate(**kwargs):
+        seen.setdefault(threading.get_ident(), set()).update(kwargs["input_ids"][:, 0].tolist())
+        return original(**kwargs)
+
+    monkeypatch.setattr(tr.model, "generate", generate)
+    sources = list(NLLB_CODES) * 2
+    start = threading.Barrier(len(sources))
+    errors: list[Exception] = []
+    threads: dict[int, str] = {}
+
+    def job(source: str) -> None:
+        threads[threading.get_ident()] = source
+        start.wait()
+        try:
+            for _ in range(10):
+                translate(tiny_nllb, "the cat sat on the mat. hello world", source=source, target="deu_Latn",
+                          beam_size=1, max_length=2)
+        except Exception as exc:  # noqa: BLE001  ("Already borrowed" from the shared tokenizer)
+            errors.append(exc)
+
+    workers = [threading.Thread(target=job, args=(source,)) for source in sources]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=120)
+    assert errors == []
+    assert len(seen) == len(sources)
+    for ident, tokens in seen.items():
+        assert tokens == {tr.tokenizer.convert_tokens_to_ids(threads[ident])}, (threads[ident], tokens)
+
+
+def test_listing_languages_needs_pickle_consent_then_loads_weights_only(tiny_nllb, pickle_only, torch_loads):
+    folder = pickle_only(tiny_nllb)
+    with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
+        languages(folder, device="cpu", backend="torch")
+    assert torch_loads == []
+    assert languages(folder, device="cpu", backend="onnx-int8", allow_pickle=True) == languages(tiny_nllb)
+    assert torch_loads and set(torch_loads) == {True}
