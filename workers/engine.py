@@ -29,7 +29,7 @@ from models.core import engine as engine_side
 WIRE_MODULES = frozenset({
     "models.core.events", "models.core.store", "models.core.runtime", "models.core.runs",
     "models.classify.results", "models.transcribe.transcript", "models.transcribe.audio",
-    "models.transcribe.live",
+    "models.transcribe.live", "models.transcribe.streaming",
 })
 #: other top-level packages whose classes may appear in a message
 WIRE_PACKAGES = frozenset({"builtins", "copyreg", "collections", "datetime", "pathlib", "numpy", "types",
@@ -52,14 +52,14 @@ def loads(data: bytes) -> Any:
 
 
 def decode(data: bytes) -> tuple:
-    """An engine message as ``(kind, job_id, *rest)``; one the GUI may not unpickle becomes an
-    error for its job."""
+    """An engine message as ``(kind, job_id, *rest)``; one the GUI may not unpickle becomes
+    ``("unreadable", job_id, message, details, its kind)``."""
     kind, job_id, rest = loads(data)
     try:
         return (kind, job_id, *loads(rest))
     except WireError as exc:
-        return ("error", job_id, f"The engine sent a result the window cannot show ({exc}).",
-                f"{exc} is not in workers.engine.WIRE_MODULES")
+        return ("unreadable", job_id, f"The engine sent something the window cannot show ({exc}).",
+                f"{exc} is not in workers.engine.WIRE_MODULES", kind)
 
 
 def _context() -> Any:

@@ -201,7 +201,9 @@ class JobRunner(QObject):
             self._end(job, "cancelled" if job.superseded else "result", None if job.superseded else message[2])
         elif kind == "stopped":
             self._end(job, "cancelled", None if job.superseded else message[2])
-        elif kind == "error":
+        elif kind in ("error", "unreadable"):
+            if kind == "unreadable" and message[4] == "event":
+                self.engine.send("cancel", job.id)   # it still runs there: nobody would hear of it
             if job.superseded:
                 self._end(job, "cancelled", None)
             else:

@@ -132,8 +132,9 @@ class TranscribePanel(TaskPanel):
         if problem:
             self.set_status(problem, error=True)
         index = self.mic_combo.findData(wanted)
-        if index >= 0:
-            self.mic_combo.setCurrentIndex(index)
+        if index < 0:   # the remembered device is gone: the system default, else the first
+            index = next((i for i, dev in enumerate(devices) if dev.is_default), 0 if devices else -1)
+        self.mic_combo.setCurrentIndex(index)
 
     def _model_changed(self, path: str) -> None:
         kind, codes = store.speech_options(path) if path else ("ctc", [])

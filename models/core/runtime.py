@@ -84,11 +84,17 @@ def set_threads(count: Optional[int] = None) -> int:
     No job may change it: torch keeps the count per thread and every thread started later takes
     the last one set, so a job that lowered it slowed the jobs started beside it (a training job
     started during a live session ran on one thread).
+
+    Before torch is loaded this only sets OMP_NUM_THREADS, which torch reads when it loads: a
+    command that never needs torch (``models list``) does not pay for importing it.
     """
+    count = max(1, count or int(os.environ.get("MODELDESK_THREADS", 0)) or (os.cpu_count() or 1))
+    if "torch" not in sys.modules:
+        os.environ["OMP_NUM_THREADS"] = str(count)
+        return count
     import torch
 
-    count = count or int(os.environ.get("MODELDESK_THREADS", 0)) or (os.cpu_count() or 1)
-    torch.set_num_threads(max(1, count))
+    torch.set_num_threads(count)
     return torch.get_num_threads()
 
 

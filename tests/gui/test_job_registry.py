@@ -20,6 +20,7 @@ from gui.main_window import MainWindow
 from gui.settings import Key
 from models.core.engine import resolve_target
 from models.core.store import ModelInfo
+from models.transcribe.audio import InputDevice
 from workers.engine import EngineClient
 from workers.runner import JobRunner
 
@@ -63,7 +64,7 @@ def recorded(qtbot, ini_settings, tmp_path, monkeypatch):
 def finish_all(runner: JobRunner) -> None:
     """End every recorded job (as if the engine answered), so the next click can start one."""
     for job in list(runner._by_id.values()):
-        runner._on_message(("result", job.id, None))
+        runner._on_message(("stopped", job.id, None))
 
 
 def drive_every_page(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
@@ -106,7 +107,8 @@ def drive_every_page(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> 
     transcribe = window.page("transcribe")
     transcribe.transcribe_file(str(tmp_path / "speech.wav"))
     finish_all(runner)
-    transcribe.mic_combo.addItem("Virtual mic", "virtual")
+    transcribe._show_devices([InputDevice(index=3, name="Virtual mic", channels=1, default_rate=48000.0,
+                                          hostapi="ALSA")])
     qtbot.mouseClick(transcribe.run_button, Qt.MouseButton.LeftButton)
     finish_all(runner)
 
@@ -153,6 +155,5 @@ def test_every_page_job_binds_to_its_target_and_gets_the_runtime_options(qtbot, 
 
 def test_every_registered_target_takes_its_runtime_options():
     for name, spec in jobs.REGISTRY.items():
-        params = inspect.signature(resolve_target(spec.target)).parameters
-        for option in spec.options:
-            assert option in params, f"{name}: {spec.target} takes no {option}"
+        signature = inspect.signature(resolve_target(spec.target))
+        signature.bind_partial(**{option: None for option in spec.options})   # raises if one is not taken

@@ -103,7 +103,7 @@ def test_bad_input_shows_one_sentence(qtbot, page, train_encoder, labelled_file)
     assert tab.status.text() == "single.csv has a single class ('sports'); a classifier needs at least two."
     empty = labelled_file("empty.csv", [])
     tab.train_file.set_path(str(empty))
-    assert tab.train_file.summary.text() == "empty.csv is empty."
+    qtbot.waitUntil(lambda: tab.train_file.summary.text() == "empty.csv is empty.", timeout=10_000)
 
 
 def test_evaluate_tab_scores_a_classifier(qtbot, page, train_encoder, binary_csv, labelled_file):

@@ -67,3 +67,12 @@ def heavy_result(progress=None, cancel=None):
 def environment(name: str) -> str:
     """A quick job without progress or cancel."""
     return os.environ.get(name, "")
+
+
+def heavy_event_job(marker: str, progress=None, cancel=None) -> None:
+    """Sends an event the GUI must refuse, then waits to be cancelled and leaves a mark when it is."""
+    import torch
+
+    progress(Data("tensor", torch.zeros(1)))
+    if cancel.wait(20):
+        open(marker, "w").close()

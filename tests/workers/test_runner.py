@@ -219,3 +219,12 @@ def test_wire_modules_only(qtbot):
     data = pickle.dumps(JobSpec("x:y"))
     with pytest.raises(engine_client.WireError):
         engine_client.loads(data)
+
+
+def test_an_event_that_would_load_torch_ends_the_job_there_too(qtbot, runner, tmp_path):
+    marker = tmp_path / "cancelled"
+    job = runner.start("heavy-event", J.heavy_event_job, marker=str(marker))
+    seen = outcomes(job)
+    qtbot.waitUntil(lambda: "finished" in seen, timeout=WAIT)
+    assert seen[0][0] == "error" and "torch" in seen[0][1]
+    qtbot.waitUntil(marker.exists, timeout=WAIT)   # the engine was told to cancel it
