@@ -197,8 +197,8 @@ def main() -> int:
             print(out.stderr, file=sys.stderr)
             return 1
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"window shown after (process start → first expose): "
-          f"{', '.join(f'{r['shown_s']:.3f} s' for r in results)}  (goal ≤ 0.5 s)")
+    shown = ", ".join(f"{r['shown_s']:.3f} s" for r in results)
+    print(f"window shown after (process start → first expose): {shown}  (goal ≤ 0.5 s)")
     print(f"{'phase':<20}{'worst gap ms':>14}{'p99 ms':>10}{'ticks':>8}   (goal: worst ≤ 50 ms)")
     for name in results[0]["phases"]:
         worst = max(r["phases"][name]["worst_ms"] for r in results)
