@@ -59,10 +59,8 @@ def prepare(work: Path) -> None:
 
 
 # --- the measured process ------------------------------------------------------------------------
-def measure(work: Path) -> dict:
-    import psutil
-
-    born = psutil.Process().create_time()
+def measure(work: Path, launched: float) -> dict:
+    """``launched``: the wall-clock time at which the parent started this process."""
     os.environ["MODELDESK_HOME"] = str(work / "home")
     from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
 
@@ -85,7 +83,7 @@ def measure(work: Path) -> dict:
     window.windowHandle().installEventFilter(first_paint)
     window.show()
     app.processEvents()
-    shown = (first_paint.at or time.time()) - born
+    shown = (first_paint.at or time.time()) - launched
 
     clock = QElapsedTimer()
     gaps: list[int] = []
@@ -173,17 +171,18 @@ def measure(work: Path) -> dict:
     probe.stop()
     window.close()
     return {"shown_s": shown, "phases": {name: {"worst_ms": max(g), "p99_ms": statistics.quantiles(g, n=100)[98],
-                                               "ticks": len(g)} for name, g in phases.items() if len(g) > 2}}
+                                               "worst_at_ms": sum(g[:g.index(max(g)) + 1]), "ticks": len(g)}
+                                         for name, g in phases.items() if len(g) > 2}}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/modeldesk-ui-stall"), help="where models and data go")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", type=float, metavar="LAUNCHED", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=1, help="measured runs (each a fresh process)")
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.work)))
+        print(json.dumps(measure(args.work, args.measure)))
         return 0
     args.work.mkdir(parents=True, exist_ok=True)
     if not (args.work / "assets.json").is_file():
@@ -191,20 +190,20 @@ def main() -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     results = []
     for _ in range(args.runs):
-        out = subprocess.run([sys.executable, __file__, "--measure", "--work", str(args.work)], env=env,
-                             capture_output=True, text=True, timeout=1800)
+        out = subprocess.run([sys.executable, __file__, "--measure", repr(time.time()), "--work", str(args.work)],
+                             env=env, capture_output=True, text=True, timeout=1800)
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)
             return 1
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     shown = ", ".join(f"{r['shown_s']:.3f} s" for r in results)
-    print(f"window shown after (process start → first expose): {shown}  (goal ≤ 0.5 s)")
-    print(f"{'phase':<20}{'worst gap ms':>14}{'p99 ms':>10}{'ticks':>8}   (goal: worst ≤ 50 ms)")
+    print(f"window shown after (process launch → first expose): {shown}  (goal ≤ 0.5 s)")
+    print(f"{'phase':<20}{'worst gap ms':>14}{'at ms':>8}{'p99 ms':>10}{'ticks':>8}   (goal: worst ≤ 50 ms)")
     for name in results[0]["phases"]:
-        worst = max(r["phases"][name]["worst_ms"] for r in results)
+        worst = max((r["phases"][name] for r in results), key=lambda p: p["worst_ms"])
         p99 = max(r["phases"][name]["p99_ms"] for r in results)
         ticks = sum(r["phases"][name]["ticks"] for r in results)
-        print(f"{name:<20}{worst:>14}{p99:>10.0f}{ticks:>8}")
+        print(f"{name:<20}{worst['worst_ms']:>14}{worst['worst_at_ms']:>8}{p99:>10.0f}{ticks:>8}")
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget
@@ -27,6 +26,7 @@ from models.core.runs import series_key
 
 from . import jobs
 from .context import AppContext
+from .widgets.plot_slot import PlotSlot
 
 Series = dict[str, list[tuple[float, float]]]
 
@@ -43,10 +43,11 @@ class Dashboard(QWidget):
         self.evaluation: Optional[dict] = None
         self.roc_curves: dict[str, dict] = {}
         self.pr_curves: dict[str, dict] = {}
-        self.confusion: Optional[np.ndarray] = None
+        self.confusion: Any = None                  # numpy array of counts
         self.threshold_readout: Optional[dict] = None
         self.overlays: dict[str, Series] = {}       # run id -> series -> points
-        self.plots: Any = None                      # DashboardPlots, once shown
+        self.plots: Any = None                      # DashboardPlots, once shown and pyqtgraph has loaded
+        self.slot: Optional[PlotSlot] = None
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(150)
@@ -75,17 +76,21 @@ class Dashboard(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.plots is None:
-            self.build_plots()
+        if self.slot is None:
+            self.slot = PlotSlot(self._make_plots)
+            self.split.addWidget(self.slot)
+            self.split.setStretchFactor(1, 1)
             self.refresh_runs()
 
-    def build_plots(self) -> None:
+    def _make_plots(self) -> QWidget:
         """Create the plots and draw what the page already holds."""
         from .dashboard_plots import DashboardPlots
 
         self.plots = DashboardPlots(self.set_threshold)
-        self.split.addWidget(self.plots)
-        self.split.setStretchFactor(1, 1)
+        QTimer.singleShot(0, self._draw_all)
+        return self.plots
+
+    def _draw_all(self) -> None:
         self._draw_curves()
         if self.evaluation is not None:
             self.show_evaluation(self.evaluation)
@@ -176,6 +181,8 @@ class Dashboard(QWidget):
         self.evaluation = evaluation
         self.roc_curves = dict(evaluation.get("roc", {}))
         self.pr_curves = dict(evaluation.get("pr", {}))
+        import numpy as np   # loaded with the first evaluation, not with the window
+
         self.confusion = np.asarray(evaluation["confusion"], dtype=int)
         self.threshold_readout = None
         if self.plots is not None:
@@ -189,7 +196,7 @@ class Dashboard(QWidget):
         evaluation = self.evaluation
         if evaluation is None or len(evaluation["labels"]) != 2 or not evaluation.get("probs"):
             return
-        scores = np.asarray(evaluation["probs"], dtype=float)[:, 1]
+        scores = [row[1] for row in evaluation["probs"]]
         self.threshold_readout = at_threshold(evaluation["y_true"], scores, threshold)
         if self.plots is not None:
             self.plots.show_threshold(self.threshold_readout, evaluation["labels"][1])

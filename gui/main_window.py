@@ -7,6 +7,7 @@ the window cancels every job and ends the engine under one deadline.
 """
 from __future__ import annotations
 
+import gc
 from typing import Optional
 
 from PySide6.QtCore import QTimer
@@ -20,6 +21,7 @@ from . import jobs
 from .context import AppContext
 from .panels import PAGES, load
 from .settings import Key
+from .widgets import plot_slot
 
 #: seconds that closing the window gives running jobs to stop, in all
 CLOSE_SECONDS = 5.0
@@ -48,6 +50,7 @@ class MainWindow(QMainWindow):
             self.resize(1200, 800)
         self.show_panel(self.settings.get(Key.WINDOW_PAGE))
         QTimer.singleShot(0, self.ctx.models.refresh)
+        QTimer.singleShot(0, plot_slot.preload)   # pyqtgraph loads in the background once the window shows
         if warm_up:
             QTimer.singleShot(0, self._warm_up)
 
@@ -81,6 +84,9 @@ class MainWindow(QMainWindow):
             dashboard = self.pages.get("dashboard")
             if dashboard is not None and hasattr(page, "attach_dashboard"):
                 page.attach_dashboard(dashboard)
+            # A page lives as long as the window: its objects leave the garbage collector's scans, whose
+            # full passes over the whole heap (pyqtgraph, numpy, Qt wrappers) froze the window for 50-60 ms.
+            gc.freeze()
         return self.pages[name]
 
     def _build_status_bar(self) -> None:

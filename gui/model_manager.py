@@ -63,7 +63,8 @@ class ModelManager(QWidget):
         self.download_button = QPushButton("Download…")
         self.download_button.setToolTip("Fetch a model from the Hugging Face hub by its repository id")
         self.convert_button = QPushButton("Convert to ONNX + INT8")
-        self.convert_button.setToolTip("Export the selected classifier for ONNX Runtime and check it against torch")
+        self.convert_button.setToolTip("Export the selected model for ONNX Runtime (fp32 and INT8) and check it "
+                                       "against torch")
         self.remove_button = QPushButton("Remove")
         self.refresh_button = QPushButton("Refresh")
         buttons = QHBoxLayout()
@@ -88,18 +89,6 @@ class ModelManager(QWidget):
         self.refresh()
 
     # --- the table --------------------------------------------------------
-    @property
-    def status(self) -> QLabel:
-        return self.controls.status
-
-    @property
-    def stop_button(self) -> QPushButton:
-        return self.controls.stop_button
-
-    @property
-    def progress_bar(self) -> Any:
-        return self.controls.progress_bar
-
     def refresh(self) -> None:
         """Show the installed models, keeping the selection (or selecting the model a job just made)."""
         chosen = self.selected()
@@ -160,8 +149,8 @@ class ModelManager(QWidget):
 
     def convert(self) -> None:
         info = self.selected()
-        if info is None or info.task != "classify":
-            self.set_status("Select a classifier to convert: ONNX export is for sequence classifiers.", error=True)
+        if info is None:
+            self.set_status("Select a model to convert.", error=True)
             return
         self._converting = info.name
         self._start(jobs.EXPORT_ONNX, f"Exporting {info.name} to ONNX…", self._converted, model=str(info.path))

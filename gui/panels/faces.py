@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget)
@@ -23,6 +22,7 @@ from ..settings import Key
 from ..widgets.image_view import ImageView
 from ..widgets.job_controls import JobControls
 from ..widgets.layout import hrow
+from ..widgets.plot_slot import PlotSlot
 
 TRUNCATION_STEPS = 100
 
@@ -116,15 +116,9 @@ class FacesPanel(TaskPanel):
         self.train_controls.stop_button.setToolTip("Stop; the last finished epoch stays saved")
         self.train_controls.run_clicked.connect(self.train)
         form.addRow(self.train_controls)
-        self.loss_plot = pg.PlotWidget(title="Losses per step")
-        self.loss_plot.setBackground("w")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.loss_plot.addLegend(offset=(-10, 10))
-        self.loss_plot.setLabel("bottom", "step")
-        self.loss_plot.setMinimumHeight(180)
-        self.g_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#2563eb", width=2), name="generator")
-        self.d_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#dc2626", width=2), name="discriminator")
-        form.addRow(self.loss_plot)
+        self.loss_slot = PlotSlot(self._loss_plot)
+        self.loss_slot.built.connect(lambda _plot: self._draw_losses())
+        form.addRow(self.loss_slot)
         self.samples_view = ImageView("Samples appear after each epoch.")
         form.addRow(self.samples_view)
         return group
@@ -221,7 +215,22 @@ class FacesPanel(TaskPanel):
             points.append((event.step, event.value))
             self._draw_losses()
 
+    def _loss_plot(self) -> QWidget:
+        import pyqtgraph as pg
+
+        plot = pg.PlotWidget(title="Losses per step")
+        plot.setBackground("w")
+        plot.showGrid(x=True, y=True, alpha=0.3)
+        plot.addLegend(offset=(-10, 10))
+        plot.setLabel("bottom", "step")
+        plot.setMinimumHeight(180)
+        self.g_curve = plot.plot([], [], pen=pg.mkPen("#2563eb", width=2), name="generator")
+        self.d_curve = plot.plot([], [], pen=pg.mkPen("#dc2626", width=2), name="discriminator")
+        return plot
+
     def _draw_losses(self) -> None:
+        if self.loss_slot.widget is None:
+            return
         for curve, points in ((self.g_curve, self.g_points), (self.d_curve, self.d_points)):
             curve.setData([p[0] for p in points], [p[1] for p in points])
 

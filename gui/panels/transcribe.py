@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
@@ -20,17 +20,26 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, 
 
 from models.core import store
 from models.core.events import Data, Final, ModelDeskError, Partial
-from models.transcribe.audio import InputDevice
 from models.transcribe.transcript import Segment, export, to_txt
 from workers.runner import Job, JobSpec
 
 from .. import jobs
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
-from ..widgets.level_meter import LevelMeter, Waveform
+from ..widgets.level_meter import LevelMeter
+from ..widgets.plot_slot import PlotSlot
+
+if TYPE_CHECKING:
+    from models.transcribe.audio import InputDevice
 
 PARTIAL_COLOUR = QColor("#8a8a8a")
 EXPORT_FILTERS = "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"
+
+
+def _waveform() -> QWidget:
+    from ..widgets.waveform import Waveform
+
+    return Waveform()
 
 
 class TranscribePanel(TaskPanel):
@@ -79,7 +88,7 @@ class TranscribePanel(TaskPanel):
         self.form.addRow("Language:", options)
 
         self.meter = LevelMeter()
-        self.waveform = Waveform()
+        self.waveform = PlotSlot(_waveform)
         self.body.addWidget(self.meter)
         self.body.addWidget(self.waveform)
 
@@ -122,7 +131,7 @@ class TranscribePanel(TaskPanel):
         job.result.connect(self._show_devices)
         job.error.connect(lambda message, _details: self._show_devices([], message))
 
-    def _show_devices(self, devices: list[InputDevice], problem: str = "") -> None:
+    def _show_devices(self, devices: list["InputDevice"], problem: str = "") -> None:
         wanted = self.mic_combo.currentData() or self.settings.get(Key.TRANSCRIBE_DEVICE)
         self.mic_combo.clear()
         for dev in devices:
@@ -212,7 +221,8 @@ class TranscribePanel(TaskPanel):
     def _on_data(self, event: Data) -> None:
         if event.kind == "level":
             self.meter.set_level(event.payload["db"], event.payload["peak"])
-            self.waveform.push(event.payload["wave"])
+            if self.waveform.widget is not None:
+                self.waveform.widget.push(event.payload["wave"])
 
     def _on_metric(self, event: Any) -> None:
         if event.name == "latency":
@@ -261,7 +271,8 @@ class TranscribePanel(TaskPanel):
         self.latency_label.setText("Latency: –")
         self.view.clear()
         self._committed_mark = 0
-        self.waveform.clear_wave()
+        if self.waveform.widget is not None:
+            self.waveform.widget.clear_wave()
         self._update_tools()
 
     def _update_tools(self) -> None:

@@ -1,23 +1,20 @@
 """Reading an evaluation: the text report and the binary threshold readout.
 
-Plain Python and numpy, no scikit-learn: the GUI uses these on its own thread (scikit-learn takes
+Plain Python, no scikit-learn or numpy: the GUI uses these on its own thread (scikit-learn takes
 half a second to import, which the window must never wait for).
 """
 from __future__ import annotations
 
 from typing import Optional, Sequence
 
-import numpy as np
-
 
 def at_threshold(y_true: Sequence[int], scores: Sequence[float], threshold: float) -> dict:
     """Precision, recall, TPR and FPR of a binary task when ``scores >= threshold`` predicts class 1."""
-    y = np.asarray(y_true, dtype=int)
-    pred = (np.asarray(scores, dtype=float) >= threshold).astype(int)
-    tp = int(np.sum((pred == 1) & (y == 1)))
-    fp = int(np.sum((pred == 1) & (y == 0)))
-    tn = int(np.sum((pred == 0) & (y == 0)))
-    fn = int(np.sum((pred == 0) & (y == 1)))
+    pairs = [(int(y), float(s) >= threshold) for y, s in zip(y_true, scores)]
+    tp = sum(1 for y, p in pairs if p and y == 1)
+    fp = sum(1 for y, p in pairs if p and y == 0)
+    tn = sum(1 for y, p in pairs if not p and y == 0)
+    fn = sum(1 for y, p in pairs if not p and y == 1)
     recall = tp / (tp + fn) if tp + fn else 0.0
     return {"threshold": float(threshold), "precision": tp / (tp + fp) if tp + fp else 0.0,
             "recall": recall, "tpr": recall, "fpr": fp / (fp + tn) if fp + tn else 0.0,
