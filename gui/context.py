@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QCoreApplication
+
 from workers.runner import JobRunner
 
 from .installed import InstalledModels
@@ -19,6 +21,9 @@ class AppContext:
     def create(cls, settings: Settings | None = None) -> "AppContext":
         """A runner whose model jobs receive the settings' runtime options, and an empty model list."""
         settings = settings or Settings()
-        runner = JobRunner(options=settings.runtime_options)
+        # Owned by the application, not by Python: the garbage collector may run on any thread (the
+        # engine's reader thread too), and a Qt object it frees there takes its children with it
+        # while the GUI thread still has events for them.
+        runner = JobRunner(options=settings.runtime_options, parent=QCoreApplication.instance())
         runner.engine.threads = settings.get(Key.THREADS) or None
-        return cls(runner, settings, InstalledModels(runner))
+        return cls(runner, settings, InstalledModels(runner, parent=runner))

@@ -1,7 +1,9 @@
 """Test set-up: offscreen Qt, a private MODELDESK_HOME, small thread counts, fixture plugins."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -10,7 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("MODELDESK_HOME", tempfile.mkdtemp(prefix="modeldesk-test-home-"))
+if "MODELDESK_HOME" not in os.environ:
+    _HOME = tempfile.mkdtemp(prefix="modeldesk-test-home-")
+    os.environ["MODELDESK_HOME"] = _HOME
+    atexit.register(shutil.rmtree, _HOME, ignore_errors=True)   # a converted Whisper alone is 76 MB
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
