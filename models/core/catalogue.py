@@ -59,7 +59,7 @@ class Entry:
 
     @property
     def needs_text(self) -> str:
-        return f"{self.min_ram_gb:g} GB RAM or {self.min_vram_gb:g} GB GPU"
+        return f"RAM {self.min_ram_gb:g} GB, GPU {self.min_vram_gb:g} GB"
 
 
 @dataclass(frozen=True)

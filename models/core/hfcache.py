@@ -8,6 +8,7 @@ engine or the command line.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from dataclasses import dataclass
@@ -61,7 +62,10 @@ def delete_cached(repo_id: str) -> int:
     if not repo.revisions:   # an empty shell (a download that never finished): nothing links into it
         shutil.rmtree(repo.repo_path)
         return 0
-    strategy = info.delete_revisions(*(r.commit_hash for r in repo.revisions))
+    # delete_revisions finds revisions by commit hash across every repository it knows, and a duplicated
+    # repository shares its commits with the original: ask a report that holds this repository alone
+    alone = dataclasses.replace(info, repos=frozenset({repo}), incomplete_files=frozenset(), warnings=[])
+    strategy = alone.delete_revisions(*(r.commit_hash for r in repo.revisions))
     strategy.execute()
     snapshots = {str(r.snapshot_path) for r in repo.revisions}
     cache.forget(lambda key: isinstance(key, tuple) and bool(snapshots & {str(k) for k in key}))

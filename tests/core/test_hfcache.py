@@ -1,7 +1,8 @@
 """The Hugging Face cache through scan_cache_dir: listed with sizes, and one repository deleted, nothing else.
 
 The cache is filled by huggingface_hub itself (hf_hub_download from the local hub), so its layout is the
-real one: blobs, snapshots of links, refs.
+real one: blobs, snapshots of links, refs. Both repositories have the same commit hash, as a duplicated
+repository has its original's: deleting one must still leave the other.
 """
 from __future__ import annotations
 
@@ -56,15 +57,16 @@ def test_the_cache_is_listed_per_model_with_its_size(filled_cache):
                                                                  "org/keep": ("hf-cache", "generate")}
 
 
-def test_deleting_one_cached_repo_removes_it_and_nothing_else(filled_cache):
+@pytest.mark.parametrize("drop, keep", [("org/drop", "org/keep"), ("org/keep", "org/drop")])
+def test_deleting_one_cached_repo_removes_it_and_nothing_else(filled_cache, drop, keep):
     before = tree(filled_cache)
-    freed = hfcache.delete_cached("org/drop")
+    freed = hfcache.delete_cached(drop)
     after = tree(filled_cache)
-    gone = {k for k in before if k.startswith("hf-cache/models--org--drop")}
+    gone = {k for k in before if k.startswith(f"hf-cache/models--{drop.replace('/', '--')}")}
     assert gone and after == {k: v for k, v in before.items() if k not in gone}
-    assert freed == size("org/drop")
-    assert [m.repo_id for m in hfcache.cached_models()] == ["org/keep"]
-    assert [m.name for m in store.list_models()] == ["org/keep"]
+    assert freed == size(drop)
+    assert [m.repo_id for m in hfcache.cached_models()] == [keep]
+    assert [m.name for m in store.list_models()] == [keep]
 
 
 @pytest.mark.parametrize("repo", ["org/missing", "org/table", "../org", ""])
