@@ -87,9 +87,8 @@ def run_catalogue(args: argparse.Namespace) -> int:
     rows = [("NAME", "TASK", "SIZE", "LICENCE", "LANGUAGES", "NEEDS", "FITS", "REPOSITORY")]
     for entry in catalogue.for_task(args.task):
         fits, why = catalogue.fits(entry, here)
-        rows.append((entry.name, entry.task, entry.size_text + (" (pickle)" if entry.weights == "pickle" else ""),
-                     entry.licence, entry.languages_text, entry.needs_text, why if fits else f"no: {why}",
-                     entry.repo_id))
+        rows.append((entry.name, entry.task, entry.download_text, entry.licence, entry.languages_text,
+                     entry.needs_text, why if fits else f"no: {why}", entry.repo_id))
     print_table(rows)
     return 0
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from models.core import catalogue
 from models.core.catalogue import Entry, Machine
@@ -17,6 +16,7 @@ from models.core.units import format_size
 
 from . import jobs
 from .context import AppContext
+from .widgets.row_table import RowTable
 
 COLUMNS = ("Model", "Task", "Size", "Licence", "Languages", "Needs", "Fits this machine", "Status")
 STATUS = COLUMNS.index("Status")
@@ -31,21 +31,12 @@ class CatalogueView(QWidget):
         self.ctx = ctx
         self.set_status = set_status
         self.machine: Optional[Machine] = None
-        self.shown: list[Entry] = []
         self.task_filter = QComboBox()
         self.task_filter.addItem(ALL_TASKS)
         for task in dict.fromkeys(e.task for e in catalogue.entries()):
             self.task_filter.addItem(task)
         self.machine_label = QLabel("This machine: checking…")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = RowTable(COLUMNS)
         self.download_button = QPushButton("Download")
         self.download_button.setToolTip("Download the selected model (a stopped download resumes)")
         self.stop_button = QPushButton("Stop")
@@ -75,29 +66,25 @@ class CatalogueView(QWidget):
 
     # --- the table --------------------------------------------------------
     def refresh(self) -> None:
-        chosen = self.selected()
         task = self.task_filter.currentText()
-        self.shown = catalogue.for_task(None if task == ALL_TASKS else task)
-        self.table.setRowCount(len(self.shown))
-        for row, entry in enumerate(self.shown):
-            cells = (entry.title, entry.task, entry.size_text + (" (pickle)" if entry.weights == "pickle" else ""),
-                     entry.licence, entry.languages_text, entry.needs_text, "", "")
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(f"{entry.repo_id}\n{entry.note}\nChecked: {entry.checked}"
-                                + (f"\nNot verified: {', '.join(entry.unverified)}" if entry.unverified else ""))
-                self.table.setItem(row, column, item)
+        self.table.show_items(catalogue.for_task(None if task == ALL_TASKS else task), lambda entry: (
+            entry.title, entry.task, entry.download_text, entry.licence, entry.languages_text, entry.needs_text,
+            "", ""), tooltip=self._tooltip)
+        for row, entry in enumerate(self.table.items):
             self._show_fit(row, entry)
             self._show_status(row, entry)
-            if entry == chosen:
-                self.table.selectRow(row)
         self._update_buttons()
+
+    @staticmethod
+    def _tooltip(entry: Entry) -> str:
+        unverified = f"\nNot verified: {', '.join(entry.unverified)}" if entry.unverified else ""
+        return f"{entry.repo_id}\n{entry.note}\nChecked: {entry.checked}{unverified}"
 
     def show_machine(self, machine: Machine) -> None:
         self.machine = machine
         gpu = f"{machine.gpu} with {format_size(machine.vram_bytes)}" if machine.vram_bytes else "no CUDA GPU"
         self.machine_label.setText(f"This machine: {format_size(machine.ram_bytes)} RAM, {gpu}")
-        for row, entry in enumerate(self.shown):
+        for row, entry in enumerate(self.table.items):
             self._show_fit(row, entry)
 
     def _show_fit(self, row: int, entry: Entry) -> None:
@@ -128,21 +115,16 @@ class CatalogueView(QWidget):
         self.table.item(row, STATUS).setToolTip(text)
 
     def _on_download(self, _name: str) -> None:
-        for row, entry in enumerate(self.shown):
+        for row, entry in enumerate(self.table.items):
             self._show_status(row, entry)
         self._update_buttons()
 
     # --- actions ----------------------------------------------------------
     def selected(self) -> Optional[Entry]:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.shown[rows[0].row()] if rows and rows[0].row() < len(self.shown) else None
+        return self.table.selected()
 
     def select(self, name: str) -> bool:
-        for row, entry in enumerate(self.shown):
-            if entry.name == name:
-                self.table.selectRow(row)
-                return True
-        return False
+        return self.table.select(lambda entry: entry.name == name)
 
     def download(self) -> None:
         entry = self.selected()

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from models.core.hfcache import CachedModel
 from models.core.units import format_size
 
 from . import jobs
 from .context import AppContext
+from .widgets.row_table import RowTable
 
 COLUMNS = ("Repository", "Size", "Files", "Revisions", "Folder")
 LIST_KEY = "hf-cache"
@@ -29,16 +29,7 @@ class HfCacheView(QWidget):
         self.ctx = ctx
         self.start = start
         self.set_status = set_status
-        self.cached: list[CachedModel] = []
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = RowTable(COLUMNS)
         self.summary = QLabel("Looking at the cache…")
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setToolTip("Delete the selected repository from the cache (other apps share it)")
@@ -58,27 +49,18 @@ class HfCacheView(QWidget):
         self.ctx.runner.start_latest(LIST_KEY, jobs.HF_CACHE).result.connect(self.show_cached)
 
     def show_cached(self, cached: list[CachedModel]) -> None:
-        self.cached = list(cached)
-        self.table.setRowCount(len(self.cached))
-        for row, model in enumerate(self.cached):
-            cells = (model.repo_id, format_size(model.size_bytes), str(model.files), str(model.revisions),
-                     str(model.path))
-            for column, text in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(text))
-        total = sum(m.size_bytes for m in self.cached)
-        self.summary.setText(f"{len(self.cached)} models, {format_size(total)}, in the Hugging Face cache"
-                             if self.cached else "The Hugging Face cache holds no models.")
+        self.table.show_items(cached, lambda model: (
+            model.repo_id, format_size(model.size_bytes), str(model.files), str(model.revisions), str(model.path)),
+            key=lambda model: model.repo_id)
+        total = sum(m.size_bytes for m in cached)
+        self.summary.setText(f"{len(cached)} models, {format_size(total)}, in the Hugging Face cache"
+                             if cached else "The Hugging Face cache holds no models.")
 
     def selected(self) -> Optional[CachedModel]:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.cached[rows[0].row()] if rows and rows[0].row() < len(self.cached) else None
+        return self.table.selected()
 
     def select(self, repo_id: str) -> bool:
-        for row, model in enumerate(self.cached):
-            if model.repo_id == repo_id:
-                self.table.selectRow(row)
-                return True
-        return False
+        return self.table.select(lambda model: model.repo_id == repo_id)
 
     def delete(self) -> None:
         model = self.selected()

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QMessageBox, QPushButton, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
+                               QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from models.core import store
 from models.core.parity import format_parity
@@ -25,6 +24,7 @@ from .catalogue_view import CatalogueView
 from .context import AppContext
 from .hf_cache_view import HfCacheView
 from .widgets.job_controls import JobControls
+from .widgets.row_table import RowTable
 
 COLUMNS = ("Name", "Task", "Source", "Weights", "ONNX", "Path")
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -40,7 +40,6 @@ class ModelManager(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.runner = ctx.runner
-        self.models: list[store.ModelInfo] = []
         self._converting = ""
         self._select_after = ""
         self._showed_catalogue = False
@@ -48,15 +47,7 @@ class ModelManager(QWidget):
         outer.addWidget(QLabel("<h2>Models</h2>"))
         installed = QWidget()
         page = QVBoxLayout(installed)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = RowTable(COLUMNS)
         page.addWidget(self.table, 1)
         self.details = QLabel("")
         self.details.setWordWrap(True)
@@ -108,20 +99,14 @@ class ModelManager(QWidget):
     # --- the table --------------------------------------------------------
     def refresh(self) -> None:
         """Show the installed models, keeping the selection (or selecting the model a job just made)."""
-        chosen = self.selected()
-        self.models = self.ctx.models.for_task(None)
-        self.table.setRowCount(len(self.models))
-        for row, info in enumerate(self.models):
-            cells = (info.name, info.task, info.source, info.weights, "yes" if info.has_onnx else "no", str(info.path))
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(str(info.path))
-                self.table.setItem(row, column, item)
-            if (chosen is not None and info.path == chosen.path) or info.name == self._select_after:
-                self.table.selectRow(row)
+        self.table.show_items(self.ctx.models.for_task(None), lambda info: (
+            info.name, info.task, info.source, info.weights, "yes" if info.has_onnx else "no", str(info.path)),
+            tooltip=lambda info: str(info.path), key=lambda info: info.path)
+        if self._select_after:
+            self.select(self._select_after)
         self._select_after = ""
         self._show_details()  # the selected row may be the same model with a new manifest
-        if self.ctx.models.loaded and not self.models and not self._showed_catalogue:
+        if self.ctx.models.loaded and not self.table.items and not self._showed_catalogue:
             self._showed_catalogue = True   # nothing installed yet: start where the models are
             self.tabs.setCurrentWidget(self.catalogue)
 
@@ -139,15 +124,10 @@ class ModelManager(QWidget):
         self.details.setText("<br>".join(lines))
 
     def selected(self) -> Optional[store.ModelInfo]:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.models[rows[0].row()] if rows and rows[0].row() < len(self.models) else None
+        return self.table.selected()
 
     def select(self, name: str) -> bool:
-        for row, info in enumerate(self.models):
-            if info.name == name:
-                self.table.selectRow(row)
-                return True
-        return False
+        return self.table.select(lambda info: info.name == name)
 
     # --- actions ----------------------------------------------------------
     def import_folder(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 from models.core import catalogue
 from models.core.store import KINDS
 
+from ..settings import Key
 from .job_controls import ERROR_STYLE
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class FirstRun(QFrame):
                 widget.hide()
             return
         pickle = (" Its weights are a pickle checkpoint: allow pickle checkpoints in the Settings menu first."
-                  if entry.weights == "pickle" else "")
+                  if entry.weights == "pickle" and not self.ctx.settings.get(Key.ALLOW_PICKLE) else "")
         self.text.setText(f"No {kind} yet. To start: <b>{entry.title}</b> ({entry.size_text}, {entry.licence}, "
                           f"needs {entry.needs_text}). {entry.note}{pickle}")
         state = self.ctx.downloads.state(entry.repo_id)

@@ -52,6 +52,11 @@ class Entry:
         return ("≈ " if "size_bytes" in self.unverified else "") + format_size(self.size_bytes)
 
     @property
+    def download_text(self) -> str:
+        """The size, marked when the weights are a pickle checkpoint (they need the user's consent)."""
+        return self.size_text + (" (pickle)" if self.weights == "pickle" else "")
+
+    @property
     def languages_text(self) -> str:
         codes = [c for c in self.languages if c != MANY]
         text = self.languages_note or ", ".join(codes)

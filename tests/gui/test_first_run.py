@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QMessageBox
 from gui.main_window import MainWindow
 from gui.panels.faces import FacesPanel
 from gui.panels.generate import GeneratePanel
-from models.core import catalogue, paths, store
+from models.core import catalogue, downloads, paths, store
+from models.core.events import Cancelled, CancelToken
 from models.generate import generator
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -68,6 +69,26 @@ def test_a_failed_first_run_download_says_why_and_offers_resume(qtbot, ctx, loca
     qtbot.waitUntil(lambda: box.download_button.isEnabled(), timeout=WAIT_MS)
     assert box.status.text().startswith(f"The hub answered 503 for '{SMOLLM}'")
     assert box.download_button.text() == "Resume" and box.isVisible()   # the config and tokenizer are kept
+
+
+def test_a_download_stopped_in_an_earlier_run_shows_as_stopped_and_resumes(qtbot, ctx, local_hub, tiny_gpt2):
+    local_hub.add(SMOLLM, tiny_gpt2)
+    files = local_hub.repos[SMOLLM].files
+    total, weights = sum(len(data) for data in files.values()), len(files["model.safetensors"])
+    local_hub.fault("model.safetensors", delay=0.05)
+    token = CancelToken()
+    with pytest.raises(Cancelled):   # the earlier run, stopped inside the weights
+        downloads.download(SMOLLM, cancel=token,
+                           progress=lambda event: total - weights < event.done < total and token.cancel())
+    local_hub.faults["model.safetensors"].delay = 0
+    panel = shown_page(qtbot, GeneratePanel, ctx)
+    box = panel.first_run
+    qtbot.waitUntil(lambda: box.download_button.text() == "Resume", timeout=WAIT_MS)
+    assert box.status.text().startswith("Stopped at ") and 0 < box.progress.value() < 1000
+    with qtbot.waitSignal(ctx.downloads.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(box.download_button, Qt.MouseButton.LeftButton)
+    assert local_hub.gets("model.safetensors")[-1].range.startswith("bytes=")
+    assert len(local_hub.gets("config.json")) == 1
 
 
 def test_a_page_without_a_recommendation_links_to_the_models_page(qtbot, ctx, monkeypatch):

@@ -135,7 +135,7 @@ def test_a_catalogue_download_shows_byte_progress_stops_and_resumes(page, qtbot,
     view = page.catalogue
     assert view.select("smollm2-135m")
     qtbot.mouseClick(view.download_button, Qt.MouseButton.LeftButton)
-    row = [e.name for e in view.shown].index("smollm2-135m")
+    row = [e.name for e in view.table.items].index("smollm2-135m")
     state = lambda: page.ctx.downloads.state(SMOLLM)   # noqa: E731
     qtbot.waitUntil(lambda: state() is not None and total - len(files[WEIGHTS]) < state().done < total, timeout=30000)
     bar = view.table.cellWidget(row, STATUS)
