@@ -64,7 +64,8 @@ def list_files(repo_id: str, revision: Optional[str] = None) -> Listing:
     from huggingface_hub import HfApi
 
     with hub_errors(repo_id):
-        info = HfApi(endpoint=endpoint()).model_info(repo_id, revision=revision, files_metadata=True)
+        info = HfApi(endpoint=endpoint(), token=_token()).model_info(repo_id, revision=revision,
+                                                                      files_metadata=True)
     files = tuple(RemoteFile(path=s.rfilename, size=int(s.size if s.size is not None else (s.lfs.size if s.lfs else 0)),
                              sha256=s.lfs.sha256 if s.lfs else None, blob_id=s.blob_id)
                   for s in info.siblings or [])
@@ -158,6 +159,14 @@ def hub_errors(repo_id: str) -> Iterator[None]:
                              ) from None
 
 
+def _token() -> Optional[str]:
+    """The user's hub token if they logged in, passed explicitly: the app turns implicit tokens off
+    (HF_HUB_DISABLE_IMPLICIT_TOKEN), and a gated repository needs one on the download they asked for."""
+    from huggingface_hub import get_token
+
+    return get_token()
+
+
 def _transient() -> tuple[type[Exception], ...]:
     """Errors worth a retry from the last byte: the connection dropped, stalled or could not open."""
     import httpx2
@@ -171,11 +180,12 @@ def _get(url: str, remote: RemoteFile, part: Path, have: int, on_bytes: Callable
     from huggingface_hub import constants, get_hf_file_metadata
     from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-    meta = get_hf_file_metadata(url, endpoint=endpoint(), timeout=constants.HF_HUB_ETAG_TIMEOUT)
+    token = _token()
+    meta = get_hf_file_metadata(url, token=token, endpoint=endpoint(), timeout=constants.HF_HUB_ETAG_TIMEOUT)
     if (meta.size is not None and meta.size != remote.size) or (remote.sha256 and meta.etag != remote.sha256):
         raise ModelDeskError(f"The hub describes {remote.path} two ways (its listing and the file disagree), "
                              "as if it changed a moment ago; try again.")
-    headers = build_hf_headers()
+    headers = build_hf_headers(token=token)
     headers["Accept-Encoding"] = "identity"   # byte offsets must be the file's own
     if have:
         headers["Range"] = f"bytes={have}-"

@@ -140,6 +140,14 @@ def test_a_same_name_download_is_refused_unless_confirmed(home, hub, tiny_gpt2):
     assert json.loads((old / "config.json").read_text())["n_ctx"] == 99
 
 
+def test_a_logged_in_token_goes_to_the_hub_and_never_to_the_storage_server(home, hub, monkeypatch):
+    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")   # as the app runs
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+    downloads.download(REPO)
+    seen = {(r.server, r.authorization) for r in hub.log}
+    assert seen == {("hub", "Bearer hf_test_token"), ("storage", None)}
+
+
 def test_pickle_weights_only_with_consent(home, local_hub, tiny_gpt2):
     config = (tiny_gpt2 / "config.json").read_bytes()
     local_hub.add("org/old-gpt", {"config.json": config, "pytorch_model.bin": b"\x80pickle" * 50})
