@@ -1,11 +1,14 @@
-"""``models``: list, import, download, remove and export-onnx — the Models page on the command line."""
+"""``models``: list, catalogue, import, download, remove, cache and export-onnx — the Models page on
+the command line."""
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Sequence
 
-from models.core import store
+from models.core import catalogue, downloads, hfcache, store
 from models.core.events import Event, Progress
+from models.core.units import format_size
 
 from . import CliError
 from .options import event_printer, quiet_libraries
@@ -20,21 +23,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--task", choices=store.TASKS + (store.ENCODER,), help="only this task's models")
     listing.set_defaults(func=run_list)
 
+    shelf = sub.add_parser("catalogue", help="the recommended models, with size, licence and what they need")
+    shelf.add_argument("--task", choices=store.TASKS, help="only this task's models")
+    shelf.set_defaults(func=run_catalogue)
+
     add = sub.add_parser("import", help="make a model folder known (by reference, or --copy it)")
     add.add_argument("folder", metavar="FOLDER")
     add.add_argument("--name", help="the name to list it under (default: the folder's name)")
     add.add_argument("--copy", action="store_true", help="copy it into the app's models folder")
     add.set_defaults(func=run_import)
 
-    download = sub.add_parser("download", help="download a model from the Hugging Face hub (safetensors only)")
-    download.add_argument("repo_id", metavar="REPO_ID", help="e.g. Helsinki-NLP/opus-mt-en-de")
+    download = sub.add_parser("download", help="download a model from the Hugging Face hub (resumes a stopped one)")
+    download.add_argument("repo_id", metavar="REPO_OR_NAME",
+                          help="a hub repository id (e.g. openai/whisper-tiny) or a catalogue name (e.g. whisper-tiny)")
     download.add_argument("--name", help="the local name (default: the repository's name)")
     download.add_argument("--force", action="store_true", help="replace an app model of the same name")
+    download.add_argument("--allow-pickle", action="store_true",
+                          help="download pickle weights (pytorch_model.bin) when the repository has no safetensors")
     download.set_defaults(func=run_download)
 
     remove = sub.add_parser("remove", help="forget an imported model, or delete one of the app's own")
     remove.add_argument("name", metavar="NAME")
     remove.set_defaults(func=run_remove)
+
+    cached = sub.add_parser("cache", help="the Hugging Face cache (shared with other apps): list or delete")
+    cache_sub = cached.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    cache_list = cache_sub.add_parser("list", help="the model repositories in the cache, with their size")
+    cache_list.set_defaults(func=run_cache_list)
+    cache_delete = cache_sub.add_parser("delete", help="delete one repository from the cache")
+    cache_delete.add_argument("repo_id", metavar="REPO_ID")
+    cache_delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    cache_delete.set_defaults(func=run_cache_delete)
 
     export = sub.add_parser("export-onnx", help="export a classifier to ONNX (+ INT8) and check parity")
     export.add_argument("model", metavar="NAME_OR_PATH")
@@ -42,16 +61,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(func=run_export)
 
 
+def print_table(rows: Sequence[Sequence[str]]) -> None:
+    """Columns padded to their widest cell; the last column (a path) is left as it is."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+
+
 def run_list(args: argparse.Namespace) -> int:
     found = store.list_models(args.task)
+    for partial in downloads.partial_downloads():
+        print(f"Stopped download: {partial.name} ({partial.repo_id}, {partial.fraction:.0%} here); run "
+              f"models download {partial.repo_id} to resume it.", file=sys.stderr)
     if not found:
         print("No models yet: import a folder or download one (modeldesk models --help).", file=sys.stderr)
         return 0
     rows = [("NAME", "TASK", "SOURCE", "WEIGHTS", "ONNX", "PATH")]
     rows += [(m.name, m.task, m.source, m.weights, "yes" if m.has_onnx else "no", str(m.path)) for m in found]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    print_table(rows)
+    return 0
+
+
+def run_catalogue(args: argparse.Namespace) -> int:
+    here = catalogue.machine()
+    rows = [("NAME", "TASK", "SIZE", "LICENCE", "LANGUAGES", "NEEDS", "FITS", "REPOSITORY")]
+    for entry in catalogue.for_task(args.task):
+        fits, why = catalogue.fits(entry, here)
+        rows.append((entry.name, entry.task, entry.download_text, entry.licence, entry.languages_text,
+                     entry.needs_text, why if fits else f"no: {why}", entry.repo_id))
+    print_table(rows)
     return 0
 
 
@@ -62,19 +100,74 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_lines(event: Event) -> None:
-    """Download progress as plain stderr lines (one per file), readable in a log as on a terminal."""
-    if isinstance(event, Progress) and event.message:
-        share = f" ({event.fraction:.0%})" if event.fraction is not None else ""
-        print(f"{event.message}{share}", file=sys.stderr, flush=True)
+class ByteBar:
+    """Download progress as a tqdm bar (bytes, speed, time left) on a terminal; nothing when piped."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, Progress) or not event.total:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=int(event.total), initial=int(event.done), desc=self.label, unit="B",
+                            unit_scale=True, file=sys.stderr, disable=None, dynamic_ncols=True)
+        self.bar.update(int(event.done) - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run_download(args: argparse.Namespace) -> int:
-    if args.repo_id.count("/") > 1 or not args.repo_id.strip("/ "):
-        raise CliError(f"'{args.repo_id}' is not a hub repository id (like owner/name)")
-    info = store.download(args.repo_id, name=args.name, overwrite=args.force, progress=_progress_lines)
+    entry = catalogue.find(args.repo_id)
+    repo_id = entry.repo_id if entry is not None else args.repo_id.strip()
+    bar = ByteBar(repo_id)
+    try:
+        info = downloads.download(repo_id, name=args.name, overwrite=args.force, allow_pickle=args.allow_pickle,
+                                  progress=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        print("modeldesk: what arrived is kept; run the same command again to resume.", file=sys.stderr)
+        raise
+    bar.close()
     print(f"{info.name}: {info.task} model downloaded to {info.path}")
     return 0
+
+
+def run_cache_list(args: argparse.Namespace) -> int:
+    found = hfcache.cached_models()
+    if not found:
+        print(f"The Hugging Face cache ({hfcache.cache_dir()}) holds no models.", file=sys.stderr)
+        return 0
+    rows = [("REPOSITORY", "SIZE", "FILES", "REVISIONS", "PATH")]
+    rows += [(m.repo_id, format_size(m.size_bytes), str(m.files), str(m.revisions), str(m.path)) for m in found]
+    print_table(rows)
+    return 0
+
+
+def run_cache_delete(args: argparse.Namespace) -> int:
+    found = {m.repo_id: m for m in hfcache.cached_models()}
+    target = found.get(args.repo_id)
+    if target is None:
+        raise CliError(f"'{args.repo_id}' is not in the Hugging Face cache ({hfcache.cache_dir()})")
+    if not args.yes and not _confirm(f"Delete {args.repo_id} ({format_size(target.size_bytes)}) from the Hugging "
+                                     "Face cache, which other apps share?"):
+        print("Nothing deleted.", file=sys.stderr)
+        return 1
+    freed = hfcache.delete_cached(args.repo_id)
+    print(f"Deleted {args.repo_id} from the Hugging Face cache ({format_size(freed)} freed)")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    """Ask on a terminal; without one, only --yes may delete."""
+    if not sys.stdin.isatty():
+        raise CliError("stdin is not a terminal, so nothing can be confirmed; add --yes to delete")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
 def run_remove(args: argparse.Namespace) -> int:

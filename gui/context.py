@@ -1,12 +1,13 @@
-"""What every page is given: the job runner, the settings and the list of installed models."""
+"""What every page is given: the job runner, the settings, the list of installed models and the downloads."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication
 
 from workers.runner import JobRunner
 
+from .downloads import Downloads
 from .installed import InstalledModels
 from .settings import Key, Settings
 
@@ -16,6 +17,10 @@ class AppContext:
     runner: JobRunner
     settings: Settings
     models: InstalledModels
+    downloads: Downloads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.downloads = Downloads(self.runner, self.models)
 
     @classmethod
     def create(cls, settings: Settings | None = None) -> "AppContext":

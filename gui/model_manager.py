@@ -1,8 +1,9 @@
-"""The Models page: every model the store knows, and the actions on them.
+"""The Models page: the installed models and the actions on them, the catalogue, and the Hugging Face cache.
 
 Listing, import, download, ONNX conversion and removal run as jobs in the engine (they read,
-copy, fetch, export or delete for up to minutes). The table shows the shared list of installed
-models, which every model picker shows too.
+copy, fetch, export or delete for up to minutes). The Installed tab shows the shared list of
+installed models, which every model picker shows too; downloads run through the shared
+``ctx.downloads`` (several at once, each with its own Stop), whose news shows in the status line.
 """
 from __future__ import annotations
 
@@ -11,24 +12,27 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QMessageBox, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
+                               QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from models.core import store
 from models.core.parity import format_parity
 from workers.runner import JobSpec
 
 from . import jobs
+from .catalogue_view import CatalogueView
 from .context import AppContext
+from .hf_cache_view import HfCacheView
 from .widgets.job_controls import JobControls
+from .widgets.row_table import RowTable
 
 COLUMNS = ("Name", "Task", "Source", "Weights", "ONNX", "Path")
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
 class ModelManager(QWidget):
-    """A table of models with Import folder…, Download…, Convert to ONNX + INT8, Remove and Refresh."""
+    """Tabs: Installed (Import folder…, Download…, Convert to ONNX + INT8, Remove, Refresh), Catalogue and
+    Hugging Face cache."""
 
     job_key = "models"
 
@@ -36,25 +40,19 @@ class ModelManager(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.runner = ctx.runner
-        self.models: list[store.ModelInfo] = []
         self._converting = ""
         self._select_after = ""
+        self._showed_catalogue = False
         outer = QVBoxLayout(self)
         outer.addWidget(QLabel("<h2>Models</h2>"))
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        outer.addWidget(self.table, 1)
+        installed = QWidget()
+        page = QVBoxLayout(installed)
+        self.table = RowTable(COLUMNS)
+        page.addWidget(self.table, 1)
         self.details = QLabel("")
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.details)
+        page.addWidget(self.details)
 
         self.import_button = QPushButton("Import folder…")
         self.import_button.setToolTip("A model folder in Hugging Face layout, or a faster-whisper (CTranslate2) folder")
@@ -73,8 +71,15 @@ class ModelManager(QWidget):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
-        outer.addLayout(buttons)
+        page.addLayout(buttons)
 
+        self.catalogue = CatalogueView(ctx, self.set_status)
+        self.cache_view = HfCacheView(ctx, self._start, self.set_status)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(installed, "Installed")
+        self.tabs.addTab(self.catalogue, "Catalogue")
+        self.tabs.addTab(self.cache_view, "Hugging Face cache")
+        outer.addWidget(self.tabs, 1)
         self.controls = JobControls(self.runner, self.job_key, with_run=False)
         outer.addWidget(self.controls)
 
@@ -85,25 +90,25 @@ class ModelManager(QWidget):
         self.refresh_button.clicked.connect(ctx.models.refresh)
         self.runner.busy_changed.connect(self._on_busy)
         self.table.itemSelectionChanged.connect(self._show_details)
+        self.tabs.currentChanged.connect(self._on_tab)
         ctx.models.changed.connect(self.refresh)
+        ctx.downloads.changed.connect(self._on_download)
+        ctx.downloads.finished.connect(lambda _name, info: self._imported(info))
         self.refresh()
 
     # --- the table --------------------------------------------------------
     def refresh(self) -> None:
         """Show the installed models, keeping the selection (or selecting the model a job just made)."""
-        chosen = self.selected()
-        self.models = self.ctx.models.for_task(None)
-        self.table.setRowCount(len(self.models))
-        for row, info in enumerate(self.models):
-            cells = (info.name, info.task, info.source, info.weights, "yes" if info.has_onnx else "no", str(info.path))
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(str(info.path))
-                self.table.setItem(row, column, item)
-            if (chosen is not None and info.path == chosen.path) or info.name == self._select_after:
-                self.table.selectRow(row)
+        self.table.show_items(self.ctx.models.for_task(None), lambda info: (
+            info.name, info.task, info.source, info.weights, "yes" if info.has_onnx else "no", str(info.path)),
+            tooltip=lambda info: str(info.path), key=lambda info: info.path)
+        if self._select_after:
+            self.select(self._select_after)
         self._select_after = ""
         self._show_details()  # the selected row may be the same model with a new manifest
+        if self.ctx.models.loaded and not self.table.items and not self._showed_catalogue:
+            self._showed_catalogue = True   # nothing installed yet: start where the models are
+            self.tabs.setCurrentWidget(self.catalogue)
 
     def _show_details(self) -> None:
         """The selected model's manifest: where it came from and, once converted, its ONNX parity."""
@@ -119,15 +124,10 @@ class ModelManager(QWidget):
         self.details.setText("<br>".join(lines))
 
     def selected(self) -> Optional[store.ModelInfo]:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.models[rows[0].row()] if rows and rows[0].row() < len(self.models) else None
+        return self.table.selected()
 
     def select(self, name: str) -> bool:
-        for row, info in enumerate(self.models):
-            if info.name == name:
-                self.table.selectRow(row)
-                return True
-        return False
+        return self.table.select(lambda info: info.name == name)
 
     # --- actions ----------------------------------------------------------
     def import_folder(self) -> None:
@@ -145,7 +145,7 @@ class ModelManager(QWidget):
         if not REPO_ID.match(repo_id):
             self.set_status(f"'{repo_id}' is not a repository id; it looks like owner/name.", error=True)
             return
-        self._start(jobs.DOWNLOAD_MODEL, f"Downloading {repo_id}…", self._imported, repo_id=repo_id)
+        self.ctx.downloads.request(self, repo_id)
 
     def convert(self) -> None:
         info = self.selected()
@@ -161,8 +161,7 @@ class ModelManager(QWidget):
             self.set_status("Select a model to remove.", error=True)
             return
         if info.source == "hf-cache":
-            self.set_status(f"{info.name} is in the Hugging Face cache; remove it with the huggingface-cli tools.",
-                            error=True)
+            self.cache_view.confirm_delete(info.name)
             return
         question = (f"Delete {info.name} and its folder {info.path}?" if info.source == "app"
                     else f"Forget {info.name}? Its folder {info.path} stays on disk.")
@@ -193,6 +192,15 @@ class ModelManager(QWidget):
     def _removed(self, name: str) -> None:
         self.set_status(f"Removed {name}.")
         self.ctx.models.refresh()
+
+    def _on_download(self, name: str) -> None:
+        state = self.ctx.downloads.states.get(name)
+        if state is not None:
+            self.set_status(state.message, error=bool(state.error))
+
+    def _on_tab(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.cache_view:
+            self.cache_view.refresh()
 
     def _on_busy(self, key: str, running: bool) -> None:
         if key == self.job_key:

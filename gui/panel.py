@@ -13,6 +13,7 @@ from models.core.events import Final, Partial
 from workers.runner import Job, JobSpec
 
 from .context import AppContext
+from .widgets.first_run import FirstRun
 from .widgets.job_controls import JobControls
 from .widgets.model_picker import ModelPicker
 
@@ -40,9 +41,12 @@ class TaskPanel(QWidget):
         self.form = QFormLayout()
         outer.addLayout(self.form)
         self.picker: Optional[ModelPicker] = None
+        self.first_run: Optional[FirstRun] = None
         if self.task:
             self.picker = ModelPicker(self.task, ctx)
             self.form.addRow("Model:", self.picker)
+            self.first_run = FirstRun(self.task, ctx, self.picker)
+            self.form.addRow(self.first_run)   # under the picker, across the form
         self.body = QVBoxLayout()
         outer.addLayout(self.body, 1)
         self.controls = JobControls(self.runner, self.job_key(), self.run_label)

@@ -28,6 +28,7 @@ from models.core import engine as engine_side
 #: transformers, onnxruntime or scikit-learn (tests/test_boundaries.py checks this)
 WIRE_MODULES = frozenset({
     "models.core.events", "models.core.store", "models.core.runtime", "models.core.runs",
+    "models.core.downloads", "models.core.catalogue", "models.core.hfcache",
     "models.classify.results", "models.transcribe.transcript", "models.transcribe.audio",
     "models.transcribe.live", "models.transcribe.streaming",
 })

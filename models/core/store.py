@@ -15,10 +15,10 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
-from models.core import cache, fileio, paths
-from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
+from models.core import cache, fileio, hfcache, paths
+from models.core.events import CancelToken, ModelDeskError, ProgressFn
 
 TASKS = ("classify", "generate", "translate", "faces", "transcribe")
 #: a bare encoder (no classification head): a base for fine-tuning, not a classifier
@@ -30,7 +30,6 @@ KINDS = {"classify": "a text classifier", "generate": "a text generator", "trans
          ENCODER: "a bare encoder (a base for fine-tuning)"}
 SAFE_WEIGHTS = ("*.safetensors",)
 PICKLE_WEIGHTS = ("pytorch_model*.bin", "*.pt", "*.pth", "*.ckpt")
-DOWNLOAD_PATTERNS = ("*.safetensors", "*.json", "*.txt", "*.model", "*.spm", "*.tiktoken", "merges.txt", "vocab.*")
 
 _SEQ2SEQ_TRANSLATE = {"marian", "m2m_100", "nllb", "nllb_moe", "mbart", "t5", "mt5", "bart", "fsmt", "pegasus"}
 _SPEECH = {"whisper", "wav2vec2", "wav2vec2-conformer", "hubert", "wavlm", "data2vec-audio", "sew", "sew-d", "unispeech", "unispeech-sat", "mctct"}
@@ -188,7 +187,7 @@ def hf_kwargs(info: ModelInfo) -> dict:
             "use_safetensors": info.weights == "safetensors"}
 
 
-# --- the catalogue ----------------------------------------------------------
+# --- the models the store knows ---------------------------------------------
 
 def _imports_file() -> Path:
     return paths.home() / "imported.json"
@@ -197,24 +196,6 @@ def _imports_file() -> Path:
 def _imported() -> dict[str, str]:
     data = fileio.read_json(_imports_file())
     return {k: v for k, v in data.items() if isinstance(v, str)}
-
-
-def _hf_cache_folders() -> Iterable[tuple[str, Path]]:
-    cache = Path(os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
-                 or Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub")
-    if not cache.is_dir():
-        return
-    for repo in sorted(cache.glob("models--*")):
-        ref = repo / "refs" / "main"
-        snapshots = repo / "snapshots"
-        snap: Optional[Path] = None
-        if ref.is_file():
-            snap = snapshots / ref.read_text().strip()
-        elif snapshots.is_dir():
-            candidates = sorted(snapshots.iterdir(), key=lambda p: p.stat().st_mtime)
-            snap = candidates[-1] if candidates else None
-        if snap is not None and snap.is_dir():
-            yield repo.name[len("models--"):].replace("--", "/"), snap
 
 
 def list_models(task: Optional[str] = None) -> list[ModelInfo]:
@@ -238,8 +219,9 @@ def list_models(task: Optional[str] = None) -> list[ModelInfo]:
             add(folder, "app", folder.name)
     for name, folder in _imported().items():
         add(Path(folder), "imported", name)
-    for name, folder in _hf_cache_folders():
-        add(folder, "hf-cache", name)
+    for cached in hfcache.cached_models():
+        if cached.snapshot is not None:
+            add(cached.snapshot, "hf-cache", cached.repo_id)
     if task is None:
         return found
     wanted = {ENCODER, "classify"} if task == ENCODER else {task}
@@ -310,8 +292,8 @@ def remove(name: str) -> None:
     known = {m.name: m for m in list_models()}
     info = known.get(name)
     if info is not None and info.source == "hf-cache":
-        raise ModelDeskError(f"{name} is in the Hugging Face cache, which ModelDesk does not manage; "
-                             "remove it with the huggingface-cli tools.")
+        raise ModelDeskError(f"{name} is in the Hugging Face cache, which other apps share; delete it there "
+                             "(Models page, Hugging Face cache, or models cache delete).")
     if info is None or info.source != "app":
         raise ModelDeskError(f"No removable model named '{name}'.")
     root = paths.models_dir().resolve()
@@ -321,48 +303,3 @@ def remove(name: str) -> None:
                              "copy, so ModelDesk leaves it alone.")
     shutil.rmtree(target)
     cache.forget(lambda key: isinstance(key, tuple) and str(info.path) in key)
-
-
-def download(repo_id: str, name: Optional[str] = None, revision: Optional[str] = None, overwrite: bool = False,
-             progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> ModelInfo:
-    """Download a hub repository's needed files (no pickles) into the models folder.
-
-    The only function in ModelDesk that touches the network; it runs when the
-    user asks. Files land in a temporary folder that is renamed when complete.
-    An app model of the same name is replaced only with ``overwrite``, and the
-    refusal comes before any network access.
-    """
-    from huggingface_hub import HfApi, hf_hub_download
-    from huggingface_hub.utils import HfHubHTTPError
-
-    import fnmatch
-
-    target = paths.models_dir() / safe_name(name or repo_id.split("/")[-1])
-    if (target.exists() or target.is_symlink()) and not overwrite:
-        raise ModelDeskError(f"A model named '{target.name}' already exists; choose another name or allow replacing it "
-                             "(models download --force).")
-    try:
-        api = HfApi()
-        info = api.model_info(repo_id, revision=revision, files_metadata=True)
-    except HfHubHTTPError as exc:
-        raise ModelDeskError(f"Could not find '{repo_id}' on the hub: {exc.__class__.__name__}.") from None
-    except Exception as exc:  # network down, DNS, proxy...
-        raise ModelDeskError(f"Could not reach the model hub to download '{repo_id}' ({exc.__class__.__name__}).") from None
-    files = [s for s in info.siblings or []
-             if any(fnmatch.fnmatch(Path(s.rfilename).name, p) for p in DOWNLOAD_PATTERNS)
-             and "/" not in s.rfilename.strip("/")]
-    if not any(s.rfilename.endswith(".safetensors") for s in files):
-        raise ModelDeskError(f"'{repo_id}' has no safetensors weights; ModelDesk downloads only safe weight files.")
-    total = float(sum(s.size or 0 for s in files)) or None
-    done = 0.0
-    with fileio.atomic_dir(target) as tmp:
-        for sibling in files:
-            check(cancel)
-            emit(progress, Progress(done, total, f"Downloading {sibling.rfilename}"))
-            hf_hub_download(repo_id, sibling.rfilename, revision=revision, local_dir=tmp)
-            done += sibling.size or 0
-        shutil.rmtree(tmp / ".cache", ignore_errors=True)
-        config = fileio.read_json(tmp / "config.json")
-        write_manifest(tmp, task=detect_task(config), source=f"hub:{repo_id}")
-    emit(progress, Progress(total or 1, total or 1, "Downloaded"))
-    return inspect(target, source="app")

@@ -224,29 +224,3 @@ def test_removing_an_app_model_deletes_exactly_its_folder(scratch):
     gone = {k for k in before if k == "home/models/victim" or k.startswith("home/models/victim/")}
     assert gone == {"home/models/victim", "home/models/victim/config.json", "home/models/victim/model.safetensors"}
     assert tree(scratch) == {k: v for k, v in before.items() if k not in gone}
-
-
-# --- download: never over an existing model without consent -------------------------------
-
-def test_download_refuses_an_existing_name_before_the_network(scratch, monkeypatch):
-    import huggingface_hub
-
-    asked: list[str] = []
-
-    def model_info(self, repo_id, **kwargs):
-        asked.append(repo_id)
-        raise ConnectionError("127.0.0.1:9 refused the connection")
-
-    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
-    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", model_info)
-    before = tree(scratch)
-    with pytest.raises(ModelDeskError) as refusal:
-        store.download("org/victim")
-    assert str(refusal.value) == ("A model named 'victim' already exists; choose another name or allow replacing "
-                                  "it (models download --force).")
-    with pytest.raises(ModelDeskError, match="A model named 'keep' already exists"):
-        store.download("org/whatever", name="keep")
-    assert asked == [] and tree(scratch) == before
-    with pytest.raises(ModelDeskError, match="Could not reach the model hub"):
-        store.download("org/victim", overwrite=True)  # consent given: it goes on to the hub
-    assert asked == ["org/victim"] and tree(scratch) == before

@@ -19,6 +19,7 @@ from gui.installed import InstalledModels
 from gui.main_window import MainWindow
 from gui.settings import Key
 from models.core.engine import resolve_target
+from models.core.hfcache import CachedModel
 from models.core.store import ModelInfo
 from models.transcribe.audio import InputDevice
 from workers.engine import EngineClient
@@ -130,6 +131,15 @@ def drive_every_page(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> 
     finish_all(runner)
     monkeypatch.setattr("gui.model_manager.QMessageBox.question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(manager.remove_button, Qt.MouseButton.LeftButton)
+    finish_all(runner)
+    assert manager.catalogue.select("smollm2-135m")
+    qtbot.mouseClick(manager.catalogue.download_button, Qt.MouseButton.LeftButton)
+    finish_all(runner)
+    manager.tabs.setCurrentWidget(manager.cache_view)
+    finish_all(runner)
+    manager.cache_view.show_cached([CachedModel("org/cached", 10, 1, 1, tmp_path, tmp_path)])
+    assert manager.cache_view.select("org/cached")
+    qtbot.mouseClick(manager.cache_view.delete_button, Qt.MouseButton.LeftButton)
     finish_all(runner)
 
 
