@@ -21,6 +21,7 @@ from models.core.tokens import token_limit
 
 from models.classify import tabular
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
+from models.core.oom import retry_smaller
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ def classify_texts(model: os.PathLike | str, texts: Sequence[str], device: str =
     return [{"text": t, "label": p.label, "score": p.score, "probs": p.probs} for t, p in zip(texts, predictions)]
 
 
+@retry_smaller()
 def classify_file(model: os.PathLike | str, input_path: os.PathLike | str, output_path: os.PathLike | str,
                   text_column: Optional[str] = None, device: str = "auto", backend: str = "torch",
                   batch_size: int = 32, allow_pickle: bool = False, progress: ProgressFn = None,
