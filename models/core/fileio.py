@@ -21,11 +21,18 @@ _SAVE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
                 errno.ENOTDIR, errno.ENAMETOOLONG}
 
 
-def check_target(target: os.PathLike | str) -> Path:
-    """Refuse an output path that is a folder before any work is done (the save would fail at the end)."""
+def check_target(target: os.PathLike | str, probe: bool = False) -> Path:
+    """Refuse an output path that is a folder, and with ``probe`` one whose folder cannot take a new
+    file (read-only, no permission), before a long job starts rather than when it saves at its end."""
     target = Path(target).expanduser()
     if target.is_dir():
         raise ModelDeskError(f"{target} is a folder; give the name of a file to save into.")
+    if probe:
+        with _save_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            os.unlink(tmp)
     return target
 
 
