@@ -33,19 +33,24 @@ class CrashReporter(QObject):
     def __init__(self, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
         self.dialog: Optional[QMessageBox] = None
+        self._showing = False
         self._report.connect(self._show)
 
     def notify(self, cause: str, path: Path) -> None:
         self._report.emit(cause, str(path))
 
     def _show(self, cause: str, path: str) -> None:
-        if self.dialog is not None:
+        if self.dialog is not None or self._showing:   # _showing: an error while showing is not shown again
             return
-        self.dialog = _notice(QApplication.activeWindow(), QMessageBox.Icon.Critical,
-                              f"Something went wrong: {cause}",
-                              f"ModelDesk keeps running, but what you were doing may not have finished. "
-                              f"The details are in {path}.")
-        self.dialog.finished.connect(self._closed)
+        self._showing = True
+        try:
+            self.dialog = _notice(QApplication.activeWindow(), QMessageBox.Icon.Critical,
+                                  f"Something went wrong: {cause}",
+                                  f"ModelDesk keeps running, but what you were doing may not have finished. "
+                                  f"The details are in {path}.")
+            self.dialog.finished.connect(self._closed)
+        finally:
+            self._showing = False
 
     def _closed(self, _result: int) -> None:
         self.dialog = None

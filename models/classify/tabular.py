@@ -174,13 +174,13 @@ class TableReader:
             self.columns = self._json_columns() if self.format == "jsonl" else self._header()
             self._rows = self._iter_rows()
             self._first = list(itertools.islice(self._rows, CHUNK_ROWS))
+            if not self._first:
+                raise ModelDeskError(f"{path.name} is not JSON Lines: no line holds a JSON object."
+                                     if self.format == "jsonl" and self.malformed else
+                                     f"{path.name} has a header but no rows.")
         except BaseException:
             self.close()
             raise
-        if not self._first:
-            raise ModelDeskError(f"{path.name} is not JSON Lines: no line holds a JSON object."
-                                 if self.format == "jsonl" and self.malformed else
-                                 f"{path.name} has a header but no rows.")
 
     @property
     def position(self) -> int:
