@@ -32,6 +32,23 @@ def _offline_defaults() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def _desktop(install: bool) -> int:
+    from gui import desktop_entry
+    from models.core.events import ModelDeskError
+
+    try:
+        if install:
+            entry, icon = desktop_entry.install()
+            print(f"Installed {entry} and {icon}; ModelDesk is in the desktop's menu.")
+        else:
+            removed = desktop_entry.uninstall()
+            print("Removed " + " and ".join(map(str, removed)) if removed else "No desktop entry was installed.")
+    except (ModelDeskError, OSError) as exc:
+        print(f"modeldesk: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cli import add_subcommands
 
@@ -39,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ModelDesk {__version__}")
     parser.add_argument("--screenshot", metavar="PATH", help="render the main window to a PNG and exit")
     parser.add_argument("--panel", choices=PANELS, help="the page to show (with --screenshot, or at start)")
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument("--install-desktop", action="store_true",
+                         help="add ModelDesk to the desktop's menu and dock (a desktop entry and its icon) and exit")
+    desktop.add_argument("--uninstall-desktop", action="store_true",
+                         help="remove the desktop entry and icon that --install-desktop wrote, and exit")
     add_subcommands(parser)
     return parser
 
@@ -52,6 +74,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from cli import run
 
         return run(args)
+    if args.install_desktop or args.uninstall_desktop:
+        return _desktop(args.install_desktop)
     from gui.app import run_gui
 
     return run_gui(panel=args.panel, screenshot=args.screenshot)

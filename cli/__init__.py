@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import pickle
 import sys
 
 from models.core.events import Cancelled, ModelDeskError, describe_error
@@ -45,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
         return int(args.func(args) or 0)
     except (ModelDeskError, CliError) as exc:
         print(f"modeldesk: error: {exc}", file=sys.stderr)
+        return 2
+    except pickle.UnpicklingError as exc:   # a checkpoint weights_only refused: the user's file, not a bug
+        print(f"modeldesk: error: {describe_error(exc)}", file=sys.stderr)
         return 2
     except Cancelled:
         print("modeldesk: stopped", file=sys.stderr)

@@ -12,10 +12,16 @@ from models.core.events import Event, Log, Progress
 def quiet_libraries() -> None:
     """No library progress bars or advice on stderr: the command prints its own notes and errors.
 
-    Must run before transformers is imported (it reads these at import time).
+    transformers reads these at import time; when it is already loaded (main.main called from a
+    script) it is told directly.
     """
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
 
 
 def add_model_options(parser: argparse.ArgumentParser, backend: bool = False) -> None:

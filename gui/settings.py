@@ -22,6 +22,7 @@ class Key(Enum):
     BACKEND = ("backend", str, "torch")
     ALLOW_PICKLE = ("allow_pickle", bool, False)
     THREADS = ("threads", int, 0)                          # torch's thread count; 0: one per core
+    CRASH_SEEN = ("crash/seen", float, 0.0)                # the newest crash log already reported (its mtime)
     WINDOW_GEOMETRY = ("window/geometry", QByteArray, None)
     WINDOW_PAGE = ("window/page", str, "classify")
     CLASSIFY_BATCH_SIZE = ("classify/batch_size", int, 32)

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 SYSTEM_PACKAGES=(libportaudio2 libsndfile1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3)
-# for the test suite: a real-time virtual microphone and synthetic speech
-TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins espeak-ng)
+# for the test suite: a real-time virtual microphone and synthetic speech; a desktop entry validator and
+# a virtual X display with a window finder (the desktop launch test)
+TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins espeak-ng desktop-file-utils xvfb xdotool)
 
 wanted=("${SYSTEM_PACKAGES[@]}")
 [[ "${1:-}" == "--test" ]] && wanted+=("${TEST_PACKAGES[@]}")

@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 from PySide6.QtCore import QObject, Signal
 
+from models.core import crash
 from models.core import engine as engine_side
 
 #: models/ modules whose classes may cross from the engine to the GUI: none of them imports torch,
@@ -177,7 +178,9 @@ class EngineClient(QObject):
             self._received.emit((session.generation, decode(data)))
         ours.close()   # only here: closing it under a blocked read could hand its number to a new pipe
         process.join(10)
-        self._received.emit((session.generation, ("ended", process.exitcode)))
+        crashed = process.exitcode is not None and process.exitcode < 0
+        self._received.emit((session.generation,
+                             ("ended", process.exitcode, crash.crash_log_of(process.pid) if crashed else None)))
 
     def _on_received(self, item: tuple) -> None:
         generation, message = item
@@ -185,7 +188,8 @@ class EngineClient(QObject):
             return   # from an engine that was already stopped
         if message[0] == "ended":
             self._session = None
-            self.ended.emit(f"the model engine stopped unexpectedly ({signal_name(message[1])})")
+            log = f"; its crash log is {message[2]}" if message[2] else ""
+            self.ended.emit(f"the model engine stopped unexpectedly ({signal_name(message[1])}{log})")
             return
         self.message.emit(message)
 

@@ -21,6 +21,7 @@ from models.core.tokens import token_limit
 
 from models.classify import tabular
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
+from models.core.oom import retry_smaller
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class Classifier(cache.Shared):
         return cls(info, tokenizer, model.config, logits, choice.device, runtime.Backend.TORCH.value)
 
     # --- inference ----------------------------------------------------------
-    def _encode(self, texts: Sequence[str], max_length: Optional[int], progress: ProgressFn) -> dict[str, list]:
+    def _encode(self, texts: Sequence[str], max_length: Optional[int]) -> tuple[dict[str, list], int, int]:
+        """Token ids per text, how many texts were cut, and the length they were cut at."""
         for text in texts:
             if not isinstance(text, str):
                 raise ModelDeskError(f"Texts to classify must be strings, not {type(text).__name__}.")
@@ -128,11 +130,8 @@ class Classifier(cache.Shared):
             truncated = sum(1 for e in encodings if e.overflowing)
         else:  # a slow tokenizer does not say; a full-length input was most likely cut
             truncated = sum(1 for ids in enc["input_ids"] if len(ids) >= limit)
-        if truncated:
-            emit(progress, Log(f"{truncated} text{'s were' if truncated > 1 else ' was'} longer than "
-                               f"{limit} tokens and {'were' if truncated > 1 else 'was'} truncated."))
         keys = ["input_ids", "attention_mask"] + (["token_type_ids"] if self.backend == "torch" else [])
-        return {k: enc[k] for k in keys if k in enc}
+        return {k: enc[k] for k in keys if k in enc}, truncated, limit
 
     def _pad(self, enc: dict[str, list], rows: np.ndarray) -> dict[str, np.ndarray]:
         width = max(len(enc["input_ids"][i]) for i in rows)
@@ -149,18 +148,24 @@ class Classifier(cache.Shared):
         return batch
 
     def iter_proba(self, texts: Sequence[str], batch_size: int = 32, max_length: Optional[int] = None,
-                   progress: ProgressFn = None, cancel: Optional[CancelToken] = None, unit: str = "texts"
-                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                   progress: ProgressFn = None, cancel: Optional[CancelToken] = None, unit: str = "texts",
+                   truncated: Optional[list[int]] = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (row indices, probabilities) per batch, shortest texts first; cancel is checked between batches.
 
-        Each batch reports its progress with the throughput so far (``unit``/s).
+        Each batch reports its progress with the throughput so far (``unit``/s). Texts cut at the
+        model's length are noted in a Log, or counted into ``truncated`` (a caller that classifies
+        in chunks says it once, for the whole).
         """
         if batch_size < 1:
             raise ModelDeskError("The batch size must be at least 1.")
         if not texts:
             return
         with self.in_use():
-            enc = self._encode(texts, max_length, progress)
+            enc, cut, limit = self._encode(texts, max_length)
+        if truncated is not None:
+            truncated.append(cut)
+        elif cut:
+            emit(progress, Log(truncation_note(cut, limit)))
         order = np.argsort([len(ids) for ids in enc["input_ids"]], kind="stable")
         total = len(order)
         started = time.perf_counter()
@@ -214,54 +219,83 @@ def classify_texts(model: os.PathLike | str, texts: Sequence[str], device: str =
     return [{"text": t, "label": p.label, "score": p.score, "probs": p.probs} for t, p in zip(texts, predictions)]
 
 
+@retry_smaller()
 def classify_file(model: os.PathLike | str, input_path: os.PathLike | str, output_path: os.PathLike | str,
                   text_column: Optional[str] = None, device: str = "auto", backend: str = "torch",
                   batch_size: int = 32, allow_pickle: bool = False, progress: ProgressFn = None,
                   cancel: Optional[CancelToken] = None) -> dict:
     """Classify every row of a CSV/TSV/JSON Lines file into a CSV: its columns + label + p_<label>.
 
-    Rows with an empty text are kept (so output rows line up with input rows)
-    with blank predictions and counted as skipped. The output is written only
-    once all rows are done, atomically: Stop leaves no output file behind.
+    The file streams through in chunks, so memory does not grow with its length. Rows with an
+    empty text are kept (so output rows line up with input rows) with blank predictions and
+    counted as skipped. The output is written beside its target and renamed over it once every
+    row is done: Stop, an error or a full disk leaves no output behind and an earlier file as it was.
     """
-    table = tabular.read_table(input_path)
-    if text_column is None:
-        text_column, _ = tabular.detect_columns(table)
-        if text_column is None:
-            raise ModelDeskError(f"{table.path.name} has no text column; choose one "
-                                 f"(columns: {', '.join(table.columns)}).")
-    elif text_column not in table.columns:
-        raise ModelDeskError(f"{table.path.name} has no column named '{text_column}' "
-                             f"(columns: {', '.join(table.columns)}).")
     output_path = Path(output_path).expanduser()
-    if output_path.resolve() == table.path.resolve():
-        raise ModelDeskError("Choose an output file other than the input file.")
-    kept = [i for i, row in enumerate(table.rows) if row.get(text_column, "").strip()]
-    if not kept:
-        raise ModelDeskError(f"Every row of {table.path.name} has an empty '{text_column}'.")
-    emit(progress, Progress(0, len(kept), "Loading the model"))
-    clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress)
-    check(cancel)
-    started = time.perf_counter()
-    probs = np.zeros((len(kept), len(clf.labels)), dtype=np.float32)
-    texts = [table.rows[i][text_column] for i in kept]
-    for rows, batch in clf.iter_proba(texts, batch_size=batch_size, progress=progress, cancel=cancel, unit="rows"):
-        probs[rows] = batch
+    with tabular.TableReader(input_path) as source:
+        name, columns = source.path.name, source.columns
+        if text_column is None:
+            text_column, _ = tabular.detect_columns(source.sample())
+            if text_column is None:
+                raise ModelDeskError(f"{name} has no text column; choose one (columns: {', '.join(columns)}).")
+        elif text_column not in columns:
+            raise ModelDeskError(f"{name} has no column named '{text_column}' (columns: {', '.join(columns)}).")
+        if output_path.resolve() == source.path.resolve():
+            raise ModelDeskError("Choose an output file other than the input file.")
+        fileio.check_target(output_path, probe=True)
+        emit(progress, Progress(0, source.size, "Loading the model"))
+        clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress)
+        check(cancel)
+        header, width = _output_header(columns, clf.labels)
+        counts = np.zeros(len(clf.labels), dtype=np.int64)
+        truncated: list[int] = []
+        done = skipped = 0
+        started = time.perf_counter()
+        with fileio.atomic_path(output_path, suffix=".csv") as tmp, \
+                open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for chunk in source.chunks():
+                kept = [i for i, row in enumerate(chunk) if row.get(text_column, "").strip()]
+                probs = np.zeros((len(kept), len(clf.labels)), dtype=np.float32)
+                texts = [chunk[i][text_column] for i in kept]
+                for rows, batch in clf.iter_proba(texts, batch_size=batch_size, cancel=cancel, truncated=truncated):
+                    probs[rows] = batch
+                    done += len(rows)
+                    rate = done / max(time.perf_counter() - started, 1e-9)
+                    emit(progress, Progress(source.position, source.size,
+                                            f"Classified {done:,} rows · {rate:,.0f} rows/s"))
+                predicted = dict(zip(kept, probs))
+                for i, row in enumerate(chunk):
+                    cells = [row.get(c, "") for c in columns]
+                    p = predicted.get(i)
+                    writer.writerow(cells + ([""] * width if p is None else
+                                             [clf.labels[int(p.argmax())]] + [f"{v:.6f}" for v in p]))
+                counts += np.bincount(probs.argmax(1), minlength=len(clf.labels)) if kept else 0
+                skipped += len(chunk) - len(kept)
+            if not done:
+                raise ModelDeskError(f"Every row of {name} has an empty '{text_column}'.")
+            check(cancel)
+        skipped += source.malformed
     seconds = time.perf_counter() - started
-    check(cancel)
-    _write_predictions(output_path, table, clf.labels, dict(zip(kept, probs)))
-    counts = {label: int(n) for label, n in zip(clf.labels, np.bincount(probs.argmax(1), minlength=len(clf.labels)))}
-    summary = {"rows": len(kept), "skipped": len(table.rows) - len(kept) + table.malformed,
-               "seconds": round(seconds, 3), "rows_per_s": round(len(kept) / max(seconds, 1e-9), 1),
-               "output": str(output_path), "text_column": text_column, "labels": counts}
-    emit(progress, Progress(len(kept), len(kept), f"Classified {len(kept):,} rows · "
-                                                 f"{summary['rows_per_s']:,.0f} rows/s"))
+    if sum(truncated):
+        emit(progress, Log(truncation_note(sum(truncated), clf.max_length)))
+    summary = {"rows": done, "skipped": skipped, "seconds": round(seconds, 3),
+               "rows_per_s": round(done / max(seconds, 1e-9), 1), "output": str(output_path),
+               "text_column": text_column, "labels": dict(zip(clf.labels, map(int, counts)))}
+    emit(progress, Progress(done, done, f"Classified {done:,} rows · {summary['rows_per_s']:,.0f} rows/s"))
     return summary
 
 
-def _write_predictions(target: Path, table: tabular.Table, labels: list[str], probs: dict[int, np.ndarray]) -> None:
-    """The input's columns, then ``label`` and one ``p_<label>`` column per class (names made unique)."""
-    taken = set(table.columns)
+def truncation_note(count: int, limit: int) -> str:
+    return (f"{count} text{'s were' if count > 1 else ' was'} longer than {limit} tokens and "
+            f"{'were' if count > 1 else 'was'} truncated.")
+
+
+def _output_header(columns: list[str], labels: list[str]) -> tuple[list[str], int]:
+    """The input's columns, then ``label`` and one ``p_<label>`` per class (names made unique); and how many
+    columns the predictions take."""
+    taken = set(columns)
 
     def fresh(name: str) -> str:
         while name in taken:
@@ -269,24 +303,18 @@ def _write_predictions(target: Path, table: tabular.Table, labels: list[str], pr
         taken.add(name)
         return name
 
-    label_col = fresh("label")
-    prob_cols = [fresh(f"p_{label}") for label in labels]
-    with fileio.atomic_path(target, suffix=".csv") as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(table.columns + [label_col] + prob_cols)
-            for i, row in enumerate(table.rows):
-                cells = [row.get(c, "") for c in table.columns]
-                p = probs.get(i)
-                if p is None:
-                    writer.writerow(cells + [""] * (1 + len(labels)))
-                else:
-                    writer.writerow(cells + [labels[int(p.argmax())]] + [f"{v:.6f}" for v in p])
+    added = [fresh("label")] + [fresh(f"p_{label}") for label in labels]
+    return columns + added, len(added)
 
 
 def file_columns(input_path: os.PathLike | str, progress: ProgressFn = None,
                  cancel: Optional[CancelToken] = None) -> dict:
-    """A data file's columns and the one that most likely holds the text (fills the GUI's column picker)."""
-    table = tabular.read_table(input_path)
-    text_column, _ = tabular.detect_columns(table)
-    return {"columns": list(table.columns), "text_column": text_column, "rows": len(table.rows)}
+    """A data file's columns, the one that most likely holds the text and its number of rows (fills the
+    GUI's column picker; the rows are counted as they stream)."""
+    with tabular.TableReader(input_path) as source:
+        text_column, _ = tabular.detect_columns(source.sample())
+        rows = 0
+        for chunk in source.chunks():
+            check(cancel)
+            rows += len(chunk)
+        return {"columns": list(source.columns), "text_column": text_column, "rows": rows}

@@ -8,13 +8,15 @@ No torch, no Qt: the GUI can call it to fill its column pickers.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from models.core.events import ModelDeskError
 
@@ -28,6 +30,10 @@ MAX_LABEL_SHARE = 0.5
 #: the legacy encoding preferred when charset-normalizer's guesses are nearly tied (percent of "chaos")
 WESTERN = "cp1252"
 NEAR_TIE = 10.0
+#: how much of a file tells its encoding and format; also the block size of the UTF-8 check
+SAMPLE_BYTES = 1 << 20
+#: rows at a time from TableReader.chunks: what a streaming job holds in memory
+CHUNK_ROWS = 4096
 
 
 @dataclass
@@ -52,24 +58,50 @@ class Examples:
     notes: list[str] = field(default_factory=list)
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was in (UTF-8 first, then charset-normalizer's guess)."""
+def _first_non_utf8(path: Path) -> Optional[int]:
+    """Where the file stops being UTF-8 (a byte offset), or None if all of it is; read block by block."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(SAMPLE_BYTES):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return offset + max(0, exc.start)
+            offset += len(block)
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        pass
+        return offset
+    return None
+
+
+def _encoding(path: Path, sample: bytes) -> str:
+    """The codec to read the file with: UTF-8 when the whole file is (a byte-order mark is dropped), else
+    charset-normalizer's guess from the first megabyte and the place where UTF-8 stops fitting."""
+    bad = _first_non_utf8(path)
+    if bad is None:
+        return "utf-8-sig"
+    if bad >= len(sample):
+        with open(path, "rb") as fh:
+            fh.seek(max(0, bad - SAMPLE_BYTES // 2))
+            sample += fh.read(SAMPLE_BYTES)
     from charset_normalizer import from_bytes
 
-    matches = from_bytes(data)
+    matches = from_bytes(sample)
     best = matches.best()
+    binary = " it holds binary data, not the text of a CSV, TSV or JSON Lines file."
     if best is None or best.encoding is None:
-        raise ModelDeskError(f"The encoding of {path.name} could not be detected; save it as UTF-8 and try again.")
+        why = binary if b"\x00" in sample else " save it as UTF-8 and try again."
+        raise ModelDeskError(f"The encoding of {path.name} could not be detected;{why}")
+    if b"\x00" in sample and not best.encoding.startswith(("utf_16", "utf_32")):
+        raise ModelDeskError(f"The encoding of {path.name} could not be detected;{binary}")
     # Short Western European samples often score a Baltic or Central European code page a little
     # better; spreadsheets export Windows-1252 far more often, so it wins a near tie.
     for match in matches:
         if WESTERN in match.could_be_from_charset and match.percent_chaos <= best.percent_chaos + NEAR_TIE:
-            return data.decode(WESTERN), WESTERN
-    return str(best), best.encoding
+            return WESTERN
+    return best.encoding
 
 
 def _sniff_format(path: Path, text: str) -> str:
@@ -91,28 +123,6 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _read_delimited(path: Path, text: str, delimiter: str) -> tuple[list[str], list[dict[str, str]]]:
-    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # one cell may hold a whole long text
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    kind = "TSV" if delimiter == "\t" else "CSV"
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], []
-    except csv.Error as exc:
-        raise ModelDeskError(f"{path.name} is not a readable {kind} file ({exc}).") from None
-    columns = _unique_names([h.strip() for h in header])
-    rows: list[dict[str, str]] = []
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            rows.append({col: (cells[i] if i < len(cells) else "") for i, col in enumerate(columns)})
-    except csv.Error as exc:
-        raise ModelDeskError(f"{path.name} is not a readable {kind} file at line {reader.line_num} ({exc}).") from None
-    return columns, rows
-
-
 def _unique_names(names: list[str]) -> list[str]:
     """Blank or repeated headers get a position suffix so every column can be chosen."""
     seen: set[str] = set()
@@ -126,49 +136,133 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _read_jsonl(text: str) -> tuple[list[str], list[dict[str, str]], int]:
-    columns: list[str] = []
-    rows: list[dict[str, str]] = []
-    malformed = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+def _json_object(line: str) -> Optional[dict]:
+    """A JSON Lines line's object, or None for a line that holds none (counted as malformed)."""
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+class TableReader:
+    """A CSV, TSV or JSON Lines file read as it is used: the format, encoding and columns are known once
+    it is open, the rows come in chunks, so a file of millions of rows never sits in memory whole.
+
+    Opening raises ModelDeskError if the file is missing, empty, binary or has no rows at all.
+    """
+
+    def __init__(self, path: os.PathLike | str) -> None:
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise ModelDeskError(f"The data file {path} does not exist." if not path.exists()
+                                 else f"{path} is a folder, not a data file.")
+        self.path = path
+        self.size = path.stat().st_size
+        with open(path, "rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
+        if not sample.strip():
+            raise ModelDeskError(f"{path.name} is empty.")
+        codec = _encoding(path, sample)
+        self.encoding = "utf-8" if codec == "utf-8-sig" else codec
+        self.format = _sniff_format(path, sample.decode(codec, errors="ignore"))
+        self.malformed = 0   # lines that could not be parsed (JSON Lines)
+        self._binary = open(path, "rb")
+        self._text = io.TextIOWrapper(self._binary, encoding=codec, newline="")
+        self.line = 0        # the last line read, for messages
         try:
-            obj = json.loads(line)
-        except ValueError:
-            malformed += 1
-            continue
-        if not isinstance(obj, dict):
-            malformed += 1
-            continue
-        for key in obj:
-            if key not in columns:
-                columns.append(str(key))
-        rows.append({str(k): _cell(v) for k, v in obj.items()})
-    return columns, rows, malformed
+            self.columns = self._json_columns() if self.format == "jsonl" else self._header()
+            self._rows = self._iter_rows()
+            self._first = list(itertools.islice(self._rows, CHUNK_ROWS))
+            if not self._first:
+                raise ModelDeskError(f"{path.name} is not JSON Lines: no line holds a JSON object."
+                                     if self.format == "jsonl" and self.malformed else
+                                     f"{path.name} has a header but no rows.")
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def position(self) -> int:
+        """Bytes read so far (for progress against ``size``)."""
+        return self._binary.tell()
+
+    def sample(self) -> Table:
+        """The first chunk of rows as a Table (enough to detect the text and label columns)."""
+        return Table(self.path, self.columns, self._first, self.encoding, self.format, self.malformed)
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[list[dict[str, str]]]:
+        """Every row once, ``size`` at a time (the first chunk is the one read at opening)."""
+        first, self._first = self._first, []
+        pending = iter(first)
+        while chunk := list(itertools.islice(itertools.chain(pending, self._rows), size)):
+            yield chunk
+
+    def _lines(self) -> Iterator[str]:
+        kind = "JSON Lines" if self.format == "jsonl" else self.format.upper()
+        try:
+            for self.line, line in enumerate(self._text, start=self.line + 1):
+                yield line
+        except UnicodeDecodeError:
+            raise ModelDeskError(f"{self.path.name} is not readable {kind} in {self.encoding} after line "
+                                 f"{self.line}; save it as UTF-8 and try again.") from None
+
+    def _header(self) -> list[str]:
+        csv.field_size_limit(max(csv.field_size_limit(), self.size))  # one cell may hold a whole long text
+        self._reader = csv.reader(self._lines(), delimiter="\t" if self.format == "tsv" else ",")
+        try:
+            header = next(self._reader, [])
+        except csv.Error as exc:
+            raise ModelDeskError(f"{self.path.name} is not a readable {self.format.upper()} file ({exc}).") from None
+        return _unique_names([h.strip() for h in header])
+
+    def _json_columns(self) -> list[str]:
+        """Every key of every object, in order of appearance (one pass; the rows are read in a second)."""
+        columns: dict[str, None] = {}
+        for line in self._lines():
+            obj = _json_object(line) if line.strip() else None
+            if obj is not None:
+                columns.update(dict.fromkeys(map(str, obj)))
+        self._text.seek(0)
+        self.line = 0
+        return list(columns)
+
+    def _iter_rows(self) -> Iterator[dict[str, str]]:
+        if self.format == "jsonl":
+            for line in self._lines():
+                if not line.strip():
+                    continue
+                obj = _json_object(line)
+                if obj is None:
+                    self.malformed += 1
+                    continue
+                yield {str(k): _cell(v) for k, v in obj.items()}
+            return
+        kind = self.format.upper()
+        try:
+            for cells in self._reader:
+                if any(c.strip() for c in cells):
+                    yield {col: (cells[i] if i < len(cells) else "") for i, col in enumerate(self.columns)}
+        except csv.Error as exc:
+            raise ModelDeskError(f"{self.path.name} is not a readable {kind} file at line {self._reader.line_num} "
+                                 f"({exc}).") from None
+
+    def close(self) -> None:
+        self._text.close()
+
+    def __enter__(self) -> "TableReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def read_table(path: os.PathLike | str) -> Table:
-    """Read a CSV, TSV or JSON Lines file; raise ModelDeskError if it is missing, empty or unreadable."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise ModelDeskError(f"The data file {path} does not exist." if not path.exists()
-                             else f"{path} is a folder, not a data file.")
-    data = path.read_bytes()
-    if not data.strip():
-        raise ModelDeskError(f"{path.name} is empty.")
-    text, encoding = _decode(path, data)
-    fmt = _sniff_format(path, text)
-    malformed = 0
-    if fmt == "jsonl":
-        columns, rows, malformed = _read_jsonl(text)
-        if not rows and malformed:
-            raise ModelDeskError(f"{path.name} is not JSON Lines: no line holds a JSON object.")
-    else:
-        columns, rows = _read_delimited(path, text, "\t" if fmt == "tsv" else ",")
-    if not rows:
-        raise ModelDeskError(f"{path.name} has a header but no rows.")
-    return Table(path=path, columns=columns, rows=rows, encoding=encoding, format=fmt, malformed=malformed)
+    """Read a whole CSV, TSV or JSON Lines file; raise ModelDeskError if it is missing, empty or unreadable."""
+    with TableReader(path) as reader:
+        rows = [row for chunk in reader.chunks() for row in chunk]
+        return Table(path=reader.path, columns=reader.columns, rows=rows, encoding=reader.encoding,
+                     format=reader.format, malformed=reader.malformed)
 
 
 def _filled(table: Table, column: str) -> list[str]:

@@ -33,6 +33,7 @@ from models.classify import metrics, report, tabular
 from models.classify.results import TrainResult
 from models.core.events import (CancelToken, Cancelled, Data, Log, Metric, ModelDeskError, Progress, ProgressFn, check,
                      emit)
+from models.core.oom import retry_smaller
 
 SCHEDULES = ("linear", "cosine")
 #: batches are sorted by length within pools of this many batches, then the batch order is shuffled
@@ -467,6 +468,7 @@ def _target(config: TrainConfig) -> Path:
     return target
 
 
+@retry_smaller(overwrite=True)   # a retry replaces what the failed attempt saved
 def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] = None, backend: str = "torch",
                      **options: Any) -> TrainResult:
     """Fine-tune ``options['model']`` on ``options['train']`` (see TrainConfig for every option, ``device``

@@ -6,6 +6,7 @@ events into signals.
 """
 from __future__ import annotations
 
+import pickle
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
@@ -111,6 +112,9 @@ def describe_error(exc: BaseException) -> str:
     """One sentence for the user; ModelDeskError messages are already written for them."""
     if isinstance(exc, ModelDeskError):
         return str(exc)
+    if isinstance(exc, pickle.UnpicklingError):
+        return ("The model's pickle checkpoint holds more than tensors (it could run code), so it was refused: "
+                "weights_only=True loads nothing else.")
     if isinstance(exc, MemoryError):
         return "Out of memory: try a smaller model, a smaller batch or the CPU."
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):

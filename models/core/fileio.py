@@ -4,9 +4,11 @@ A crash mid-save leaves the old file intact, never a half-written one.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,21 +16,71 @@ from typing import Any, Iterator
 
 from models.core.events import ModelDeskError
 
+#: why a save fails that the user can fix (another place, free space, permissions): one sentence, not a traceback
+_SAVE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EISDIR,
+                errno.ENOTDIR, errno.ENAMETOOLONG}
+
+
+def check_target(target: os.PathLike | str, probe: bool = False) -> Path:
+    """Refuse an output path that is a folder, and with ``probe`` one whose folder cannot take a new
+    file (read-only, no permission), before a long job starts rather than when it saves at its end."""
+    target = Path(target).expanduser()
+    if target.is_dir():
+        raise ModelDeskError(f"{target} is a folder; give the name of a file to save into.")
+    if probe:
+        with _save_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            os.unlink(tmp)
+    return target
+
+
+@contextmanager
+def _save_errors(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _SAVE_ERRORS:
+            raise
+        raise ModelDeskError(f"Could not save {target.name} in {target.parent}: {exc.strerror}.") from exc
+
+
+def _new_file_mode(target: Path) -> int:
+    """The replaced file's permissions, else what the umask gives a new file (mkstemp's 0600 would
+    hide a saved file from other users)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:   # reading the umask without changing it
+            umask = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        umask = 0o022
+    return 0o666 & ~umask
+
 
 @contextmanager
 def atomic_path(target: os.PathLike | str, suffix: str = "") -> Iterator[Path]:
-    """Yield a temp file path in the target's folder; on success rename it over the target."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+    """Yield a temp file path in the target's folder; on success rename it over the target.
+
+    A save that cannot be done (a folder in the way, a full disk, a read-only place) raises one
+    ModelDeskError and leaves the old file as it was.
+    """
+    target = check_target(target)
+    with _save_errors(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        try:
+            os.chmod(tmp_path, _new_file_mode(target))
+            yield tmp_path
+            os.replace(tmp_path, target)
+        except BaseException:
+            tmp_path.unlink(missing_ok=True)
+            raise
 
 
 def read_json(path: os.PathLike | str) -> dict:
@@ -65,14 +117,15 @@ def write_json(target: os.PathLike | str, obj: Any) -> None:
 def atomic_dir(target: os.PathLike | str) -> Iterator[Path]:
     """Yield a temp folder; on success it replaces ``target`` (the old one removed only then)."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-        replace_dir(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _save_errors(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            yield tmp
+            replace_dir(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def replace_dir(source: os.PathLike | str, target: os.PathLike | str) -> None:

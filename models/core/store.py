@@ -9,6 +9,7 @@ This module never imports torch or Qt, so the GUI can list models instantly.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -29,12 +30,17 @@ KINDS = {"classify": "a text classifier", "generate": "a text generator", "trans
          "faces": "a face generator", "transcribe": "a speech recognition model",
          ENCODER: "a bare encoder (a base for fine-tuning)"}
 SAFE_WEIGHTS = ("*.safetensors",)
+#: a text or speech model needs one of these beside its weights (a tokenizer, or a vocabulary)
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
+                   "sentencepiece.bpe.model", "tokenizer.model", "source.spm")
 PICKLE_WEIGHTS = ("pytorch_model*.bin", "*.pt", "*.pth", "*.ckpt")
 
 _SEQ2SEQ_TRANSLATE = {"marian", "m2m_100", "nllb", "nllb_moe", "mbart", "t5", "mt5", "bart", "fsmt", "pegasus"}
 _SPEECH = {"whisper", "wav2vec2", "wav2vec2-conformer", "hubert", "wavlm", "data2vec-audio", "sew", "sew-d", "unispeech", "unispeech-sat", "mctct"}
 _CAUSAL = {"gpt2", "gpt_neo", "gpt_neox", "gptj", "llama", "mistral", "qwen2", "qwen3", "phi", "phi3", "opt", "bloom", "falcon", "gemma", "gemma2", "gemma3_text", "smollm3", "olmo", "codegen", "stablelm", "mixtral", "starcoder2"}
 _ENCODERS = {"bert", "roberta", "xlm-roberta", "distilbert", "albert", "electra", "deberta", "deberta-v2", "mpnet", "camembert", "modernbert", "xlm", "flaubert", "ernie", "nomic_bert", "megatron-bert", "funnel", "longformer", "big_bird", "mobilebert", "squeezebert", "layoutlm"}
+#: model types transformers runs with its own code (an auto_map in their config is ignored)
+_NATIVE = _SEQ2SEQ_TRANSLATE | _SPEECH | _CAUSAL | _ENCODERS
 
 
 @dataclass
@@ -156,7 +162,47 @@ def open_model(name_or_path: os.PathLike | str, task: Optional[str] = None, allo
             "checkpoints (Settings menu, or --allow-pickle) to load its weights only (weights_only=True).")
     if info.weights == "ctranslate2":
         raise ModelDeskError(f"{info.name} is a CTranslate2 (faster-whisper) folder; import it first to convert it.")
+    _check_files(info)
     return info
+
+
+def _check_files(info: ModelInfo) -> None:
+    """Refuse, before any library reads them, files that would fail deep inside a load or run code:
+    a config that maps to the model's own Python code, damaged safetensors, a missing tokenizer."""
+    config = fileio.read_json(info.path / "config.json")
+    if config.get("auto_map") and info.model_type not in _NATIVE:
+        raise ModelDeskError(f"{_shown(info)} needs Python code of its own to load (auto_map in its config.json), "
+                             "and ModelDesk never runs code that comes with a model.")
+    for file in sorted(info.path.glob("*.safetensors")):
+        problem = _safetensors_problem(file)
+        if problem:
+            raise ModelDeskError(f"{_shown(info)}'s {file.name} is damaged or incomplete ({problem}); "
+                                 "copy or download it again.")
+    if info.task != "faces" and not any((info.path / name).is_file() for name in TOKENIZER_FILES):
+        raise ModelDeskError(f"{_shown(info)} has no tokenizer (no tokenizer.json, vocabulary or sentencepiece file "
+                             "beside its weights); copy it from where the model came from.")
+
+
+def _safetensors_problem(path: Path) -> Optional[str]:
+    """What is wrong with a safetensors file's layout (an 8-byte header size, a JSON header, then exactly
+    the bytes its tensors claim), or None; only the header is read."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        length = int.from_bytes(head, "little") if len(head) == 8 else -1
+        if not 0 < length <= size - 8:
+            return "its header is cut short"
+        try:
+            header = json.loads(fh.read(length))
+        except ValueError:
+            return "its header is not readable"
+    try:
+        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        return "its header is not readable"
+    if 8 + length + end != size:
+        return f"it holds {size:,} bytes where its header says {8 + length + end:,}"
+    return None
 
 
 def speech_options(folder: os.PathLike | str) -> tuple[str, list[str]]:

@@ -280,7 +280,10 @@ class ImageFolder:
 
         try:
             with Image.open(self.files[index]) as img:
-                img = ImageOps.exif_transpose(img).convert("RGB")
+                img = ImageOps.exif_transpose(img)
+                if img.mode.startswith("I"):   # 16-bit grey: scaled to 8 bits (convert() would clip it to white)
+                    img = Image.fromarray((np.asarray(img, dtype=np.float32) / 257).clip(0, 255).astype(np.uint8))
+                img = img.convert("RGB")
                 array = np.asarray(ImageOps.fit(img, (self.size, self.size), Image.Resampling.LANCZOS))
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             # OSError covers unidentified and truncated files; Pillow's PNG reader raises SyntaxError for bad chunks

@@ -382,10 +382,13 @@ def open_sound_file(path: Union[str, Path]) -> "soundfile.SoundFile":
     path = Path(path)
     if not path.is_file():
         raise ModelDeskError(f"The sound file {path} does not exist.")
+    if path.stat().st_size == 0:
+        raise ModelDeskError(f"{path.name} is empty (0 bytes): it holds no sound.")
     try:
         return sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise ModelDeskError(f"{path.name} is not a sound file ModelDesk can read (unsupported or corrupt): {exc}.") from exc
+        raise ModelDeskError(f"{path.name} is not a sound file ModelDesk can read (unsupported or corrupt): "
+                             f"{str(exc).rstrip('.')}.") from exc
 
 
 def read_sound_file(path: Union[str, Path]) -> tuple[np.ndarray, int]:

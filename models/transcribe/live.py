@@ -134,7 +134,7 @@ class LiveSession:
         self._send(rec.finish())
         self._report_overflow(reported)
         if self.error:
-            where = f" in {self.autosave.path}" if self.autosave else ""
+            where = f" in {self.autosave.path}" if self.autosave and rec.segments else ""
             emit(self.progress, Log(f"{self.error} The transcript so far is kept{where}.", level="error"))
         return LiveResult(segments=[Segment(f.start, f.end, f.text) for f in rec.segments], device=source.name,
                           session_file=self.autosave.path if self.autosave and rec.segments else None,

@@ -329,10 +329,11 @@ def transcribe_file(model: "Recognizer | os.PathLike | str", path: os.PathLike |
     Progress in seconds of audio; stops between windows when cancelled.
     """
     runtime.torch_only(backend, "transcribing", progress)
+    samples, rate = read_sound_file(path)   # a file that cannot be read is refused before the model loads
     recognizer = (model if isinstance(model, Recognizer)
                   else Recognizer.load(model, device=device, allow_pickle=allow_pickle))
     code = recognizer.check_request(language, task)
-    audio = read_audio(path)
+    audio = resample(samples, rate, SAMPLE_RATE)
     duration = len(audio) / SAMPLE_RATE
     emit(progress, Progress(0.0, duration, f"Transcribing {Path(path).name}"))
     transcript = Transcript(language=code)

@@ -18,6 +18,7 @@ from typing import Any, Optional
 from models.core import cache, runtime, store
 from models.core.tokens import token_limit
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
+from models.core.oom import retry_smaller
 
 #: NLLB (eng_Latn), mBART-50 (en_XX) and similar language-code tokens
 _LANG_TOKEN = re.compile(r"^[a-z]{2,3}_[A-Z][A-Za-z]{1,3}$")
@@ -129,6 +130,7 @@ def _prepare(tr: Translator, source: Optional[str], target: Optional[str], progr
     return _Request(src_lang=src_lang, generate_args={"forced_bos_token_id": _code_id(tr.tokenizer, target)})
 
 
+@retry_smaller()
 def translate(model: os.PathLike | str, text: str, source: Optional[str] = None, target: Optional[str] = None,
               beam_size: int = 4, max_length: Optional[int] = None, batch_size: int = 8, device: str = "auto",
               backend: str = "torch", allow_pickle: bool = False, progress: ProgressFn = None,

@@ -17,12 +17,17 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
+#: a safetensors file holding no tensors: a valid layout for the store's checks
+EMPTY_SAFETENSORS = (2).to_bytes(8, "little") + b"{}"
+
+
 def make_folder(folder: Path, config: dict, weights: str = "model.safetensors") -> Path:
-    """A model folder as the store sees it: config.json and a weights file (never loaded here)."""
+    """A model folder as the store sees it: config.json, a weights file and a tokenizer (never loaded here)."""
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps(config))
+    (folder / "tokenizer.json").write_text("{}")
     if weights:
-        (folder / weights).write_bytes(b"\0" * 8)
+        (folder / weights).write_bytes(EMPTY_SAFETENSORS if weights.endswith(".safetensors") else b"\0" * 8)
     return folder
 
 
@@ -222,5 +227,6 @@ def test_removing_an_app_model_deletes_exactly_its_folder(scratch):
     before = tree(scratch)
     store.remove("victim")
     gone = {k for k in before if k == "home/models/victim" or k.startswith("home/models/victim/")}
-    assert gone == {"home/models/victim", "home/models/victim/config.json", "home/models/victim/model.safetensors"}
+    assert gone == {"home/models/victim", "home/models/victim/config.json", "home/models/victim/model.safetensors",
+                    "home/models/victim/tokenizer.json"}
     assert tree(scratch) == {k: v for k, v in before.items() if k not in gone}

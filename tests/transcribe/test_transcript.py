@@ -73,7 +73,7 @@ def test_export_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError):
+    with pytest.raises(ModelDeskError, match="Could not save talk.srt in .*: No space left on device"):
         export(SEGMENTS, target)
     assert target.read_text(encoding="utf-8") == "old subtitles"
     assert [p.name for p in tmp_path.iterdir()] == ["talk.srt"]
