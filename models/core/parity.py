@@ -11,9 +11,8 @@ from typing import Any
 
 #: variants in the order they are shown, with their label
 VARIANTS = (("fp32", "ONNX fp32"), ("int8", "ONNX INT8"))
-#: kinder words for metric names that exporters use; any other name is shown as written
-WORDS = {"agreement_pct": "agreement", "argmax_agreement_pct": "argmax agreement",
-         "max_prob_diff": "max |Δp|", "max_abs_diff": "max |Δlogit|"}
+#: kinder words for metric names that exporters use; any other is shown as written (a "_pct" name with a %)
+WORDS = {"max_prob_diff": "max |Δp|", "max_abs_diff": "max |Δlogit|"}
 
 
 def _number(name: str, value: Any) -> str:
@@ -30,7 +29,7 @@ def _number(name: str, value: Any) -> str:
 
 def format_figures(figures: dict) -> str:
     """``name value, name value`` for one variant's metrics, in the order the exporter wrote them."""
-    return ", ".join(f"{WORDS.get(name, name.replace('_', ' '))} {_number(name, value)}"
+    return ", ".join(f"{WORDS.get(name, name.removesuffix('_pct').replace('_', ' '))} {_number(name, value)}"
                      for name, value in figures.items())
 
 
