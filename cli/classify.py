@@ -12,7 +12,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "classify", help="classify texts or a file with a sequence classifier",
         description="Prints label<TAB>probability per text, or classifies every row of --file into --out.")
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify")
-    add_model_options(parser, backend=True)
+    add_model_options(parser)
     parser.add_argument("--file", metavar="IN", help="a CSV, TSV or JSON Lines file to classify")
     parser.add_argument("--out", metavar="OUT", help="the CSV to write (with --file)")
     parser.add_argument("--text-column", metavar="C", help="the column holding the text (default: detected)")

@@ -6,7 +6,7 @@ import sys
 
 from models.core.events import Event, Log
 
-from .options import event_printer, quiet_libraries
+from .options import add_backend_option, event_printer, quiet_libraries
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "(lower: more typical faces; default 1 = off)")
     parser.add_argument("--cols", type=int, default=8, help="images per grid row (default 8)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    add_backend_option(parser)
     parser.set_defaults(func=run_faces)
 
     train = subparsers.add_parser(
@@ -45,7 +46,8 @@ def run_faces(args: argparse.Namespace) -> int:
     from models.faces.dcgan import generate, make_grid, parse_seeds, save_png
 
     seeds = parse_seeds(args.seeds)
-    images = generate(args.model, seeds, truncation=args.truncation, device=args.device, progress=event_printer())
+    images = generate(args.model, seeds, truncation=args.truncation, device=args.device, backend=args.backend,
+                      progress=event_printer())
     grid = make_grid(images, cols=args.cols)
     path = save_png(grid, args.out)
     print(f"Wrote {len(seeds)} faces ({grid.shape[1]}×{grid.shape[0]} px) to {path}")

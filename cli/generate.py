@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             notes(event)
 
     generate(args.model, args.prompt, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-             top_k=args.top_k, top_p=args.top_p, seed=args.seed, device=args.device,
+             top_k=args.top_k, top_p=args.top_p, seed=args.seed, device=args.device, backend=args.backend,
              allow_pickle=args.allow_pickle, progress=on_event)
     sys.stdout.write("\n")
     return 0

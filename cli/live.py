@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     previous: Any = signal.signal(signal.SIGINT, lambda *_: token.cancel())
     try:
         result = run_live(choose_model(args.model), microphone=args.device, language=args.language, task=args.task,
-                          device=args.compute_device, duration=args.duration,
+                          device=args.compute_device, duration=args.duration, backend=args.backend,
                           allow_pickle=args.allow_pickle, progress=_printer, cancel=token)
     finally:
         signal.signal(signal.SIGINT, previous)

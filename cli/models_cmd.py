@@ -55,9 +55,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cache_delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cache_delete.set_defaults(func=run_cache_delete)
 
-    export = sub.add_parser("export-onnx", help="export a classifier to ONNX (+ INT8) and check parity")
+    export = sub.add_parser("export-onnx", help="export a model to ONNX (+ INT8) and check it against torch",
+                            description="Writes the model folder's onnx/ files (fp32, and INT8 unless --no-int8), "
+                                        "measures them against torch and records the parity in its manifest.")
     export.add_argument("model", metavar="NAME_OR_PATH")
     export.add_argument("--no-int8", action="store_true", help="skip the INT8 quantized copy")
+    export.add_argument("--calibration", metavar="FILE",
+                        help="a labelled file to check INT8 on (classifiers; default: the fine-tune's own "
+                             "validation rows, else built-in sentences)")
+    export.add_argument("--allow-pickle", action="store_true",
+                        help="accept a model folder whose torch weights are a pickle (.bin/.pt), weights only")
     export.set_defaults(func=run_export)
 
 
@@ -178,11 +185,12 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.classify.onnx_export import export_classifier, onnx_paths
+    from models.core.exports import export_model
     from models.core.parity import format_parity
 
-    parity = export_classifier(args.model, quantize=not args.no_int8, progress=event_printer())
-    fp32, int8 = onnx_paths(store.open_model(args.model, task="classify").path)
-    print(f"Wrote {fp32}" + ("" if args.no_int8 else f" and {int8}"))
+    parity = export_model(args.model, quantize=not args.no_int8, allow_pickle=args.allow_pickle,
+                          calibration=args.calibration, progress=event_printer())
+    folder = store.open_model(args.model, allow_pickle=args.allow_pickle).path / "onnx"
+    print(f"Wrote {', '.join(sorted(p.name for p in folder.glob('*.onnx')))} in {folder}")
     print(f"Parity: {format_parity(parity)}")
     return 0

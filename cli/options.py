@@ -1,4 +1,4 @@
-"""Options and event printing shared by the model commands (classify, generate, translate)."""
+"""Options and event printing shared by the model commands (classify, generate, translate, faces, transcribe)."""
 from __future__ import annotations
 
 import argparse
@@ -24,15 +24,21 @@ def quiet_libraries() -> None:
         transformers_logging.set_verbosity_error()
 
 
-def add_model_options(parser: argparse.ArgumentParser, backend: bool = False) -> None:
-    """--model, --device and --allow-pickle (and --backend where ONNX Runtime can run the model)."""
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """--backend: the engine that runs the model; an ONNX one needs the model's export."""
+    parser.add_argument("--backend", choices=("torch", "onnx-fp32", "onnx-int8"), default="torch",
+                        help="inference engine: torch, or ONNX Runtime fp32 / INT8, which need the model's export "
+                             "(modeldesk models export-onnx, or the Models page)")
+
+
+def add_model_options(parser: argparse.ArgumentParser, backend: bool = True) -> None:
+    """--model, --device and --allow-pickle, and --backend unless the command trains (training is torch's)."""
     parser.add_argument("--model", required=True, metavar="PATH_OR_NAME",
                         help="a model folder, or the name of a model the app knows")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where to run (default: the GPU when there is one)")
     if backend:
-        parser.add_argument("--backend", choices=("torch", "onnx-fp32", "onnx-int8"), default="torch",
-                            help="inference engine (ONNX needs an export made on the Models page)")
+        add_backend_option(parser)
     parser.add_argument("--allow-pickle", action="store_true",
                         help="load a pickle-only checkpoint (.bin/.pt), with weights_only=True")
 

@@ -12,8 +12,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train-classifier", help="fine-tune an encoder into a text classifier on a labelled file",
         description="Fine-tunes a Hugging Face encoder (BERT, MiniLM, RoBERTa…) on a labelled CSV, TSV or "
                     "JSON Lines file; prints one line per epoch and a final metrics table, and saves the best "
-                    "checkpoint as a new classifier in the app's models folder.")
-    add_model_options(train)
+                    "checkpoint as a new classifier in the app's models folder. Started by torchrun or "
+                    "accelerate launch, it trains in every process they start (one per GPU, on one or more "
+                    "machines) with the same results; the first process prints and saves.")
+    add_model_options(train, backend=False)
     train.add_argument("--train", required=True, metavar="FILE", help="labelled training file")
     train.add_argument("--eval", metavar="FILE", help="separate validation file (default: a stratified split)")
     train.add_argument("--out", required=True, metavar="NAME", help="name of the new classifier")
@@ -49,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluate-classifier", help="score a classifier on a labelled file",
         description="Prints accuracy, macro-F1, per-class precision/recall/F1 and ROC-AUC of a classifier "
                     "on a labelled CSV, TSV or JSON Lines file, and records the evaluation as a run.")
-    add_model_options(evaluate, backend=True)
+    add_model_options(evaluate)
     evaluate.add_argument("--data", required=True, metavar="FILE", help="labelled file")
     evaluate.add_argument("--text-column", metavar="C", help="column holding the text (default: detected)")
     evaluate.add_argument("--label-column", metavar="C", help="column holding the label (default: detected)")
@@ -76,6 +78,7 @@ def _printer() -> Callable:
 def run_train(args: argparse.Namespace) -> int:
     from models.classify.report import format_report
     from models.classify.training import train_classifier
+    from models.core import distributed
 
     quiet_libraries()
     result = train_classifier(
@@ -85,6 +88,8 @@ def run_train(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay, warmup=args.warmup, schedule=args.schedule, grad_clip=args.grad_clip,
         kfold=args.kfold, val_fraction=args.val_fraction, class_weights=args.class_weights, seed=args.seed,
         overwrite=args.overwrite, device=args.device, allow_pickle=args.allow_pickle, progress=_printer())
+    if not distributed.from_env().main:   # the first process prints for all
+        return 0 if result.status == "completed" else 130
     if result.evaluation is not None:
         print()
         print(format_report(result.evaluation, result.cv))

@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 from models.transcribe.transcript import Segment, export, render, to_txt
 
 from . import CliError, live
-from .options import event_printer, quiet_libraries
+from .options import add_backend_option, event_printer, quiet_libraries
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="where the model runs (default: the GPU when there is one)")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="load a pickle-only checkpoint (.bin/.pt), with weights_only=True")
+    add_backend_option(parser)
     live.add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from models.transcribe.recognizer import Recognizer, transcribe_file
 
     recognizer = Recognizer.load(choose_model(args.model), device=args.compute_device, allow_pickle=args.allow_pickle)
-    transcript = transcribe_file(recognizer, args.file, language=args.language, task=args.task,
+    transcript = transcribe_file(recognizer, args.file, language=args.language, task=args.task, backend=args.backend,
                                  progress=event_printer())
     write_transcript(transcript.segments, args.format, args.out)
     return 0

@@ -42,15 +42,16 @@ def run(args: argparse.Namespace) -> int:
 
     progress = event_printer()
     if args.list_languages:
-        codes = languages(args.model, device=args.device, allow_pickle=args.allow_pickle, progress=progress)
+        codes = languages(args.model, device=args.device, backend=args.backend, allow_pickle=args.allow_pickle,
+                          progress=progress)
         print("\n".join(codes) if codes else "This model translates one fixed language pair; it takes no codes.")
         return 0
     if (args.text is None) == (args.file is None):
         raise CliError("give either a TEXT or --file IN")
     text = _read(args.file) if args.file else args.text
     result = translate(args.model, text, source=args.source, target=args.target, beam_size=args.beam_size,
-                       batch_size=args.batch_size, device=args.device, allow_pickle=args.allow_pickle,
-                       progress=progress)
+                       batch_size=args.batch_size, device=args.device, backend=args.backend,
+                       allow_pickle=args.allow_pickle, progress=progress)
     if args.out:
         fileio.write_text(args.out, result + "\n")
         print(f"Translated {len(text.splitlines())} lines -> {args.out}")

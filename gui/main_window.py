@@ -1,5 +1,8 @@
 """The main window: a sidebar of pages, a status bar (device, backend, memory), menus, settings.
 
+The backend is chosen per model on each page (gui/widgets/backend_choice.py); the status bar
+shows the current page's choice, and why it cannot run when it cannot.
+
 Pages are built the first time they are shown (the Dashboard at once: it collects training
 curves even while hidden, and builds its plots when first shown), so the window appears before
 pyqtgraph or any page it does not show has loaded. Model work runs in the engine process; closing
@@ -22,6 +25,8 @@ from .context import AppContext
 from .panels import PAGES, load
 from .settings import Key
 from .widgets import plot_slot
+from .widgets.backend_choice import BackendChoice
+from .widgets.job_controls import ERROR_STYLE
 
 #: seconds that closing the window gives running jobs to stop, in all
 CLOSE_SECONDS = 5.0
@@ -84,6 +89,8 @@ class MainWindow(QMainWindow):
             dashboard = self.pages.get("dashboard")
             if dashboard is not None and hasattr(page, "attach_dashboard"):
                 page.attach_dashboard(dashboard)
+            for choice in page.findChildren(BackendChoice):
+                choice.state_changed.connect(lambda *_state: self._update_backend())
             # A page lives as long as the window: its objects leave the garbage collector's scans, whose
             # full passes over the whole heap (pyqtgraph, numpy, Qt wrappers) froze the window for 50-60 ms.
             gc.freeze()
@@ -108,10 +115,6 @@ class MainWindow(QMainWindow):
         self._choice_menu(settings_menu, "Device", Key.DEVICE, (("auto", "Automatic (GPU if present)"),
                                                                ("cuda", "GPU (CUDA)"), ("cpu", "CPU")),
                           self._set_device)
-        self._choice_menu(settings_menu, "Backend", Key.BACKEND, (("torch", "PyTorch"),
-                                                                 ("onnx-fp32", "ONNX Runtime fp32"),
-                                                                 ("onnx-int8", "ONNX Runtime INT8")),
-                          self._set_backend)
         settings_menu.addSeparator()
         self.pickle_action = QAction("Allow pickle checkpoints (weights only)", self, checkable=True,
                                      checked=self.settings.get(Key.ALLOW_PICKLE))
@@ -143,6 +146,7 @@ class MainWindow(QMainWindow):
         self.page(name)
         self.stack.setCurrentIndex(row)
         self.settings.set(Key.WINDOW_PAGE, name)
+        self._update_backend()
 
     def _warm_up(self) -> None:
         """Start the engine, import torch there and show the device, after the window is up."""
@@ -159,10 +163,6 @@ class MainWindow(QMainWindow):
         self.settings.set(Key.DEVICE, value)
         self._warm_up()
 
-    def _set_backend(self, value: str) -> None:
-        self.settings.set(Key.BACKEND, value)
-        self._update_backend()
-
     def _set_allow_pickle(self, allowed: bool) -> None:
         """Pickle files can run code when loaded: ask once, then load them with weights_only=True."""
         if allowed and QMessageBox.question(
@@ -174,7 +174,15 @@ class MainWindow(QMainWindow):
         self.settings.set(Key.ALLOW_PICKLE, allowed)
 
     def _update_backend(self) -> None:
-        self.backend_label.setText(f"Backend: {self.settings.get(Key.BACKEND)}")
+        """The backend of the model on the page in view (its visible tab's), or why it cannot run."""
+        page = self.pages.get(self.current_panel()) if self.stack.count() else None
+        shown = [c for c in page.findChildren(BackendChoice) if c.isVisibleTo(page)] if page is not None else []
+        if not shown:
+            self.backend_label.setText("Backend: —")
+            self.backend_label.setStyleSheet("")
+            return
+        self.backend_label.setText(f"Backend: {shown[0].text}")
+        self.backend_label.setStyleSheet(ERROR_STYLE if shown[0].problem else "")
 
     def _update_memory(self) -> None:
         """The window's memory and the engine's (where the models live)."""

@@ -7,6 +7,7 @@ installed models, which every model picker shows too; downloads run through the 
 """
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -63,11 +64,15 @@ class ModelManager(QWidget):
         self.convert_button = QPushButton("Convert to ONNX + INT8")
         self.convert_button.setToolTip("Export the selected model for ONNX Runtime (fp32 and INT8) and check it "
                                        "against torch")
+        self.calibration_button = QPushButton("Calibration file…")
+        self.calibration_button.setToolTip("A labelled file to check a classifier's INT8 on, for a classifier not "
+                                           "fine-tuned here (one fine-tuned here is checked on its validation rows)")
+        self.calibration = ""
         self.remove_button = QPushButton("Remove")
         self.refresh_button = QPushButton("Refresh")
         buttons = QHBoxLayout()
         for widget in (self.import_button, self.copy_check, self.download_button, self.convert_button,
-                       self.remove_button):
+                       self.calibration_button, self.remove_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
@@ -86,10 +91,11 @@ class ModelManager(QWidget):
         self.import_button.clicked.connect(self.import_folder)
         self.download_button.clicked.connect(self.download)
         self.convert_button.clicked.connect(self.convert)
+        self.calibration_button.clicked.connect(self.choose_calibration)
         self.remove_button.clicked.connect(self.remove)
         self.refresh_button.clicked.connect(ctx.models.refresh)
         self.runner.busy_changed.connect(self._on_busy)
-        self.table.itemSelectionChanged.connect(self._show_details)
+        self.table.itemSelectionChanged.connect(self._on_selection)
         self.tabs.currentChanged.connect(self._on_tab)
         ctx.models.changed.connect(self.refresh)
         ctx.downloads.changed.connect(self._on_download)
@@ -121,7 +127,12 @@ class ModelManager(QWidget):
             lines.append(f"Source: {info.manifest['source']}")
         if isinstance(info.manifest.get("parity"), dict):
             lines.append(f"Parity: {format_parity(info.manifest['parity'])}")
-        self.details.setText("<br>".join(lines))
+        kept = (info.manifest.get("quantization") or {}).get("fp32")
+        if kept:
+            lines.append(f"INT8 keeps in fp32: {', '.join(map(str, kept))}")
+        if self.calibration:
+            lines.append(f"Calibration file for the next conversion: {self.calibration}")
+        self.details.setText("<br>".join(html.escape(line) if i else line for i, line in enumerate(lines)))
 
     def selected(self) -> Optional[store.ModelInfo]:
         return self.table.selected()
@@ -153,7 +164,21 @@ class ModelManager(QWidget):
             self.set_status("Select a model to convert.", error=True)
             return
         self._converting = info.name
-        self._start(jobs.EXPORT_ONNX, f"Exporting {info.name} to ONNX…", self._converted, model=str(info.path))
+        extra = {"calibration": self.calibration} if self.calibration else {}
+        self._start(jobs.EXPORT_ONNX, f"Exporting {info.name} to ONNX…", self._converted, model=str(info.path),
+                    **extra)
+
+    def choose_calibration(self) -> None:
+        """A labelled file (CSV/TSV/JSON Lines) the next conversion of the selected classifier measures INT8 on."""
+        path, _ = QFileDialog.getOpenFileName(self, "A labelled file to check INT8 on",
+                                              filter="Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)")
+        if path:
+            self.calibration = path
+            self._show_details()
+
+    def _on_selection(self) -> None:
+        self.calibration = ""   # a calibration file belongs to the model it was chosen for
+        self._show_details()
 
     def remove(self) -> None:
         info = self.selected()
@@ -204,7 +229,8 @@ class ModelManager(QWidget):
 
     def _on_busy(self, key: str, running: bool) -> None:
         if key == self.job_key:
-            for button in (self.import_button, self.download_button, self.convert_button, self.remove_button):
+            for button in (self.import_button, self.download_button, self.convert_button, self.calibration_button,
+                           self.remove_button):
                 button.setEnabled(not running)
 
     def set_status(self, text: str, error: bool = False) -> None:

@@ -1,7 +1,9 @@
-"""TaskPanel: the shape every task page shares (model picker, form, body, job controls).
+"""TaskPanel: the shape every task page shares (model picker, backend, form, body, job controls).
 
 A panel builds a job (a registered spec plus keyword arguments) and shows what comes back; it
-holds no model logic.
+holds no model logic. A page whose task can be exported to ONNX gets the backend choice under its
+model picker (gui/widgets/backend_choice.py): the runner gives every job the backend chosen for its
+``model``, and a job that fails because that backend cannot run shows why there too.
 """
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from typing import Any, Optional
 from PySide6.QtWidgets import QFormLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from models.core.events import Final, Partial
+from models.core.exports import EXPORTERS
 from workers.runner import Job, JobSpec
 
 from .context import AppContext
+from .widgets.backend_choice import BackendChoice
 from .widgets.first_run import FirstRun
 from .widgets.job_controls import JobControls
 from .widgets.model_picker import ModelPicker
@@ -42,9 +46,13 @@ class TaskPanel(QWidget):
         outer.addLayout(self.form)
         self.picker: Optional[ModelPicker] = None
         self.first_run: Optional[FirstRun] = None
+        self.backend: Optional[BackendChoice] = None
         if self.task:
             self.picker = ModelPicker(self.task, ctx)
             self.form.addRow("Model:", self.picker)
+            if self.task in EXPORTERS:   # training pages (an encoder) always run PyTorch
+                self.backend = BackendChoice(ctx, self.picker, f"{self.job_key()}-export")
+                self.form.addRow("Backend:", self.backend)
             self.first_run = FirstRun(self.task, ctx, self.picker)
             self.form.addRow(self.first_run)   # under the picker, across the form
         self.body = QVBoxLayout()
@@ -112,6 +120,8 @@ class TaskPanel(QWidget):
         job.log.connect(self.notes.append)
         job.result.connect(self._on_result)
         job.cancelled.connect(self._on_cancelled)
+        if self.backend is not None:
+            job.error.connect(self.backend.job_failed)
         self.connect_job(job)
 
     def stop(self) -> None:

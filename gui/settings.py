@@ -7,6 +7,7 @@ self-contained.
 """
 from __future__ import annotations
 
+import json
 from enum import Enum
 from typing import Any, Optional
 
@@ -14,12 +15,15 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from models.core import paths
 
+#: the backend of a model nobody chose one for: it needs no export, so it always runs
+BACKEND_DEFAULT = "torch"
+
 
 class Key(Enum):
     """(INI key, type, default)."""
 
     DEVICE = ("device", str, "auto")
-    BACKEND = ("backend", str, "torch")
+    MODEL_BACKENDS = ("models/backends", str, "")          # JSON {model folder: backend}; absent: torch
     ALLOW_PICKLE = ("allow_pickle", bool, False)
     THREADS = ("threads", int, 0)                          # torch's thread count; 0: one per core
     CRASH_SEEN = ("crash/seen", float, 0.0)                # the newest crash log already reported (its mtime)
@@ -80,7 +84,31 @@ class Settings:
     def sync(self) -> None:
         self.store.sync()
 
-    def runtime_options(self, _kwargs: Optional[dict] = None) -> dict:
-        """The device, backend and pickle consent every model job receives (see workers.runner)."""
-        return {"device": self.get(Key.DEVICE), "backend": self.get(Key.BACKEND),
+    def _backends(self) -> dict[str, str]:
+        try:
+            chosen = json.loads(self.get(Key.MODEL_BACKENDS) or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in chosen.items()} if isinstance(chosen, dict) else {}
+
+    def backend_for(self, model: str) -> str:
+        """The backend chosen for a model folder; PyTorch for a model without a choice.
+
+        A backend is chosen per model because exports are per model: a global ONNX default would
+        make every model without an export fail (there is no silent fallback to torch).
+        """
+        return self._backends().get(str(model), BACKEND_DEFAULT) if model else BACKEND_DEFAULT
+
+    def set_backend_for(self, model: str, backend: str) -> None:
+        chosen = self._backends()
+        if backend == BACKEND_DEFAULT:
+            chosen.pop(str(model), None)
+        else:
+            chosen[str(model)] = backend
+        self.set(Key.MODEL_BACKENDS, json.dumps(chosen, sort_keys=True))
+
+    def runtime_options(self, kwargs: Optional[dict] = None) -> dict:
+        """The device, backend and pickle consent a model job receives (see workers.runner); the backend
+        is the one chosen for the job's ``model``."""
+        return {"device": self.get(Key.DEVICE), "backend": self.backend_for(str((kwargs or {}).get("model") or "")),
                 "allow_pickle": self.get(Key.ALLOW_PICKLE)}

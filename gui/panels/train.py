@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from models.core import store
 from workers.runner import Job, JobSpec
@@ -138,7 +140,16 @@ class TrainTab(_DashboardTab):
             grid.addLayout(form)
         self.body.addWidget(options)
         self.body.addWidget(self.output, 1)
-        self.body.addWidget(self.dashboard_button)
+        self.command_button = QPushButton("Command line for GPUs…")
+        self.command_button.setToolTip("The torchrun command that runs this training on every GPU of a machine, "
+                                       "or of several machines")
+        self.command_button.clicked.connect(self.show_command)
+        self.command_dialog: Optional[QDialog] = None
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.dashboard_button)
+        buttons.addWidget(self.command_button)
+        buttons.addStretch(1)
+        self.body.addLayout(buttons)
 
     def _suggest_name(self, path: str) -> None:
         if path and not self.name_edit.text().strip():
@@ -165,6 +176,39 @@ class TrainTab(_DashboardTab):
             "weight_decay": self.weight_decay.value(), "warmup": self.warmup.value(),
             "schedule": self.schedule.currentText(), "grad_clip": self.grad_clip.value(),
             "kfold": self.kfold.value(), "seed": self.seed.value(), "class_weights": self.class_weights.isChecked()}
+
+    def command_line(self, nodes: int = 1) -> str:
+        """This form as a ``torchrun … main.py train-classifier …`` command (raises BadInput like Train)."""
+        from models.classify.command import torchrun_command
+
+        return torchrun_command(self.build_job()[1], nodes=nodes)
+
+    def show_command(self) -> None:
+        """A dialog with the commands for one machine and for two, copied to the clipboard."""
+        try:
+            one, two = self.command_line(), self.command_line(nodes=2)
+        except BadInput as exc:
+            self.set_status(str(exc), error=True)
+            return
+        text = (f"# every GPU of this machine (one process per GPU):\n{one}\n\n"
+                f"# two machines: run this on the first, and on the second with --node-rank 1\n"
+                f"# (the same files at the same paths on both; FIRST_MACHINE_ADDRESS reachable from the second)\n{two}\n")
+        QGuiApplication.clipboard().setText(one)
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Train on GPUs with torchrun")
+        box = QPlainTextEdit(text)
+        box.setReadOnly(True)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(dialog.reject)
+        column = QVBoxLayout(dialog)
+        column.addWidget(QLabel("The command for one machine is on the clipboard. The results match a training "
+                                "here: the batch size is the batch of each step, shared between the GPUs."))
+        column.addWidget(box)
+        column.addWidget(close)
+        dialog.resize(900, 320)
+        self.command_dialog = dialog
+        dialog.open()
+        self.set_status("The torchrun command is on the clipboard.")
 
     def show_result(self, value: Any) -> None:
         if value.evaluation is not None:

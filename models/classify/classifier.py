@@ -1,9 +1,14 @@
 """Sequence classification: probabilities for texts, and whole CSV/TSV/JSON Lines files.
 
-Any Hugging Face ``*ForSequenceClassification`` folder works. Texts are batched
-by token length (short with short, so little padding is computed) and the
-results are put back in input order. With an ONNX backend chosen and an export
-present in the folder, ONNX Runtime runs the network instead of torch.
+Any Hugging Face ``*ForSequenceClassification`` folder works. Texts are tokenised in one call
+of the fast tokenizer, batched by token length (short with short, so little padding is
+computed) and the results are put back in input order. With an ONNX backend chosen, ONNX
+Runtime runs the folder's export instead of torch; without an export that is an error that says
+so, never a quiet switch to torch.
+
+Per row, nothing is done that a batch could do once: at batch size 1 a row goes to the network
+as it was tokenised (no padding, no mask to build), and progress is reported a few times a
+second rather than per row (each event crosses a pipe to the GUI).
 """
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ from models.core.tokens import token_limit
 from models.classify import tabular
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.oom import retry_smaller
+
+#: seconds between two progress events of a running classification
+PROGRESS_EVERY = 0.1
 
 
 @dataclass(frozen=True)
@@ -67,19 +75,15 @@ class Classifier(cache.Shared):
 
     @classmethod
     def load(cls, path_or_name: os.PathLike | str, device: str = "auto", backend: str = "torch",
-             allow_pickle: bool = False, progress: ProgressFn = None) -> "Classifier":
-        """Load (or take from the cache) a classifier; an ONNX backend without an export falls back to torch."""
+             allow_pickle: bool = False) -> "Classifier":
+        """Load (or take from the cache) a classifier.
+
+        An ONNX backend without its export raises ``runtime.BackendUnavailable`` (export it, or
+        choose PyTorch); so does CUDA asked of ONNX Runtime where its CUDA provider cannot run.
+        """
         info = _open_classifier(path_or_name, allow_pickle)
         choice = runtime.choose_device(device)
         backend = runtime.parse_backend(backend).value
-        if backend != runtime.Backend.TORCH.value:
-            from models.classify.onnx_export import onnx_paths
-
-            fp32, int8 = onnx_paths(info.path)
-            if not (int8 if backend == runtime.Backend.ORT_INT8.value else fp32).is_file():
-                emit(progress, Log(f"{info.name} has no {backend} export; running it with PyTorch instead.",
-                                   level="warning"))
-                backend = runtime.Backend.TORCH.value
         key = ("classifier", str(info.path), choice.device, backend)
         return cache.get_or_load(key, lambda: cls._build(info, choice, backend, allow_pickle))
 
@@ -104,15 +108,17 @@ class Classifier(cache.Shared):
         import torch
         from transformers import AutoModelForSequenceClassification
 
-        model = AutoModelForSequenceClassification.from_pretrained(info.path, dtype=choice.dtype,
-                                                                   **store.hf_kwargs(info))
-        model.to(choice.device).eval()
+        # bf16/fp16 weights on a GPU (choose_device), SDPA attention where the architecture has it
+        with runtime.explain_oom(choice.device):
+            model = AutoModelForSequenceClassification.from_pretrained(info.path, dtype=choice.dtype,
+                                                                       **store.hf_kwargs(info))
+            model.to(choice.device).eval()
         if model.config.pad_token_id is None:  # decoder-based classifiers find the last token through it
             model.config.pad_token_id = _pad_id(tokenizer)
 
         def logits(batch: dict[str, np.ndarray]) -> np.ndarray:
-            tensors = {k: torch.from_numpy(v).to(choice.device) for k, v in batch.items()}
-            with torch.inference_mode():
+            with torch.inference_mode(), runtime.explain_oom(choice.device):
+                tensors = {k: torch.from_numpy(v).to(choice.device) for k, v in batch.items()}
                 return model(**tensors).logits.float().cpu().numpy()
 
         return cls(info, tokenizer, model.config, logits, choice.device, runtime.Backend.TORCH.value)
@@ -134,6 +140,10 @@ class Classifier(cache.Shared):
         return {k: enc[k] for k in keys if k in enc}, truncated, limit
 
     def _pad(self, enc: dict[str, list], rows: np.ndarray) -> dict[str, np.ndarray]:
+        if len(rows) == 1:   # nothing to pad: the row as tokenised
+            batch = {key: np.asarray(seqs[rows[0]], dtype=np.int64)[None, :] for key, seqs in enc.items()}
+            batch.setdefault("attention_mask", np.ones_like(batch["input_ids"]))
+            return batch
         width = max(len(enc["input_ids"][i]) for i in rows)
         batch: dict[str, np.ndarray] = {}
         for key, seqs in enc.items():
@@ -152,9 +162,9 @@ class Classifier(cache.Shared):
                    truncated: Optional[list[int]] = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (row indices, probabilities) per batch, shortest texts first; cancel is checked between batches.
 
-        Each batch reports its progress with the throughput so far (``unit``/s). Texts cut at the
-        model's length are noted in a Log, or counted into ``truncated`` (a caller that classifies
-        in chunks says it once, for the whole).
+        Progress (with the throughput so far, ``unit``/s) is reported after the first batch, then
+        every PROGRESS_EVERY seconds, and after the last. Texts cut at the model's length are noted
+        in a Log, or counted into ``truncated`` (a caller that classifies in chunks says it once).
         """
         if batch_size < 1:
             raise ModelDeskError("The batch size must be at least 1.")
@@ -168,7 +178,7 @@ class Classifier(cache.Shared):
             emit(progress, Log(truncation_note(cut, limit)))
         order = np.argsort([len(ids) for ids in enc["input_ids"]], kind="stable")
         total = len(order)
-        started = time.perf_counter()
+        started, reported = time.perf_counter(), float("-inf")
         for start in range(0, total, batch_size):
             check(cancel)
             rows = order[start:start + batch_size]
@@ -179,8 +189,11 @@ class Classifier(cache.Shared):
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)
             done = start + len(rows)
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            emit(progress, Progress(done, total, f"Classified {done:,}/{total:,} {unit} · {rate:,.0f} {unit}/s"))
+            now = time.perf_counter()
+            if now - reported >= PROGRESS_EVERY or done == total:
+                reported = now
+                rate = done / max(now - started, 1e-9)
+                emit(progress, Progress(done, total, f"Classified {done:,}/{total:,} {unit} · {rate:,.0f} {unit}/s"))
             yield rows, probs.astype(np.float32)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 32, max_length: Optional[int] = None,
@@ -213,7 +226,7 @@ def classify_texts(model: os.PathLike | str, texts: Sequence[str], device: str =
     if not texts or not any(t.strip() for t in texts):
         raise ModelDeskError("Type a text to classify first.")
     emit(progress, Progress(0, None, "Loading the model"))
-    clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress)
+    clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle)
     check(cancel)
     predictions = clf.predict(texts, batch_size=batch_size, progress=progress, cancel=cancel)
     return [{"text": t, "label": p.label, "score": p.score, "probs": p.probs} for t, p in zip(texts, predictions)]
@@ -250,7 +263,7 @@ def classify_file(model: os.PathLike | str, input_path: os.PathLike | str, outpu
         counts = np.zeros(len(clf.labels), dtype=np.int64)
         truncated: list[int] = []
         done = skipped = 0
-        started = time.perf_counter()
+        started, reported = time.perf_counter(), float("-inf")
         with fileio.atomic_path(output_path, suffix=".csv") as tmp, \
                 open(tmp, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
@@ -262,9 +275,12 @@ def classify_file(model: os.PathLike | str, input_path: os.PathLike | str, outpu
                 for rows, batch in clf.iter_proba(texts, batch_size=batch_size, cancel=cancel, truncated=truncated):
                     probs[rows] = batch
                     done += len(rows)
-                    rate = done / max(time.perf_counter() - started, 1e-9)
-                    emit(progress, Progress(source.position, source.size,
-                                            f"Classified {done:,} rows · {rate:,.0f} rows/s"))
+                    now = time.perf_counter()
+                    if now - reported >= PROGRESS_EVERY:
+                        reported = now
+                        rate = done / max(now - started, 1e-9)
+                        emit(progress, Progress(source.position, source.size,
+                                                f"Classified {done:,} rows · {rate:,.0f} rows/s"))
                 predicted = dict(zip(kept, probs))
                 for i, row in enumerate(chunk):
                     cells = [row.get(c, "") for c in columns]

@@ -28,7 +28,7 @@ def evaluate_classifier(model: os.PathLike | str, data: os.PathLike | str, text_
     examples = tabular.read_examples(data, text_column, label_column)
     notes = list(examples.notes)
     emit(progress, Progress(0, None, "Loading the model"))
-    clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress)
+    clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle)
     unseen = sorted(set(examples.labels) - set(clf.labels))
     if unseen:
         raise ModelDeskError(f"{Path(data).name} has label(s) the model '{clf.info.name}' does not know: "

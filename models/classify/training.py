@@ -11,6 +11,14 @@ Every step emits a ``Metric`` (train loss), every epoch the validation metrics
 and a ``Log`` line; the run is recorded under ``MODELDESK_HOME/runs``. The best
 checkpoint is written atomically into the app's models folder, so pressing Stop
 (or a crash) never leaves a half-written model: the previous best stays loadable.
+
+The same call trains in several processes when ``torchrun`` or ``accelerate launch`` starts it
+(one per GPU, on one machine or several; see models.core.distributed): every process builds the
+same batches, takes its share of each (``batch_size`` stays the batch of one optimizer step,
+whatever the number of processes), and the loss is scaled so that the averaged gradients are
+exactly those of the whole batch. Validation rows are shared out too and the predictions
+gathered, so every process sees the same metrics and makes the same early-stopping decision.
+Only the first process writes the run, the checkpoints and the output.
 """
 from __future__ import annotations
 
@@ -26,7 +34,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 import torch
 
-from models.core import cache, fileio, paths, runs, runtime, store
+from models.core import cache, distributed, fileio, paths, runs, runtime, store
 from models.core.tokens import token_limit
 
 from models.classify import metrics, report, tabular
@@ -268,7 +276,7 @@ def _param_groups(model: Any, weight_decay: float) -> list[dict]:
 
 
 def _autocast(device: runtime.DeviceChoice) -> Callable[[], Any]:
-    if device.device == "cuda":
+    if device.is_cuda:
         return lambda: torch.autocast(device_type="cuda", dtype=device.dtype)
     return contextlib.nullcontext
 
@@ -291,15 +299,38 @@ def predict_probs(model: Any, features: Sequence[dict], pad_id: int, batch_size:
 
 # --- the loop ----------------------------------------------------------------
 
+class _OtherProcess:
+    """What the processes other than the first have instead of a run: they write nothing."""
+
+    def __init__(self, run_id: str) -> None:
+        self.id = run_id
+
+    def log(self, record: dict) -> None:
+        pass
+
+    def log_metric(self, metric: Metric) -> None:
+        pass
+
+    def save_evaluation(self, evaluation: dict) -> None:
+        pass
+
+    def set_status(self, status: str, **extra: Any) -> None:
+        pass
+
+    def metrics(self) -> list[dict]:
+        return []
+
+
 class _Session:
     """State shared by the folds of one training call: the run, the best checkpoint, throughput."""
 
     def __init__(self, config: TrainConfig, info: store.ModelInfo, tokenizer: Any, data: Dataset,
-                 features: list[dict], target: Path, run: runs.Run, device: runtime.DeviceChoice,
-                 progress: ProgressFn, cancel: Optional[CancelToken]) -> None:
+                 features: list[dict], target: Path, run: runs.Run | _OtherProcess, device: runtime.DeviceChoice,
+                 progress: ProgressFn, cancel: Optional[CancelToken],
+                 world: distributed.World = distributed.World()) -> None:
         self.config, self.info, self.tokenizer, self.data = config, info, tokenizer, data
         self.features, self.target, self.run, self.device = features, target, run, device
-        self.progress, self.cancel = progress, cancel
+        self.progress, self.cancel, self.world = progress, cancel, world
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.best_score: Optional[float] = None
         self.best_eval: Optional[dict] = None
@@ -332,10 +363,25 @@ class _Session:
             return True
         return score < reference if self.config.metric in metrics.LOWER_IS_BETTER else score > reference
 
+    def predict(self, model: Any, rows: Sequence[int]) -> np.ndarray:
+        """Probabilities for feature rows; with several processes each predicts its share, and all get all."""
+        core = distributed.unwrap(model)
+        positions = self.world.shard(np.arange(len(rows)))
+        mine = predict_probs(core, [self.features[rows[i]] for i in positions], self.pad_id, self.config.batch_size,
+                             self.device, self.cancel)
+        if not self.world.active:
+            return mine
+        out = np.zeros((len(rows), core.config.num_labels), dtype=np.float32)
+        for where, probs in distributed.gather((positions, mine), self.world):
+            out[where] = probs
+        return out
+
     def save(self, model: Any, evaluation: dict, epoch: int, fold: Optional[int]) -> None:
         """Write the checkpoint into a temp folder, then swap it in: the old best survives any failure."""
+        if not self.world.main:
+            return
         with fileio.atomic_dir(self.target) as tmp:
-            model.save_pretrained(tmp)
+            distributed.unwrap(model).save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
             store.write_manifest(tmp, task="classify", source=f"fine-tuned from {self.info.name}",
                                  base_model=str(self.info.path), labels=self.data.labels, run=self.run.id,
@@ -348,9 +394,9 @@ class _Session:
         """Train one model from the base encoder; returns its best validation evaluation."""
         from transformers import get_scheduler, set_seed
 
-        config, device = self.config, self.device
+        config, device, world = self.config, self.device, self.world
         set_seed(config.seed + (fold or 0))
-        model = load_for_training(self.info, self.data.labels).to(device.device)
+        model = distributed.wrap(load_for_training(self.info, self.data.labels).to(device.device), world, device)
         # fused: one kernel for all parameters (on the CPU ~7x faster than the per-tensor loop)
         optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, fused=True)
         n_batches = self.batches_per_epoch[fold or 0]
@@ -368,12 +414,10 @@ class _Session:
             w = np.ones(len(self.data.labels))
             w[present] = compute_class_weight("balanced", classes=present, y=self.data.y[train_idx])
             weight = torch.tensor(w, dtype=torch.float32, device=device.device)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-        scaler = torch.amp.GradScaler("cuda", enabled=device.device == "cuda" and device.dtype_name == "float16")
+        scaler = torch.amp.GradScaler("cuda", enabled=device.is_cuda and device.dtype_name == "float16")
         autocast = _autocast(device)
         rng = np.random.default_rng(config.seed + (fold or 0))
         lengths = [len(self.features[i]["input_ids"]) for i in train_idx]
-        val_features = [self.features[i] for i in val_idx]
         fold_best: Optional[dict] = None
         fold_best_score: Optional[float] = None
         bad_epochs = 0
@@ -386,18 +430,29 @@ class _Session:
             for b, local in enumerate(batches):
                 check(self.cancel)
                 started = time.perf_counter()
-                idx = train_idx[local]
-                inputs = collate([self.features[i] for i in idx], self.pad_id,
+                idx = train_idx[local]                     # the whole batch, as one process takes it
+                mine, share = world.shard(idx), 1.0        # this process's rows of it
+                if not len(mine):                          # fewer rows than processes: still take part
+                    mine, share = idx[:1], 0.0
+                last = b + 1 == len(batches)
+                stepping = (b + 1) % config.grad_accum == 0 or last
+                inputs = collate([self.features[i] for i in mine], self.pad_id,
                                  pad_to=None if config.bucketing else config.max_length,
                                  padding_side=getattr(self.tokenizer, "padding_side", "right"))
                 inputs = {k: v.to(device.device) for k, v in inputs.items()}
-                with autocast():
-                    logits = model(**inputs).logits
-                loss = loss_fn(logits.float(), y[idx].to(device.device))
-                scaler.scale(loss / config.grad_accum).backward()
+                # the batch's mean loss (weighted by class), of which this process sums its share: the
+                # gradients averaged over the processes are then exactly those of the whole batch
+                denominator = float(weight[y[idx].to(device.device)].sum()) if weight is not None else len(idx)
+                with distributed.no_sync(model, not stepping):
+                    with autocast():
+                        logits = model(**inputs).logits
+                    per_row = torch.nn.functional.cross_entropy(logits.float(), y[mine].to(device.device),
+                                                                weight=weight, reduction="none")
+                    loss = per_row.sum() * (share * world.size / denominator)
+                    scaler.scale(loss / config.grad_accum).backward()
                 window += loss.item() / config.grad_accum
-                last = b + 1 == len(batches)
-                if (b + 1) % config.grad_accum == 0 or last:
+                if stepping:
+                    window = distributed.all_sum(window, world) / world.size
                     if last and (b + 1) % config.grad_accum:  # a short final window: rescale to its size
                         window *= config.grad_accum / ((b + 1) % config.grad_accum)
                     if config.grad_clip > 0:
@@ -413,7 +468,7 @@ class _Session:
                     running += window
                     seen += 1
                     window = 0.0
-                if device.device == "cuda":
+                if device.is_cuda:
                     torch.cuda.synchronize()
                 self.train_seconds += time.perf_counter() - started
                 self.samples += len(idx)
@@ -421,7 +476,7 @@ class _Session:
                 emit(self.progress, Progress(self.done_batches, self.total_batches,
                                              f"{prefix}epoch {epoch}/{config.epochs} · batch {b + 1}/{len(batches)}"
                                              f" · loss {running / max(seen, 1):.4f}"))
-            probs = predict_probs(model, val_features, self.pad_id, config.batch_size, device, self.cancel)
+            probs = self.predict(model, val_idx)
             evaluation = metrics.evaluate(self.data.y[val_idx], probs, self.data.labels)
             self.metric("train_loss", running / max(seen, 1), epoch, fold, "epoch")
             for name in metrics.SCALARS:
@@ -452,11 +507,11 @@ class _Session:
         """Evaluate the saved checkpoint on the held-out evaluation file (k-fold with --eval)."""
         from transformers import AutoModelForSequenceClassification
 
+        distributed.barrier(self.world)   # the first process has written it
         info = store.open_model(self.target, task="classify")
         model = AutoModelForSequenceClassification.from_pretrained(str(info.path), **store.hf_kwargs(info))
         model.to(self.device.device)
-        probs = predict_probs(model, [self.features[i] for i in test_idx], self.pad_id, self.config.batch_size,
-                              self.device, self.cancel)
+        probs = self.predict(model, test_idx)
         return metrics.evaluate(self.data.y[test_idx], probs, self.data.labels)
 
 
@@ -476,11 +531,15 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
 
     Returns when training ends, early-stops or is stopped (status "stopped": the
     best checkpoint so far is kept). Raises ModelDeskError for bad data or a
-    base model that is not an encoder, before anything is written. Training runs
-    on torch whatever ``backend`` says (an ONNX export is made from the result).
+    base model that is not an encoder, before anything is written. ``backend`` is
+    accepted like every job's runtime option and does not apply: training makes
+    torch weights (export them afterwards for ONNX Runtime). Started by torchrun or
+    accelerate launch, the processes train together (see the module docstring).
     """
     config = TrainConfig.from_options(options)
-    runtime.torch_only(backend, "training", progress)
+    world = distributed.from_env()
+    if not world.main:
+        progress = None   # the first process reports for all
     info = store.open_model(config.model, task=store.ENCODER, allow_pickle=config.allow_pickle)
     target = _target(config)
     data = load_dataset(config)
@@ -500,11 +559,28 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
                      f"{config.max_length} tokens and {'were' if truncated != 1 else 'was'} truncated.")
     check(cancel)
     device = runtime.choose_device(config.device)
-    run = runs.create_run({"kind": "train", **dataclasses.asdict(config), "labels": data.labels,
-                           "base_model": str(info.path), "device": device.label,
-                           "sizes": {"train": int(len(data.folds[0][0])), "validation": int(len(data.folds[0][1]))}},
-                          name=config.out_name)
-    session = _Session(config, info, tokenizer, data, features, target, run, device, progress, cancel)
+    if world.active:
+        device = distributed.start(world, device)
+    try:
+        run: runs.Run | _OtherProcess = _OtherProcess("")
+        if world.main:   # files by absolute path, so the run can rebuild its split from anywhere
+            files = {"train": str(Path(config.train).resolve()), "eval": str(Path(config.eval).resolve()) if config.eval
+                     else None}
+            run = runs.create_run({"kind": "train", **dataclasses.asdict(config), **files, "labels": data.labels,
+                                   "base_model": str(info.path), "device": device.label, "processes": world.size,
+                                   "sizes": {"train": int(len(data.folds[0][0])),
+                                             "validation": int(len(data.folds[0][1]))}}, name=config.out_name)
+        run_id = distributed.broadcast(run.id, world)
+        session = _Session(config, info, tokenizer, data, features, target,
+                           run if world.main else _OtherProcess(run_id), device, progress, cancel, world)
+        return _train(session, notes)
+    finally:
+        distributed.stop(world)
+
+
+def _train(session: _Session, notes: Sequence[str]) -> TrainResult:
+    """Every fold, then the outcome; a failure is recorded in the run before it goes on."""
+    config, data, run = session.config, session.data, session.run
     for note in notes:
         session.log(note, "warning")
     status = "completed"
@@ -536,7 +612,7 @@ def _finish(session: _Session, status: str) -> TrainResult:
     if evaluation is not None:
         run.save_evaluation({**evaluation, "cv": cv} if cv else evaluation)
         emit(session.progress, Data("evaluation", evaluation))
-    if cv:
+    if cv and session.world.main:
         store.write_manifest(session.target, cv=cv)
         session.log("Cross-validation: " + ", ".join(f"{n} {s['mean']:.4f} ± {s['std']:.4f}" for n, s in cv.items()))
     samples_per_s = session.samples / session.train_seconds if session.train_seconds else 0.0

@@ -5,16 +5,22 @@ Each task keeps its own exporter in ``models/<task>/onnx_export.py`` with the sa
 cancel=None) -> dict``. It writes the ONNX files into the model folder's ``onnx/`` subfolder,
 checks them against torch, records the parity report in the folder's manifest (``parity``) and
 returns it. The report has the shape ``{"set": "<what it was measured on>", "fp32": {<metric>:
-value, ...}, "int8": {...}}``; ``models.core.parity.format_parity`` says it in words.
+value, ...}, "int8": {...}}``; ``models.core.parity.format_parity`` says it in words. An exporter may
+also take ``calibration`` (a labelled file to measure INT8 on; the classifier's does).
+
+Which backends a model folder has is read from that report (:func:`exported_backends`), so the
+GUI and the benchmarks know it without loading anything heavy.
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from typing import Callable, Optional
 
 from models.core import store
 from models.core.events import CancelToken, ModelDeskError, ProgressFn
+from models.core.runtime import Backend
 
 #: task -> "module:function" of its exporter
 EXPORTERS = {
@@ -36,10 +42,31 @@ def exporter(task: str) -> Callable[..., dict]:
         raise ModelDeskError(f"ModelDesk cannot export {store.KINDS.get(task, task)} to ONNX yet.") from None
 
 
+def exported_backends(info: store.ModelInfo) -> set[str]:
+    """The ONNX backends a model folder has an export for, from its manifest's parity report.
+
+    Every exporter records a variant's figures only once its file is written and checked, so a
+    variant in the report with an ``onnx/`` folder present is a usable export.
+    """
+    parity = info.manifest.get("parity")
+    if not isinstance(parity, dict) or not info.has_onnx:
+        return set()
+    return {b.value for b in (Backend.ORT_FP32, Backend.ORT_INT8) if isinstance(parity.get(b.precision), dict)}
+
+
 def export_model(model: os.PathLike | str, quantize: bool = True, device: str = "auto", backend: str = "torch",
-                 allow_pickle: bool = False, progress: ProgressFn = None,
+                 allow_pickle: bool = False, calibration: Optional[str] = None, progress: ProgressFn = None,
                  cancel: Optional[CancelToken] = None) -> dict:
-    """Export ``model`` with its task's exporter (see the module docstring); returns the parity report."""
+    """Export ``model`` with its task's exporter (see the module docstring); returns the parity report.
+
+    ``calibration``: a labelled file to measure the INT8 variant on, for exporters that take one.
+    """
     info = store.open_model(model, allow_pickle=allow_pickle)
-    return exporter(info.task)(str(info.path), quantize=quantize, device=device, backend=backend,
-                               allow_pickle=allow_pickle, progress=progress, cancel=cancel)
+    export = exporter(info.task)
+    extra = {}
+    if calibration:
+        if "calibration" not in inspect.signature(export).parameters:
+            raise ModelDeskError(f"Exports of {store.KINDS.get(info.task, info.task)} take no calibration file.")
+        extra["calibration"] = calibration
+    return export(str(info.path), quantize=quantize, device=device, backend=backend, allow_pickle=allow_pickle,
+                  progress=progress, cancel=cancel, **extra)

@@ -320,8 +320,7 @@ def train_dcgan(image_folder: os.PathLike | str, out_name: str, epochs: int = 5,
         raise ModelDeskError("Epochs, batch size and the network sizes must be at least 1, the learning rate above 0.")
     target = paths.models_dir() / store.safe_name(out_name)
     config = {"nz": nz, "ngf": ngf, "ndf": ndf, "image_size": image_size, "epochs_trained": 0}
-    source: Optional[store.ModelInfo] = None
-    runtime.torch_only(backend, "training", progress)
+    source: Optional[store.ModelInfo] = None   # ``backend`` does not apply: training makes torch weights
     if resume is not None:
         source = store.open_model(resume, task="faces", allow_pickle=allow_pickle)
         config = {**config, **_config(source.path)}

@@ -34,7 +34,8 @@ def reference_probs(folder: Path, texts: list[str]) -> np.ndarray:
     return np.stack(rows)
 
 
-def test_batched_probabilities_match_the_network_in_input_order(tiny_text_classifier):
+def test_batched_probabilities_match_the_network_in_input_order(tiny_text_classifier, monkeypatch):
+    monkeypatch.setattr(classifier, "PROGRESS_EVERY", 0.0)   # every batch reports
     events = []
     clf = Classifier.load(tiny_text_classifier)
     probs = clf.predict_proba(TEXTS, batch_size=2, progress=events.append)
@@ -110,11 +111,27 @@ def test_pickle_checkpoint_needs_consent(tiny_text_classifier, pickle_only):
                                atol=1e-6)
 
 
-def test_onnx_backend_without_export_falls_back_to_torch(tiny_text_classifier):
+def test_progress_is_reported_a_few_times_a_second_not_per_row(tiny_text_classifier):
+    import time
+
     events = []
-    clf = Classifier.load(tiny_text_classifier, backend="onnx-int8", progress=events.append)
-    assert clf.backend == "torch"
-    assert any(isinstance(e, Log) and "no onnx-int8 export" in e.message for e in events)
+    started = time.perf_counter()
+    Classifier.load(tiny_text_classifier).predict_proba(TEXTS * 40, batch_size=1, progress=events.append)
+    elapsed = time.perf_counter() - started
+    done = [e.done for e in events if isinstance(e, Progress)]
+    assert done[0] == 1 and done[-1] == len(TEXTS) * 40 and done == sorted(done)
+    assert len(done) <= elapsed / classifier.PROGRESS_EVERY + 2 < len(TEXTS) * 40
+
+
+@pytest.mark.parametrize("backend, label", [("onnx-int8", "ONNX INT8"), ("onnx-fp32", "ONNX fp32")])
+def test_onnx_backend_without_export_is_an_error_not_torch(tiny_text_classifier, backend, label):
+    from models.core.runtime import BackendUnavailable
+
+    with pytest.raises(BackendUnavailable, match=f"has no {label} export yet: export it on the Models page, "
+                                                 "or choose PyTorch"):
+        Classifier.load(tiny_text_classifier, backend=backend)
+    with pytest.raises(BackendUnavailable):
+        classify_texts(tiny_text_classifier, ["the film was good"], backend=backend)
 
 
 def test_onnx_backend_feeds_ids_and_mask_to_the_export(tiny_text_classifier, tmp_path, monkeypatch):

@@ -290,5 +290,3 @@ def test_a_pickle_only_base_needs_consent_then_loads_weights_only(train_home, tr
     result = train(base, topics_csv, "from-pickle", events, epochs=1, allow_pickle=True, backend="onnx-int8")
     assert result.status == "completed" and store.inspect(result.model_path).weights == "safetensors"
     assert torch_loads and set(torch_loads) == {True}
-    assert "ONNX Runtime runs only exported classifiers; training with PyTorch." in [
-        e.message for e in events if isinstance(e, Log)]

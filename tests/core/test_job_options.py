@@ -8,7 +8,7 @@ import inspect
 import pytest
 
 from models.core import runtime
-from models.core.events import Log, ModelDeskError
+from models.core.events import ModelDeskError
 
 RUNTIME_OPTIONS = {"device": "cpu", "backend": "onnx-int8", "allow_pickle": True}
 #: the models/ functions the GUI runs as jobs that load a model
@@ -38,12 +38,15 @@ def test_each_model_job_takes_device_backend_and_allow_pickle(target):
         assert parameters[name].default == {"device": "auto", "backend": "torch", "allow_pickle": False}[name]
 
 
-def test_backends_are_parsed_and_onnx_is_a_note_outside_classifiers():
+def test_backends_are_parsed_and_onnx_without_an_onnx_path_is_an_error_not_a_switch():
     assert runtime.parse_backend("onnx-int8") is runtime.Backend.ORT_INT8
     with pytest.raises(ModelDeskError, match="Unknown backend 'tensorrt'; choose one of torch, onnx-fp32, onnx-int8."):
         runtime.parse_backend("tensorrt")
     events: list = []
     runtime.torch_only("torch", "generating", events.append)
     assert events == []
-    runtime.torch_only("onnx-fp32", "generating", events.append)
-    assert events == [Log("ONNX Runtime runs only exported classifiers; generating with PyTorch.")]
+    with pytest.raises(runtime.BackendUnavailable) as caught:
+        runtime.torch_only("onnx-fp32", "generating", events.append, model="gpt-tiny")
+    assert str(caught.value) == ("gpt-tiny has no ONNX fp32 export for generating yet: export it on the Models page, "
+                                 "or choose PyTorch.")
+    assert isinstance(caught.value, ModelDeskError) and events == []

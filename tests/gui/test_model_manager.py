@@ -37,9 +37,9 @@ def choose_folder(monkeypatch, folder) -> None:
     monkeypatch.setattr("gui.model_manager.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
 
 
-def click_and_wait(qtbot, page: ModelManager, button, key: str = "models") -> None:
+def click_and_wait(qtbot, page: ModelManager, button, key: str = "models", timeout: int = 60000) -> None:
     with qtbot.waitSignal(page.runner.busy_changed, check_params_cb=lambda done, running: done == key and not running,
-                          timeout=60000):
+                          timeout=timeout):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
@@ -54,7 +54,7 @@ def test_import_lists_the_model_and_announces_it(page, qtbot, monkeypatch, tiny_
     assert [m.name for m in store.list_models("faces")] == ["tiny-dcgan"]
 
 
-def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_classifier):
+def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_classifier, tmp_path):
     page.copy_check.setChecked(True)
     choose_folder(monkeypatch, tiny_onnx_classifier)
     with qtbot.waitSignal(page.ctx.models.changed, timeout=30000):
@@ -62,12 +62,22 @@ def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_c
     copied = paths.models_dir() / "tiny-classifier"
     assert rows(page)["tiny-classifier"][2] == "app" and (copied / "config.json").is_file()
 
-    with qtbot.waitSignal(page.ctx.models.changed, timeout=60000):
-        qtbot.mouseClick(page.convert_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.remove_button.isEnabled())
+    # not fine-tuned here: a labelled file the user picks is what INT8 is checked on
+    calibration = tmp_path / "labelled.csv"
+    calibration.write_text("text,label\n" + "the film was good,positive\nbad,negative\nhello,neutral\n" * 4,
+                           encoding="utf-8")
+    monkeypatch.setattr("gui.model_manager.QFileDialog.getOpenFileName", lambda *a, **k: (str(calibration), ""))
+    qtbot.mouseClick(page.calibration_button, Qt.MouseButton.LeftButton)
+    assert f"Calibration file for the next conversion: {calibration}" in page.details.text()
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=180000):   # a real export, sometimes on a busy CPU
+        click_and_wait(qtbot, page, page.convert_button, timeout=180000)
+        assert "converted" in page.controls.status.text(), page.controls.status.text()
     assert rows(page)["tiny-classifier"][4] == "yes"
-    assert "argmax agreement 100.0%" in page.controls.status.text()
-    assert "Parity: ONNX fp32" in page.details.text() and "INT8" in page.details.text()
+    assert "ONNX fp32: agreement 100.0%" in page.controls.status.text()
+    details = page.details.text()
+    assert "Parity: ONNX fp32: agreement 100.0%" in details and "ONNX INT8: agreement" in details
+    assert "f1 macro delta" in details and "on 12 labelled rows of labelled.csv" in details
+    assert "INT8 keeps in fp32: embeddings, classification head" in details
     assert (copied / "onnx" / "model_int8.onnx").is_file()
 
     monkeypatch.setattr("gui.model_manager.QMessageBox.question", lambda *a, **k: QMessageBox.StandardButton.No)

@@ -34,7 +34,23 @@ def test_values_survive_a_restart_with_their_types(tmp_path):
     again = fresh(path)
     for key in Key:
         assert again.get(key) == samples[key.type], key
-    assert again.runtime_options() == {"device": "x/y z", "backend": "x/y z", "allow_pickle": True}
+    assert again.runtime_options() == {"device": "x/y z", "backend": "torch", "allow_pickle": True}
+
+
+def test_the_backend_is_remembered_per_model_and_reaches_that_model_s_jobs(tmp_path):
+    path = tmp_path / "s.ini"
+    settings = fresh(path)
+    settings.set_backend_for("/models/a b", "onnx-int8")
+    settings.set_backend_for("/models/c", "onnx-fp32")
+    settings.set_backend_for("/models/c", "torch")      # back to the default: forgotten
+    settings.sync()
+    again = fresh(path)
+    assert again.backend_for("/models/a b") == "onnx-int8"
+    assert again.backend_for("/models/c") == again.backend_for("/models/never chosen") == again.backend_for("") == "torch"
+    assert again.runtime_options({"model": "/models/a b", "texts": ["x"]})["backend"] == "onnx-int8"
+    assert again.runtime_options({"resume": "/models/a b"})["backend"] == "torch"   # no model: nothing chosen
+    settings.set(Key.MODEL_BACKENDS, "{not json")
+    assert settings.backend_for("/models/a b") == "torch"
 
 
 def test_every_task_has_a_remembered_model():

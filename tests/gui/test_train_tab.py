@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit
 
 from gui.dashboard import Dashboard
 from gui.panels.classify import ClassifyPanel
@@ -165,3 +166,33 @@ def test_the_main_window_wires_the_tabs_to_its_dashboard_page(qtbot, train_home,
     qtbot.mouseClick(classify.train.dashboard_button, Qt.MouseButton.LeftButton)
     assert window.current_panel() == "dashboard"
     window.close()
+
+
+def test_the_train_tab_writes_the_torchrun_command_for_its_form(qtbot, page, train_encoder, topics_csv):
+    import shlex
+
+    from PySide6.QtGui import QGuiApplication
+
+    import main
+
+    tab = page[0].train
+    qtbot.mouseClick(tab.command_button, Qt.MouseButton.LeftButton)   # nothing to train yet: said, no dialog
+    assert tab.status.text().startswith("Choose a model first") and tab.command_dialog is None
+
+    fill_training(tab, train_encoder, topics_csv, "on gpus")
+    qtbot.mouseClick(tab.command_button, Qt.MouseButton.LeftButton)
+    one = shlex.split(QGuiApplication.clipboard().text())
+    assert one[one.index("--nproc-per-node") + 1] == "gpu" and "--nnodes" not in one
+    script = next(i for i, word in enumerate(one) if word.endswith("main.py"))
+    args = main.build_parser().parse_args(one[script + 1:])   # the same options the Train button runs with
+    options = tab.build_job()[1]
+    assert (args.command, args.model, args.train, args.out) == ("train-classifier", options["model"],
+                                                                options["train"], "on gpus")
+    assert (args.epochs, args.lr, args.batch_size) == (options["epochs"], options["lr"], options["batch_size"])
+    text = tab.command_dialog.findChild(QPlainTextEdit).toPlainText()
+    assert shlex.join(one) in text
+    two = shlex.split(text.split("\n\n")[1].splitlines()[-1])
+    assert two[two.index("--nnodes") + 1] == "2" and two[two.index("--node-rank") + 1] == "0"
+    assert two[two.index("--master-addr") + 1] == "FIRST_MACHINE_ADDRESS"
+    assert two[-len(one) + script:] == one[script:]   # the same script and options on every machine
+    tab.command_dialog.close()

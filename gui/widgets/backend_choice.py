@@ -1,0 +1,151 @@
+"""The backend of the chosen model (PyTorch, ONNX fp32, ONNX INT8), remembered per model, with Export….
+
+Every task page has one next to its model picker (TaskPanel puts it there). Whether a model has
+an export is read from its manifest (models.core.exports.exported_backends), so the page says
+"no export yet" the moment an ONNX backend is chosen, and Export… makes it as a job with its own
+progress bar. Problems that only the engine can find (no CUDA execution provider, the GPU out of
+memory) come back as a job error of class ``BackendUnavailable`` and are shown the same way.
+The state is also offered to the window's status bar (``state_changed``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from models.core.exports import exported_backends
+from models.core.parity import format_figures, format_parity
+from models.core.store import ModelInfo
+
+from .. import jobs
+from .job_controls import ERROR_STYLE, JobControls
+from .model_picker import ModelPicker
+
+if TYPE_CHECKING:
+    from ..context import AppContext
+
+#: (value, label) of every backend, in the order offered
+BACKENDS = (("torch", "PyTorch"), ("onnx-fp32", "ONNX fp32"), ("onnx-int8", "ONNX INT8"))
+LABELS = dict(BACKENDS)
+
+
+def is_backend_problem(details: str) -> bool:
+    """True when a job failed because its backend cannot run (the traceback ends in BackendUnavailable)."""
+    lines = details.strip().splitlines()
+    return bool(lines) and lines[-1].split(":", 1)[0].endswith(".BackendUnavailable")
+
+
+class BackendChoice(QWidget):
+    """A backend combo for ``picker``'s model, Export… when its export is missing, and the reason it cannot run."""
+
+    state_changed = Signal(str, bool)   # a sentence for the status bar, True when the backend cannot run
+
+    def __init__(self, ctx: "AppContext", picker: ModelPicker, key: str, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.picker = picker
+        self.combo = QComboBox()
+        for value, label in BACKENDS:
+            self.combo.addItem(label, value)
+        self.combo.setToolTip("The engine that runs this model, remembered per model; ONNX needs an export")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Export this model to ONNX (fp32 and INT8) and check it against PyTorch")
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.export_controls = JobControls(ctx.runner, key, with_run=False)
+        self.export_controls.setVisible(False)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.combo)
+        row.addWidget(self.export_button)
+        row.addWidget(self.note, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(row)
+        column.addWidget(self.export_controls)
+        self.text = ""
+        self.problem = False
+        self.combo.currentIndexChanged.connect(self._on_choice)
+        self.export_button.clicked.connect(self.export)
+        picker.changed.connect(self._on_model)
+        ctx.models.changed.connect(self.refresh)
+        ctx.runner.busy_changed.connect(lambda job_key, _running: job_key == key and self._show_state())
+        self.refresh()
+
+    # --- what is chosen ----------------------------------------------------------
+    def backend(self) -> str:
+        return str(self.combo.currentData())
+
+    def set_backend(self, value: str) -> None:
+        self.combo.setCurrentIndex(self.combo.findData(value))
+
+    def model_info(self) -> Optional[ModelInfo]:
+        path = self.picker.path()
+        return next((m for m in self.ctx.models.models if path and str(m.path) == path), None)
+
+    def refresh(self) -> None:
+        """Show the remembered choice of the picked model and what it means."""
+        self.combo.blockSignals(True)
+        self.combo.setCurrentIndex(max(0, self.combo.findData(self.ctx.settings.backend_for(self.picker.path()))))
+        self.combo.blockSignals(False)
+        self._show_state()
+
+    def _on_model(self, _path: str) -> None:
+        self.export_controls.setVisible(False)
+        self.refresh()
+
+    def _on_choice(self, _index: int) -> None:
+        if self.picker.path():
+            self.ctx.settings.set_backend_for(self.picker.path(), self.backend())
+        self._show_state()
+
+    def showEvent(self, event: Any) -> None:  # another tab may have changed this model's choice
+        super().showEvent(event)
+        self.refresh()
+
+    # --- what it means -------------------------------------------------------------
+    def _show_state(self) -> None:
+        backend, info = self.backend(), self.model_info()
+        name = info.name if info is not None else (Path(self.picker.path()).name or "the model")
+        missing = backend != "torch" and info is not None and backend not in exported_backends(info)
+        exporting = self.ctx.runner.is_running(self.export_controls.key)
+        self.export_button.setVisible(missing or exporting)
+        self.export_button.setEnabled(not exporting)
+        if missing:
+            self.set_state(f"{name} has no {LABELS[backend]} export yet: Export… makes it, or choose PyTorch.",
+                           problem=True)
+        elif backend != "torch" and info is not None:
+            parity = info.manifest["parity"]
+            self.set_state(f"{LABELS[backend]} · vs PyTorch: "
+                           f"{format_figures(parity[backend.partition('-')[2]])}")
+        else:
+            self.set_state(f"{LABELS[backend]}" + (f" · {name}" if self.picker.path() else ""))
+
+    def set_state(self, text: str, problem: bool = False) -> None:
+        """Show why the backend cannot run (or what it is) here and offer it to the status bar."""
+        self.text, self.problem = text, problem
+        self.note.setText(text)
+        self.note.setStyleSheet(ERROR_STYLE if problem else "")
+        self.state_changed.emit(text, problem)
+
+    def job_failed(self, message: str, details: str) -> None:
+        """A page's job ended in an error: when its backend was the cause, that is the backend's state now."""
+        if is_backend_problem(details):
+            self.set_state(message, problem=True)
+
+    # --- export ------------------------------------------------------------------------
+    def export(self) -> None:
+        model = self.picker.path()
+        if not model or self.ctx.runner.is_running(self.export_controls.key):
+            return
+        self.export_controls.setVisible(True)
+        job = self.export_controls.start(jobs.EXPORT_ONNX, model=model)
+        job.result.connect(self._exported)
+        job.error.connect(lambda message, _details: self.set_state(message, problem=True))
+        self._show_state()
+
+    def _exported(self, parity: dict) -> None:
+        self.export_controls.set_status(f"Exported. {format_parity(parity)}")
+        self.ctx.models.refresh()   # the new manifest says the export exists
