@@ -257,7 +257,7 @@ def classify_file(model: os.PathLike | str, input_path: os.PathLike | str, outpu
             raise ModelDeskError("Choose an output file other than the input file.")
         fileio.check_target(output_path, probe=True)
         emit(progress, Progress(0, source.size, "Loading the model"))
-        clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress)
+        clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle)
         check(cancel)
         header, width = _output_header(columns, clf.labels)
         counts = np.zeros(len(clf.labels), dtype=np.int64)
