@@ -9,6 +9,7 @@ microphones without paying for them.
 """
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import threading
@@ -72,6 +73,9 @@ class InputDevice:
 
 _open_streams = 0
 _open_lock = threading.Lock()
+#: how long closing an input stream may take before it is given up on (see MicrophoneSource.stop)
+CLOSE_SECONDS = 2.0
+log = logging.getLogger(__name__)
 
 
 def _stream_opened(delta: int) -> None:
@@ -264,14 +268,31 @@ class MicrophoneSource(AudioSource):
         return self._finished.is_set() and self._queue.empty()
 
     def stop(self) -> None:
+        """Close the stream, waiting at most CLOSE_SECONDS.
+
+        When the sound server dies under an ALSA stream, PortAudio's capture thread can spin on a
+        failing poll, and aborting the stream then blocks forever (seen with the ``pulse`` device).
+        A stream that does not close in time is left to the process's exit, and PortAudio's own
+        exit handler (which would block on it the same way) is dropped.
+        """
         self._stopping = True
         stream, self._stream = self._stream, None
         if stream is not None:
-            try:
+            closed = threading.Event()
+
+            def close() -> None:
                 stream.abort(ignore_errors=True)
-            finally:
                 stream.close(ignore_errors=True)
+                closed.set()
+
+            threading.Thread(target=close, name="modeldesk-close-input", daemon=True).start()
+            if closed.wait(CLOSE_SECONDS):
                 _stream_opened(-1)
+            else:   # the stream stays counted as open: a device rescan would block on it too
+                import atexit
+
+                atexit.unregister(_sounddevice()._exit_handler)
+                log.warning("The input device '%s' did not close; it is left to the process's exit.", self.name)
         self._finished.set()
 
 

@@ -6,7 +6,9 @@ import json
 import sys
 import types
 
+import numpy as np
 import pytest
+from safetensors.numpy import save_file
 
 from models.core import exports, store
 from models.core.events import ModelDeskError
@@ -17,7 +19,8 @@ def _folder(tmp_path, task_arch: str, manifest: dict | None = None, onnx: bool =
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"architectures": [task_arch]}))
-    (folder / "model.safetensors").write_bytes(b"")
+    save_file({"w": np.zeros(1, np.float32)}, str(folder / "model.safetensors"))   # whole, as store checks
+    (folder / "tokenizer.json").write_text("{}")   # a text model's folder must have a tokenizer to open
     if manifest is not None:
         store.write_manifest(folder, **manifest)
     if onnx:
