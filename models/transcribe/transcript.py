@@ -17,11 +17,26 @@ FORMATS = ("txt", "srt", "vtt")
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word and its time span in seconds (the text keeps its leading space, as spoken order joins)."""
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Segment:
-    """Committed text and its time span in seconds from the start of the audio."""
+    """Committed text and its time span in seconds from the start of the audio; ``words`` when the
+    recogniser timed them (Whisper's alignment heads, CTC frames)."""
     start: float
     end: float
     text: str
+    words: tuple[Word, ...] = ()
+
+    def shifted(self, seconds: float) -> "Segment":
+        """The same segment ``seconds`` later (a window's times made the file's)."""
+        return Segment(self.start + seconds, self.end + seconds, self.text,
+                       tuple(Word(w.text, w.start + seconds, w.end + seconds) for w in self.words))
 
 
 @dataclass
