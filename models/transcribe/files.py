@@ -9,6 +9,7 @@ that repeat themselves (zlib compresses them too well), are dropped.
 """
 from __future__ import annotations
 
+import bisect
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -18,7 +19,7 @@ import numpy as np
 from models.core.events import CancelToken, Final, Progress, ProgressFn, check, emit
 from models.transcribe import decoding
 from models.transcribe.recognizer import SAMPLE_RATE, WINDOW_SECONDS, Recognizer, read_audio, split_at_silences
-from models.transcribe.transcript import Transcript
+from models.transcribe.transcript import Segment, Transcript, Word
 
 #: a pause longer than this ends a window (seconds)
 MAX_GAP = 2.0
@@ -77,6 +78,28 @@ def speech_windows(regions: list[tuple[int, int]], audio: np.ndarray, max_second
     return windows
 
 
+def fit_to_speech(segment: Segment, regions: list[tuple[int, int]]) -> Segment:
+    """The segment with each word trimmed to the speech region it overlaps most.
+
+    Dynamic time warping tiles the window with words, so the last word before a pause takes the
+    pause too; the voice-activity map knows better where speech stopped.
+    """
+    if not segment.words or not regions:
+        return segment
+    starts = [a for a, _ in regions]
+    words = []
+    for word in segment.words:
+        a, b = word.start * SAMPLE_RATE, word.end * SAMPLE_RATE
+        k = bisect.bisect_right(starts, b)
+        near = regions[max(0, k - 2):k + 1]
+        best = max(near, key=lambda r: min(b, r[1]) - max(a, r[0]))
+        if min(b, best[1]) - max(a, best[0]) > 0:
+            start = max(a, best[0]) / SAMPLE_RATE
+            word = Word(word.text, start, max(start, min(b, best[1]) / SAMPLE_RATE))
+        words.append(word)
+    return Segment(words[0].start, max(w.end for w in words), segment.text, tuple(words))
+
+
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}"
@@ -91,7 +114,8 @@ def transcribe_audio(recognizer: Recognizer, audio: np.ndarray, language: Option
     duration = audio.size / SAMPLE_RATE
     emit(progress, Progress(0.0, duration, f"Finding speech in {label}"))
     transcript = Transcript(language=code)
-    for start, end in speech_windows(speech_regions(audio), audio):
+    regions = speech_regions(audio)
+    for start, end in speech_windows(regions, audio):
         seek = start
         while end - seek >= MIN_WINDOW * SAMPLE_RATE:
             check(cancel)
@@ -106,7 +130,7 @@ def transcribe_audio(recognizer: Recognizer, audio: np.ndarray, language: Option
                 for piece in kept:
                     if decoding.compression_ratio(piece.text) > decoding.COMPRESSION_RATIO_THRESHOLD:
                         continue   # a repetition loop, not speech
-                    segment = piece.shifted(seek / SAMPLE_RATE)
+                    segment = fit_to_speech(piece.shifted(seek / SAMPLE_RATE), regions)
                     transcript.segments.append(segment)
                     emit(progress, Final(segment.text, segment.start, segment.end))
             seek += advance

@@ -66,8 +66,13 @@ def _clock(seconds: float, separator: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    """Cue text on one line: a blank line would end an SRT/VTT cue early."""
+    """The text on one line (plain-text transcripts)."""
     return " ".join(text.split())
+
+
+def _cue_text(text: str) -> str:
+    """Cue text keeping its line breaks but no blank line (a blank line would end the cue early)."""
+    return "\n".join(line for line in (" ".join(part.split()) for part in text.splitlines()) if line)
 
 
 def _spoken(segments: Iterable[Segment]) -> list[Segment]:
@@ -87,7 +92,7 @@ def to_txt(segments: Iterable[Segment], timestamps: bool = True) -> str:
 
 def to_srt(segments: Iterable[Segment]) -> str:
     """SubRip: numbered cues, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, a blank line after each."""
-    cues = [f"{i}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{_one_line(s.text)}\n"
+    cues = [f"{i}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{_cue_text(s.text)}\n"
             for i, s in enumerate(_spoken(segments), start=1)]
     return "\n".join(cues)
 
@@ -98,7 +103,7 @@ def _vtt_escape(text: str) -> str:
 
 def to_vtt(segments: Iterable[Segment]) -> str:
     """WebVTT: the header, then numbered cues with ``HH:MM:SS.mmm --> HH:MM:SS.mmm``."""
-    cues = [f"{i}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{_vtt_escape(_one_line(s.text))}\n"
+    cues = [f"{i}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{_vtt_escape(_cue_text(s.text))}\n"
             for i, s in enumerate(_spoken(segments), start=1)]
     return "\n".join(["WEBVTT\n", *cues])
 
