@@ -106,13 +106,13 @@ class AlignmentGraph(nn.Module):
 
     def __init__(self, model: Any, heads: Sequence[tuple[int, int]]) -> None:
         super().__init__()
-        self.graph = DecoderGraph(model)
+        self.decoder = DecoderGraph(model)
         self.alignment_heads = [(int(layer), int(head)) for layer, head in heads]
 
     def forward(self, ids: torch.Tensor, cross_k: torch.Tensor, cross_v: torch.Tensor) -> torch.Tensor:
         layers, _, heads, _, dim = cross_k.shape
         empty = torch.zeros(layers, 1, heads, 0, dim, dtype=cross_k.dtype, device=cross_k.device)
-        _, _, _, scores = self.graph.hidden(ids, empty, empty, cross_k, cross_v, self.alignment_heads)
+        _, _, _, scores = self.decoder.hidden(ids, empty, empty, cross_k, cross_v, self.alignment_heads)
         return torch.stack(scores).float()
 
 
