@@ -159,7 +159,7 @@ def split_segments(tokens: Sequence[int], timestamp_begin: int, duration: float)
     is_time = [t >= timestamp_begin for t in tokens]
     ends_single = len(tokens) >= 2 and is_time[-1] and not is_time[-2]
     pairs = [i for i in range(1, len(tokens)) if is_time[i] and is_time[i - 1]]
-    seconds = [(t - timestamp_begin) * TIME_PRECISION for t in tokens]
+    seconds = [min(duration, (t - timestamp_begin) * TIME_PRECISION) for t in tokens]
     segments: list[TimedTokens] = []
     if pairs:
         cuts = pairs + ([len(tokens)] if ends_single else [])

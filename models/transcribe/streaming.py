@@ -69,6 +69,7 @@ class StreamConfig:
     no_speech_threshold: float = NO_SPEECH_THRESHOLD   # Whisper's rule: drop text when no_speech_prob
     logprob_threshold: float = LOGPROB_THRESHOLD       # is above this and avg_logprob below this
     prompt: bool = True             # condition each decode on the previous committed text
+    window: float = 30.0            # Whisper's encoder input (s): shorter decodes short utterances faster
 
 
 def make_vad(kind: str) -> Any:
@@ -175,27 +176,36 @@ class StreamingRecognizer:
     def listening_while_decoding(self, listen: Callable[[], None]) -> Iterator[None]:
         """Let early decodes hear the audio that arrives while they run.
 
-        While active, an early decode calls ``listen`` every few milliseconds (from forward
-        pre-hooks on the decoder's torch model); ``listen`` passes the new audio to ``accept``
+        While active, an early decode calls ``listen`` every few milliseconds (between decoder
+        steps through the Recognizer's ``step_hooks``, on any backend; for another decoder, from
+        forward pre-hooks on its torch ``model``); ``listen`` passes the new audio to ``accept``
         (with ``caught_up=False``), which follows the speaker and raises Preempted out of the
         decode when it has gone stale: a partial when the speaker pauses (so the decode for
         the pause starts at once rather than after it), a pause decode when speech resumes.
-        A decoder without a torch ``model`` simply is not interrupted.
+        A decoder with neither simply is not interrupted.
         """
-        model = getattr(self.decoder, "model", None)
-        if not hasattr(model, "modules"):
-            yield
-            return
         thread = threading.get_ident()
         last = [0.0]
 
-        def hook(_module: Any, _args: Any) -> None:
+        def hook(*_args: Any) -> None:
             if self._decoding is not None and threading.get_ident() == thread:
                 now = time.monotonic()
                 if now - last[0] >= LISTEN_EVERY:
                     last[0] = now
                     listen()
 
+        hooks = getattr(self.decoder, "step_hooks", None)
+        if isinstance(hooks, list):   # the Recognizer: between two decoder steps, on any backend
+            hooks.append(hook)
+            try:
+                yield
+            finally:
+                hooks.remove(hook)
+            return
+        model = getattr(self.decoder, "model", None)
+        if not hasattr(model, "modules"):
+            yield
+            return
         handles = [module.register_forward_pre_hook(hook) for module in model.modules()]
         try:
             yield
@@ -319,7 +329,8 @@ class StreamingRecognizer:
         if self.config.prompt and self.segments:
             prompt = " ".join(s.text for s in self.segments[-3:])[-200:]
         began = time.perf_counter()
-        result = self.decoder.decode(samples, language=self.language, task=self.task, prompt_text=prompt)
+        kwargs = {"window": self.config.window} if self.config.window < 30.0 else {}
+        result = self.decoder.decode(samples, language=self.language, task=self.task, prompt_text=prompt, **kwargs)
         return result, time.perf_counter() - began
 
     def _apply(self, utt: _Utterance, upto: int, result: Decoded, took: float) -> list[str]:
