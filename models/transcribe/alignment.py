@@ -168,16 +168,18 @@ def split_words(tokens: Sequence[int], decode: Callable[[list[int]], str]) -> li
     return [(text, ids) for text, ids in merged]
 
 
-def word_timings(scores: np.ndarray, frames: int, prefix: int, tokens: Sequence[int],
-                 decode: Callable[[list[int]], str]) -> list[WordTiming]:
-    """Words of ``tokens`` with start and end (seconds from the window's start).
+def word_timings(scores: np.ndarray, frames: int, prefix: int, groups: Sequence[Sequence[int]],
+                 decode: Callable[[list[int]], str]) -> list[list[WordTiming]]:
+    """The words of each group of tokens (a window's segments) with start and end (seconds from
+    the window's start).
 
     ``scores`` are the alignment heads' raw cross-attention scores (heads, sequence, 1500) for
-    the sequence ``prefix`` forced tokens + ``tokens`` + end; ``frames`` is the audio's length in
-    20 ms frames (attention beyond it looks at padding).
+    the sequence ``prefix`` forced tokens + every group's tokens + end; ``frames`` is the audio's
+    length in 20 ms frames (attention beyond it looks at padding).
     """
-    if not tokens:
-        return []
+    count = sum(len(group) for group in groups)
+    if not count:
+        return [[] for _ in groups]
     frames = max(1, min(int(frames), scores.shape[-1]))
     weights = scores[:, :, :frames].astype(np.float64)
     weights = np.exp(weights - weights.max(axis=-1, keepdims=True))
@@ -185,15 +187,18 @@ def word_timings(scores: np.ndarray, frames: int, prefix: int, tokens: Sequence[
     std = weights.std(axis=-2, keepdims=True)
     weights = (weights - weights.mean(axis=-2, keepdims=True)) / np.where(std > 0, std, 1.0)
     weights = median_filter(weights, MEDIAN_FILTER_WIDTH)
-    matrix = weights.mean(axis=0)[prefix - 1:prefix + len(tokens)]
+    matrix = weights.mean(axis=0)[prefix - 1:prefix + count]
     text_index, time_index = dtw(-matrix)
     jumps = np.concatenate([[True], np.diff(text_index) > 0])
     jump_times = time_index[jumps] / FRAMES_PER_SECOND
-    words = split_words(tokens, decode)
-    bounds = np.concatenate([[0], np.cumsum([len(ids) for _, ids in words])])
-    out = []
-    for k, (text, ids) in enumerate(words):
-        start = float(jump_times[min(bounds[k], len(jump_times) - 1)])
-        end = float(jump_times[min(bounds[k + 1], len(jump_times) - 1)])
-        out.append(WordTiming(text, start, max(start, end), tuple(ids)))
+    last = len(jump_times) - 1
+    out: list[list[WordTiming]] = []
+    at = 0
+    for group in groups:
+        timed = []
+        for text, ids in split_words(group, decode):
+            start, end = float(jump_times[min(at, last)]), float(jump_times[min(at + len(ids), last)])
+            timed.append(WordTiming(text, start, max(start, end), tuple(ids)))
+            at += len(ids)
+        out.append(timed)
     return out

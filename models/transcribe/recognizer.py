@@ -348,19 +348,12 @@ class Recognizer(cache.Shared):
         """Word timings of every segment of the window, from one alignment pass over all their text."""
         specials, runner = self.specials, self.runner
         assert runner is not None
-        out: list[list[alignment.WordTiming]] = [[] for _ in pieces]
         text = [t for piece in pieces for t in piece.tokens]
         if not text or specials.no_timestamps is None:
-            return out
+            return [[] for _ in pieces]
         prefix = sot_sequence + [specials.no_timestamps]
         scores = runner.scores(prefix + text + [specials.eot])
-        ends = np.cumsum([len(piece.tokens) for piece in pieces])
-        first = 0
-        for word in alignment.word_timings(scores, frames, len(prefix), text, self._text):
-            # a word belongs to the segment that holds its first token
-            out[min(int(np.searchsorted(ends, first, side="right")), len(pieces) - 1)].append(word)
-            first += len(word.tokens)
-        return out
+        return alignment.word_timings(scores, frames, len(prefix), [piece.tokens for piece in pieces], self._text)
 
     def _decode_ctc(self, audio: np.ndarray, timed: bool = False) -> Decoded:
         import torch
