@@ -1,12 +1,12 @@
-"""Whisper on ONNX Runtime: export the three graphs, quantize them, check the tokens, run them.
+"""Whisper on ONNX Runtime: export the two graphs, quantize them, check the tokens, run them.
 
-``export_recognizer`` writes ``onnx/whisper_{encoder,decoder,alignment}.onnx`` (fp32) and the
-``_int8`` variants into the model folder. They are the graphs of whisper_graph.py exported
-with torch.onnx (dynamo): the encoder gives every decoder layer's cross-attention keys and
-values once per window (any window length up to 30 s), the decoder takes the self-attention
-cache and gives it back grown (the key/value "past"), the alignment graph gives the alignment
-heads' scores for word timings. INT8 is dynamic per-channel quantization of the matrix
-products; the embedding lookups and the convolutions stay fp32.
+``export_recognizer`` writes ``onnx/whisper_{encoder,decoder}.onnx`` (fp32) and the ``_int8``
+variants into the model folder. They are the graphs of whisper_graph.py exported with
+torch.onnx (dynamo): the encoder gives every decoder layer's cross-attention keys and values
+once per window (any window length up to 30 s); the decoder takes the self-attention cache and
+gives it back grown (the key/value "past"), with the alignment heads' scores for word timings.
+INT8 is dynamic per-channel quantization of the matrix products; the embedding lookups and the
+convolutions stay fp32.
 
 Parity is token identity: the same greedy loop (decoding.py) decodes a calibration set with
 torch and with each export, timestamps on; the manifest records the share of windows whose
@@ -30,7 +30,7 @@ from models.core import cache, fileio, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 
 ONNX_DIR = "onnx"
-GRAPHS = ("encoder", "decoder", "alignment")
+GRAPHS = ("encoder", "decoder")
 OPSET = 18
 CALIBRATION_SENTENCES = (
     "The quick brown fox jumps over the lazy dog.",
@@ -65,7 +65,7 @@ def _export_graphs(model: Any, heads: list[tuple[int, int]], files: dict[str, Pa
     import torch
     from torch.export import Dim
 
-    from models.transcribe.whisper_graph import AlignmentGraph, DecoderGraph, EncoderGraph, empty_cache
+    from models.transcribe.whisper_graph import DecoderGraph, EncoderGraph, empty_cache
 
     cfg = model.config
     half = Dim("half", min=2, max=cfg.max_source_positions)
@@ -78,16 +78,15 @@ def _export_graphs(model: Any, heads: list[tuple[int, int]], files: dict[str, Pa
         cross_k, cross_v = EncoderGraph(model)(features)
     empty = empty_cache(model, torch.float32, "cpu")
     ids = torch.tensor([[cfg.decoder_start_token_id, 1, 2]])
+    decoder = DecoderGraph(model, heads).eval()
     with torch.no_grad():
-        _, keys, values = DecoderGraph(model)(ids, empty, empty, cross_k, cross_v)
+        _, keys, values, _ = decoder(ids, empty, empty, cross_k, cross_v)
     cache_axes = {3: past}
     cross_axes = {3: half}
-    _export(DecoderGraph(model).eval(), (ids[:, :2], keys, values, cross_k, cross_v),
-            ["input_ids", "self_k", "self_v", "cross_k", "cross_v"], ["logits", "new_k", "new_v"],
+    _export(decoder, (ids[:, :2], keys, values, cross_k, cross_v),
+            ["input_ids", "self_k", "self_v", "cross_k", "cross_v"], ["logits", "new_k", "new_v", "scores"],
             {"ids": {1: new}, "self_k": cache_axes, "self_v": cache_axes, "cross_k": cross_axes, "cross_v": cross_axes},
             files["decoder"])
-    _export(AlignmentGraph(model, heads).eval(), (ids, cross_k, cross_v), ["input_ids", "cross_k", "cross_v"],
-            ["scores"], {"ids": {1: new}, "cross_k": cross_axes, "cross_v": cross_axes}, files["alignment"])
 
 
 def _untie_lookups(graph: Any) -> None:
@@ -185,7 +184,7 @@ def export_recognizer(model: os.PathLike | str, quantize: bool = True, device: s
     if net.dtype != torch.float32:
         raise ModelDeskError(f"{info.name} loaded in {net.dtype}: export it with the CPU device chosen.")
     with reference.in_use():
-        _export_graphs(net, reference.runner.aligner.alignment_heads, fp32)
+        _export_graphs(net, reference.runner.decoder.alignment_heads, fp32)
     check(cancel)
     if quantize:
         emit(progress, Progress(2, steps, "Quantizing to INT8"))
@@ -225,22 +224,27 @@ class OrtRunner:
     def start(self, features: np.ndarray) -> None:
         cross_k, cross_v = self.sessions["encoder"].run(None, {"features": features})
         self._cross = (cross_k, cross_v)
-        layers, _, heads, _, dim = cross_k.shape
-        empty = np.zeros((layers, 1, heads, 0, dim), dtype=np.float32)
-        self._self = (empty, empty)
+        self._self = (self._empty(), self._empty())
 
     def step(self, ids: list[int]) -> np.ndarray:
         assert self._cross is not None and self._self is not None
         feeds = {"input_ids": np.asarray([ids], dtype=np.int64), "self_k": self._self[0], "self_v": self._self[1],
                  "cross_k": self._cross[0], "cross_v": self._cross[1]}
-        logits, keys, values = self.sessions["decoder"].run(None, feeds)
+        logits, keys, values = self.sessions["decoder"].run(["logits", "new_k", "new_v"], feeds)
         self._self = (keys, values)
         return logits[0]
 
-    def scores(self, ids: list[int]) -> np.ndarray:
+    def _empty(self) -> np.ndarray:
+        """A self-attention cache with no positions yet."""
         assert self._cross is not None
-        feeds = {"input_ids": np.asarray([ids], dtype=np.int64), "cross_k": self._cross[0], "cross_v": self._cross[1]}
-        return self.sessions["alignment"].run(None, feeds)[0]
+        layers, _, heads, _, dim = self._cross[0].shape
+        return np.zeros((layers, 1, heads, 0, dim), dtype=np.float32)
+
+    def scores(self, ids: list[int]) -> np.ndarray:
+        empty = self._empty()
+        feeds = {"input_ids": np.asarray([ids], dtype=np.int64), "self_k": empty, "self_v": empty,
+                 "cross_k": self._cross[0], "cross_v": self._cross[1]}
+        return self.sessions["decoder"].run(["scores"], feeds)[0]
 
 
 def load_ort_recognizer(info: store.ModelInfo, choice: runtime.DeviceChoice, backend: runtime.Backend) -> Any:

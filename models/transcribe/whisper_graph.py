@@ -1,11 +1,11 @@
-"""Whisper's encoder and decoder written out as three small torch graphs over a loaded model's weights.
+"""Whisper's encoder and decoder written out as two small torch graphs over a loaded model's weights.
 
 - ``EncoderGraph``: log-mel features (any whole number of 20 ms frames up to 30 s) in, the
   cross-attention keys and values of every decoder layer out, computed once per window;
 - ``DecoderGraph``: new token ids and the self-attention cache in, the logits of the last
-  position and the grown cache out (one step of the greedy loop);
-- ``AlignmentGraph``: a whole token sequence in, the raw cross-attention scores of the
-  alignment heads out (word timings by dynamic time warping, see alignment.py).
+  position, the grown cache and the alignment heads' raw cross-attention scores of the new
+  positions out. One step of the greedy loop feeds one token; word timings (alignment.py) feed a
+  whole sequence to an empty cache and keep the scores.
 
 The same modules run the torch backend and are what ``onnx_export`` exports, so both backends
 compute the same thing and the greedy loop (decoding.py) drives either. The graphs reuse the
@@ -55,17 +55,18 @@ class EncoderGraph(nn.Module):
 
 class DecoderGraph(nn.Module):
     """(ids (1, n), self keys/values (layers, 1, heads, past, dh), cross keys/values) ->
-    (logits of the last position (1, vocab), self keys/values grown by n)."""
+    (logits of the last position (1, vocab), self keys/values grown by n,
+    the alignment heads' scaled cross-attention scores (alignment heads, n, frames))."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, heads: Sequence[tuple[int, int]]) -> None:
         super().__init__()
         self.decoder = model.model.decoder
         self.proj = model.proj_out
         self.heads = model.config.decoder_attention_heads
+        self.alignment_heads = [(int(layer), int(head)) for layer, head in heads]
 
-    def hidden(self, ids: torch.Tensor, self_k: torch.Tensor, self_v: torch.Tensor, cross_k: torch.Tensor,
-               cross_v: torch.Tensor, keep_cross: Sequence[tuple[int, int]] = ()
-               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    def forward(self, ids: torch.Tensor, self_k: torch.Tensor, self_v: torch.Tensor, cross_k: torch.Tensor,
+                cross_v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         dec = self.decoder
         past = self_k.shape[3]
         n = ids.shape[1]
@@ -89,31 +90,12 @@ class DecoderGraph(nn.Module):
             h = layer.encoder_attn_layer_norm(x)
             q = _heads(cross.q_proj(h) * cross.scaling, self.heads)
             raw = q @ cross_k[i].transpose(2, 3)
-            scores += [raw[0, head] for layer_index, head in keep_cross if layer_index == i]
+            scores += [raw[0, head] for layer_index, head in self.alignment_heads if layer_index == i]
             x = x + cross.out_proj(_merge(torch.softmax(raw, dim=-1) @ cross_v[i]))
             h = layer.final_layer_norm(x)
             x = x + layer.fc2(layer.activation_fn(layer.fc1(h)))
-        return dec.layer_norm(x), torch.stack(new_k), torch.stack(new_v), scores
-
-    def forward(self, ids: torch.Tensor, self_k: torch.Tensor, self_v: torch.Tensor, cross_k: torch.Tensor,
-                cross_v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x, new_k, new_v, _ = self.hidden(ids, self_k, self_v, cross_k, cross_v)
-        return self.proj(x[:, -1]).float(), new_k, new_v
-
-
-class AlignmentGraph(nn.Module):
-    """(ids (1, n), cross keys/values) -> the alignment heads' scaled cross-attention scores (heads, n, frames)."""
-
-    def __init__(self, model: Any, heads: Sequence[tuple[int, int]]) -> None:
-        super().__init__()
-        self.decoder = DecoderGraph(model)
-        self.alignment_heads = [(int(layer), int(head)) for layer, head in heads]
-
-    def forward(self, ids: torch.Tensor, cross_k: torch.Tensor, cross_v: torch.Tensor) -> torch.Tensor:
-        layers, _, heads, _, dim = cross_k.shape
-        empty = torch.zeros(layers, 1, heads, 0, dim, dtype=cross_k.dtype, device=cross_k.device)
-        _, _, _, scores = self.decoder.hidden(ids, empty, empty, cross_k, cross_v, self.alignment_heads)
-        return torch.stack(scores).float()
+        x = dec.layer_norm(x)
+        return self.proj(x[:, -1]).float(), torch.stack(new_k), torch.stack(new_v), torch.stack(scores).float()
 
 
 def empty_cache(model: Any, dtype: torch.dtype, device: str) -> torch.Tensor:
@@ -130,8 +112,7 @@ class TorchRunner:
         self.model, self.device = model, device
         self.dtype = next(model.parameters()).dtype
         self.encoder = EncoderGraph(model)
-        self.decoder = DecoderGraph(model)
-        self.aligner = AlignmentGraph(model, heads)
+        self.decoder = DecoderGraph(model, heads)
         self._cross: tuple[torch.Tensor, torch.Tensor] | None = None
         self._self: tuple[torch.Tensor, torch.Tensor] | None = None
 
@@ -146,11 +127,13 @@ class TorchRunner:
         assert self._cross is not None and self._self is not None
         with torch.inference_mode():
             tensor = torch.tensor([ids], device=self.device)
-            logits, keys, values = self.decoder(tensor, *self._self, *self._cross)
+            logits, keys, values, _ = self.decoder(tensor, *self._self, *self._cross)
         self._self = (keys, values)
         return logits[0].cpu().numpy()
 
     def scores(self, ids: list[int]) -> Any:
         assert self._cross is not None
+        empty = empty_cache(self.model, self.dtype, self.device)
         with torch.inference_mode():
-            return self.aligner(torch.tensor([ids], device=self.device), *self._cross).cpu().numpy()
+            tensor = torch.tensor([ids], device=self.device)
+            return self.decoder(tensor, empty, empty, *self._cross)[3].cpu().numpy()
