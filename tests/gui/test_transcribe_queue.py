@@ -111,3 +111,21 @@ def test_the_editor_changes_one_cue_saves_and_undoes(qtbot, virtual_mic, panel, 
     qtbot.keyClick(editor.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(editor.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert editor.cues == cues
+
+
+def test_dropped_sound_files_are_queued_and_others_refused(qtbot, panel, tmp_path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    sounds = [tmp_path / "a.wav", tmp_path / "b.FLAC"]
+    other = tmp_path / "notes.txt"
+    for path in (*sounds, other):
+        path.write_bytes(b"")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in (*sounds, other)])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    panel.queue.dropEvent(event)
+    assert [item.path for item in panel.queue.items] == [str(p) for p in sounds]
+    assert [panel.queue.table.item(row, 1).text() for row in range(2)] == [QUEUED, QUEUED]
+    assert panel.status.text().startswith("Only sound files can be queued")
