@@ -44,7 +44,9 @@ class Decoder(Protocol):
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
                prompt_text: Optional[str] = None) -> Decoded:
-        """The text of one utterance of at most 30 s, with Whisper's no-speech evidence."""
+        """The text of one utterance of at most 30 s, with Whisper's no-speech evidence (a
+        ``window`` keyword, the encoder's input in seconds, is passed only when the config
+        shortens it)."""
 
 
 @dataclass(frozen=True)
