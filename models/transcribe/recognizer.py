@@ -300,6 +300,7 @@ class Recognizer(cache.Shared):
         audio = audio[:int(min(window, WINDOW_SECONDS) * SAMPLE_RATE)]
         timestamps = (timestamps or words) and specials.timestamp_begin is not None
         runner.start(self.features(audio, window))
+        self._on_step()   # a live session may drop this decode now rather than after its first token
         prefix = self._prompt_ids(prompt_text) + [specials.sot]
         logits = runner.step(prefix)  # the prediction right after <|startoftranscript|>
         probs = np.exp(decoding.log_softmax(logits.astype(np.float64)))
