@@ -273,5 +273,7 @@ def load_ort_recognizer(info: store.ModelInfo, choice: runtime.DeviceChoice, bac
     except (OSError, ValueError) as exc:
         raise ModelDeskError(f"{info.name} could not be loaded: {str(exc).splitlines()[0]}") from None
     runner = OrtRunner(files, choice.device, torch.get_num_threads())
+    if "scores" not in {output.name for output in runner.sessions["decoder"].get_outputs()}:
+        raise ModelDeskError(f"{info.name}'s ONNX export is from an older ModelDesk; export it again on the Models page.")
     return Recognizer(info, None, processor, "whisper", choice, backend=backend, runner=runner, config=config,
                       generation=generation)
