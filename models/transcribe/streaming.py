@@ -13,7 +13,7 @@ nearly so; and a running partial decode listens to the audio arriving meanwhile 
 short by that pause instead of making the final decode wait (see listening_while_decoding).
 
 The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
-and it returns the events that audio caused. workers/live.py drives it.
+and it returns the events that audio caused. live.py drives it.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ RESUME_FRAMES = 2
 
 
 class Decoder(Protocol):
-    """What the recogniser needs from a speech model (models.speech.Recognizer has it)."""
+    """What the recogniser needs from a speech model (recognizer.Recognizer has it)."""
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
                prompt_text: Optional[str] = None) -> Decoded:

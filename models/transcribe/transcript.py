@@ -1,6 +1,6 @@
 """Transcripts: timed text segments and their plain-text, SubRip (SRT) and WebVTT forms.
 
-Kept apart from speech.py so the file and live transcription paths (and the
+Kept apart from recognizer.py so the file and live transcription paths (and the
 GUI's save dialog) share one exporter without loading any model code.
 """
 from __future__ import annotations
