@@ -78,3 +78,5 @@ def test_several_files_load_the_model_once_and_save_into_a_folder(tiny_whisper_e
     assert f"==> {names[0]} <==" in printed and f"==> {names[1]} <==" in printed
     assert main.main([*argv, "--cue-seconds", "0"]) == 2
     assert "--cue-seconds must be positive" in capsys.readouterr().err
+    assert main.main([*argv, "--window", "45"]) == 2
+    assert "--window must be between 1 and 30 seconds" in capsys.readouterr().err
