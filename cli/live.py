@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from models.core.events import CancelToken, Event, Final, Log
+from models.transcribe.cues import build_cues
 from models.transcribe.transcript import Segment, export, to_txt
 
 from . import CliError
@@ -55,22 +56,24 @@ def _printer(event: Event) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.list_devices:
         return list_devices()
-    if args.file:
+    if args.files:
         raise CliError("--live records the microphone: give either FILE or --live, not both")
     from models.transcribe.live import run_live
 
-    from .transcribe import choose_model
+    from .transcribe import choose_model, cue_rules
+
+    rules = cue_rules(args)
 
     token = CancelToken()
     previous: Any = signal.signal(signal.SIGINT, lambda *_: token.cancel())
     try:
         result = run_live(choose_model(args.model), microphone=args.device, language=args.language, task=args.task,
-                          device=args.compute_device, duration=args.duration, backend=args.backend,
+                          device=args.compute_device, backend=args.backend, duration=args.duration,
                           allow_pickle=args.allow_pickle, progress=_printer, cancel=token)
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.out:
-        export(result.segments, args.out, args.format)
+        export(build_cues(result.segments, rules), args.out, args.format)
     if result.session_file:
         print(f"transcript autosaved in {result.session_file}", file=sys.stderr)
     return 1 if result.error else 0

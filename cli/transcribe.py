@@ -1,10 +1,17 @@
-"""``transcribe``: speech to text from a sound file, printed or saved as text, SRT or WebVTT."""
+"""``transcribe``: speech to text from sound files, printed or saved as text, SRT or WebVTT.
+
+Several files are transcribed one after the other with the model loaded once; with ``--out``
+they are saved into that folder as ``<name>.<format>``. Subtitles (and timestamped text) are
+the cues of ``models.transcribe.cues``, cut by the --cue-* rules.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Iterable, Optional
 
+from models.transcribe.cues import CueRules, build_cues
 from models.transcribe.transcript import Segment, export, render, to_txt
 
 from . import CliError, live
@@ -13,9 +20,9 @@ from .options import add_backend_option, event_printer, quiet_libraries
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "transcribe", help="transcribe (or translate to English) a sound file",
-        description="Prints the transcript of FILE; --format txt adds timestamps, srt and vtt make subtitles.")
-    parser.add_argument("file", nargs="?", metavar="FILE", help="a sound file (wav, flac, ogg, mp3, ...)")
+        "transcribe", help="transcribe (or translate to English) sound files",
+        description="Prints the transcript of each FILE; --format txt adds timestamps, srt and vtt make subtitles.")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="sound files (wav, flac, ogg, mp3, ...)")
     parser.add_argument("--model", metavar="PATH_OR_NAME",
                         help="a Whisper or CTC model folder or name (default: the first one installed)")
     parser.add_argument("--format", choices=("txt", "srt", "vtt"),
@@ -23,9 +30,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--language", metavar="L", help="the spoken language, e.g. en or German (default: detected)")
     parser.add_argument("--task", choices=("transcribe", "translate"), default="transcribe",
                         help="translate: English text from speech in another language (multilingual Whisper)")
-    parser.add_argument("--out", metavar="PATH", help="save the transcript here instead of printing it")
+    parser.add_argument("--out", metavar="PATH",
+                        help="save the transcript here instead of printing it (several files: a folder)")
     parser.add_argument("--compute-device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default: the GPU when there is one)")
+    parser.add_argument("--window", type=float, default=30.0, metavar="S",
+                        help="Whisper's encoder window, 1-30 s (default 30, as trained; shorter decodes short "
+                             "speech faster at some cost in accuracy)")
+    rules = CueRules()
+    parser.add_argument("--cue-seconds", type=float, default=rules.max_seconds, metavar="S",
+                        help=f"longest subtitle cue (default {rules.max_seconds:g} s)")
+    parser.add_argument("--cue-lines", type=int, default=rules.max_lines, metavar="N",
+                        help=f"lines per cue (default {rules.max_lines})")
+    parser.add_argument("--cue-chars", type=int, default=rules.line_chars, metavar="N",
+                        help=f"characters per line (default {rules.line_chars})")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="load a pickle-only checkpoint (.bin/.pt), with weights_only=True")
     add_backend_option(parser)
@@ -47,13 +65,24 @@ def choose_model(name: Optional[str]) -> str:
     return str(installed[0].path)
 
 
-def write_transcript(segments: Iterable[Segment], fmt: Optional[str], out: Optional[str]) -> None:
-    """Save to ``out`` (format from --format or its suffix) or print (plain text unless --format)."""
+def cue_rules(args: argparse.Namespace) -> CueRules:
+    """The --cue-* options, checked."""
+    if args.cue_seconds <= 0 or args.cue_lines < 1 or args.cue_chars < 10:
+        raise CliError("--cue-seconds must be positive, --cue-lines at least 1 and --cue-chars at least 10")
+    return CueRules(max_seconds=args.cue_seconds, max_lines=args.cue_lines, line_chars=args.cue_chars)
+
+
+def write_transcript(segments: Iterable[Segment], fmt: Optional[str], out: Optional[str],
+                     rules: CueRules = CueRules()) -> None:
+    """Save to ``out`` (format from --format or its suffix) or print (plain text unless --format);
+    timed formats are written as subtitle cues."""
+    segments = list(segments)
+    cues = build_cues(segments, rules)
     if out:
-        path = export(segments, out, fmt)
+        path = export(cues, out, fmt)
         print(f"Saved {path}", file=sys.stderr)
     elif fmt:
-        sys.stdout.write(render(segments, fmt))
+        sys.stdout.write(render(cues, fmt))
     else:
         sys.stdout.write(to_txt(segments, timestamps=False))
     sys.stdout.flush()
@@ -63,13 +92,31 @@ def run(args: argparse.Namespace) -> int:
     if live.wanted(args):
         quiet_libraries()
         return live.run(args)
-    if not args.file:
+    if not args.files:
         raise CliError("give a sound file to transcribe")
+    rules = cue_rules(args)
+    if not 1.0 <= args.window <= 30.0:
+        raise CliError("--window must be between 1 and 30 seconds")
+    missing = [name for name in args.files if not Path(name).is_file()]
+    if missing:
+        raise CliError(f"the sound file {missing[0]} does not exist")
+    several = len(args.files) > 1
+    if several and args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CliError(f"with several files --out names a folder, and {args.out} is a file")
     quiet_libraries()
-    from models.transcribe.recognizer import Recognizer, transcribe_file
+    from models.transcribe.files import transcribe_file
+    from models.transcribe.recognizer import Recognizer
 
-    recognizer = Recognizer.load(choose_model(args.model), device=args.compute_device, allow_pickle=args.allow_pickle)
-    transcript = transcribe_file(recognizer, args.file, language=args.language, task=args.task, backend=args.backend,
-                                 progress=event_printer())
-    write_transcript(transcript.segments, args.format, args.out)
+    recognizer = Recognizer.load(choose_model(args.model), device=args.compute_device,
+                                 allow_pickle=args.allow_pickle, backend=args.backend)
+    for name in args.files:
+        transcript = transcribe_file(recognizer, name, language=args.language, task=args.task,
+                                     window=args.window, progress=event_printer())
+        out = args.out
+        if several:
+            if out:
+                out = str(Path(out) / f"{Path(name).stem}.{args.format or 'txt'}")
+            else:
+                print(f"==> {name} <==", flush=True)
+        write_transcript(transcript.segments, args.format, out, rules)
     return 0

@@ -43,9 +43,10 @@ FACES_GENERATE = JobSpec("models.faces.dcgan:generate", MODEL)
 FACES_INTERPOLATE = JobSpec("models.faces.dcgan:interpolate", MODEL)
 FACES_TRAIN = JobSpec("models.faces.dcgan:train_dcgan", MODEL)
 
-TRANSCRIBE_FILE = JobSpec("models.transcribe.recognizer:transcribe_file", MODEL)
+TRANSCRIBE_FILE = JobSpec("models.transcribe.files:transcribe_file", MODEL)
 TRANSCRIBE_LIVE = JobSpec("models.transcribe.live:run_live", MODEL)
 INPUT_DEVICES = JobSpec("models.transcribe.audio:list_input_devices")
+PLAY_AUDIO = JobSpec("models.transcribe.playback:play")
 
 #: every spec above, by its name here
 REGISTRY: dict[str, JobSpec] = {name: spec for name, spec in globals().items() if isinstance(spec, JobSpec)}

@@ -42,6 +42,10 @@ class Key(Enum):
     FACES_SEEDS = ("faces/seeds", str, "0-15")
     FACES_IMAGES = ("faces/images", str, "")
     TRANSCRIBE_DEVICE = ("transcribe/device", str, "")
+    TRANSCRIBE_CUE_SECONDS = ("transcribe/cue_seconds", float, 7.0)   # subtitle cues: longest
+    TRANSCRIBE_CUE_LINES = ("transcribe/cue_lines", int, 2)           # lines per cue
+    TRANSCRIBE_CUE_CHARS = ("transcribe/cue_chars", int, 42)          # characters per line
+    TRANSCRIBE_EXPORT_FORMAT = ("transcribe/export_format", str, "srt")
     MODEL_CLASSIFY = ("models/classify", str, "")
     MODEL_ENCODER = ("models/encoder", str, "")
     MODEL_GENERATE = ("models/generate", str, "")

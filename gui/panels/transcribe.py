@@ -1,9 +1,12 @@
-"""The Transcribe page: live microphone transcription and sound files.
+"""The Transcribe page: live microphone transcription, a queue of sound files, a subtitle editor.
 
 Live: a microphone picker, Start/Stop, a level meter and a scrolling waveform; committed
 text in the normal colour with the not-yet-stable words in grey after it, timestamps on
-request, the end-of-speech → text latency. Files: a progress bar while windows are decoded.
-Both: Whisper's language and translate options, export to TXT/SRT/VTT and copy.
+request, the end-of-speech → text latency. Files: a queue (gui/widgets/file_queue.py), each
+file with its own progress and status, exported together. Editor: the cues of a finished file
+or of the live session (gui/widgets/transcript_editor.py); a click on a cue plays its audio
+in the engine. Whisper's language and translate options apply to both; every export is cut
+into subtitle cues by the rules set on the Files tab.
 
 The microphone comes from ``source_factory`` when set (tests put an in-memory source there,
 behind the same interface), else the job opens the chosen device itself.
@@ -15,19 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
-                               QPushButton, QStyle, QTextEdit, QWidget)
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
+                               QLabel, QPushButton, QSpinBox, QStyle, QTabWidget, QTextEdit, QVBoxLayout, QWidget)
 
 from models.core import store
 from models.core.events import Data, Final, ModelDeskError, Partial
+from models.transcribe.cues import CueRules, build_cues
 from models.transcribe.transcript import Segment, export, to_txt
 from workers.runner import Job, JobSpec
 
 from .. import jobs
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
+from ..widgets.file_queue import FileQueue
 from ..widgets.level_meter import LevelMeter
 from ..widgets.plot_slot import PlotSlot
+from ..widgets.transcript_editor import TranscriptEditor
 
 if TYPE_CHECKING:
     from models.transcribe.audio import InputDevice
@@ -54,7 +60,6 @@ class TranscribePanel(TaskPanel):
     def build(self) -> None:
         self.segments: list[Segment] = []
         self.latencies: list[float] = []
-        self._pending_file: Optional[str] = None
         self._committed_mark = 0         # document position where the utterance in progress starts
         self._devices_asked = False
 
@@ -64,9 +69,9 @@ class TranscribePanel(TaskPanel):
         self.mic_refresh.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.mic_refresh.setToolTip("Look for microphones again")
         self.mic_refresh.clicked.connect(self.refresh_devices)
-        self.file_button = QPushButton("Transcribe file…")
-        self.file_button.setToolTip("Transcribe a sound file (wav, flac, ogg, mp3, …)")
-        self.file_button.clicked.connect(self._choose_file)
+        self.file_button = QPushButton("Transcribe files…")
+        self.file_button.setToolTip("Queue sound files (wav, flac, ogg, mp3, …) and transcribe them")
+        self.file_button.clicked.connect(self._choose_files)
         mic_row = QWidget()
         row = QHBoxLayout(mic_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -87,15 +92,19 @@ class TranscribePanel(TaskPanel):
         row.addWidget(self.task_combo, 1)
         self.form.addRow("Language:", options)
 
+        self.tabs = QTabWidget()
+        self.body.addWidget(self.tabs, 1)
+        live = QWidget()
+        live_layout = QVBoxLayout(live)
         self.meter = LevelMeter()
         self.waveform = PlotSlot(_waveform)
-        self.body.addWidget(self.meter)
-        self.body.addWidget(self.waveform)
+        live_layout.addWidget(self.meter)
+        live_layout.addWidget(self.waveform)
 
         self.view = QTextEdit()
         self.view.setReadOnly(True)
-        self.view.setPlaceholderText("Press Start and speak, or transcribe a file: the text appears here.")
-        self.body.addWidget(self.view, 1)
+        self.view.setPlaceholderText("Press Start and speak: the text appears here.")
+        live_layout.addWidget(self.view, 1)
 
         tools = QHBoxLayout()
         self.timestamps = QCheckBox("Timestamps")
@@ -107,11 +116,21 @@ class TranscribePanel(TaskPanel):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save as plain text, SRT or WebVTT subtitles")
         self.export_button.clicked.connect(self._choose_export)
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setToolTip("Open the session's subtitles in the editor")
+        self.edit_button.clicked.connect(lambda: self.open_in_editor("", self.segments))
         tools.addWidget(self.timestamps)
         tools.addWidget(self.latency_label, 1)
         tools.addWidget(self.copy_button)
+        tools.addWidget(self.edit_button)
         tools.addWidget(self.export_button)
-        self.body.addLayout(tools)
+        live_layout.addLayout(tools)
+        self.tabs.addTab(live, "Live")
+        self.tabs.addTab(self._build_files(), "Files")
+        self.editor = TranscriptEditor(self.cue_rules)
+        self.editor.play_requested.connect(self.play)
+        self.editor.status_changed.connect(lambda text, error: self.set_status(text, error=error))
+        self.tabs.addTab(self.editor, "Editor")
         self._update_tools()
         if self.picker is not None:
             self.picker.changed.connect(self._model_changed)
@@ -161,24 +180,101 @@ class TranscribePanel(TaskPanel):
         self.task_combo.setEnabled(kind == "whisper-multilingual")
 
     # --- jobs ----------------------------------------------------------------------------
-    def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Transcribe a sound file", "",
-                                              "Sound files (*.wav *.flac *.ogg *.mp3 *.opus *.aiff);;All files (*)")
-        if path:
-            self.transcribe_file(path)
+    def _build_files(self) -> QWidget:
+        """The Files tab: the queue, and the cue rules every export follows."""
+        files = QWidget()
+        layout = QVBoxLayout(files)
+        self.queue = FileQueue(self.runner, f"{self.name}-files", self.file_job)
+        self.queue.add_button.clicked.connect(self._choose_files)
+        self.queue.opened.connect(self.open_in_editor)
+        self.queue.export_wanted.connect(self._choose_export_folder)
+        self.queue.status_changed.connect(lambda text, error: self.set_status(text, error=error))
+        layout.addWidget(self.queue, 1)
+        rules = QHBoxLayout()
+        self.cue_seconds = QDoubleSpinBox()
+        self.cue_seconds.setRange(1.0, 30.0)
+        self.cue_seconds.setValue(self.settings.get(Key.TRANSCRIBE_CUE_SECONDS))
+        self.cue_lines = QSpinBox()
+        self.cue_lines.setRange(1, 4)
+        self.cue_lines.setValue(self.settings.get(Key.TRANSCRIBE_CUE_LINES))
+        self.cue_chars = QSpinBox()
+        self.cue_chars.setRange(10, 120)
+        self.cue_chars.setValue(self.settings.get(Key.TRANSCRIBE_CUE_CHARS))
+        self.export_format = QComboBox()
+        for fmt in ("srt", "vtt", "txt"):
+            self.export_format.addItem(fmt.upper(), fmt)
+        self.export_format.setCurrentIndex(max(0, self.export_format.findData(
+            self.settings.get(Key.TRANSCRIBE_EXPORT_FORMAT))))
+        for label, widget in (("Subtitle cues: at most", self.cue_seconds), ("s,", self.cue_lines),
+                              ("lines of", self.cue_chars), ("characters; export as", self.export_format)):
+            rules.addWidget(QLabel(label))
+            rules.addWidget(widget)
+        rules.addStretch(1)
+        layout.addLayout(rules)
+        return files
 
-    def transcribe_file(self, path: str) -> None:
-        """Start a file transcription (the Transcribe file… button after its dialog)."""
-        self._pending_file = path
-        self.run()
+    def cue_rules(self) -> CueRules:
+        """The rules set on the Files tab (remembered for the next start)."""
+        seconds, lines, chars = self.cue_seconds.value(), self.cue_lines.value(), self.cue_chars.value()
+        self.settings.set(Key.TRANSCRIBE_CUE_SECONDS, seconds)
+        self.settings.set(Key.TRANSCRIBE_CUE_LINES, lines)
+        self.settings.set(Key.TRANSCRIBE_CUE_CHARS, chars)
+        return CueRules(max_seconds=seconds, max_lines=lines, line_chars=chars)
+
+    def _choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Transcribe sound files", "",
+                                                "Sound files (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.m4a);;"
+                                                "All files (*)")
+        if paths:
+            self.transcribe_files(paths)
+
+    def transcribe_files(self, paths: list[str]) -> None:
+        """Queue sound files and start the queue (the Transcribe files… button after its dialog)."""
+        self.queue.add(paths)
+        self.tabs.setCurrentIndex(1)
+        if not self.queue.running:
+            self.queue.start()
+
+    def file_job(self, path: str) -> tuple[JobSpec, dict[str, Any]]:
+        """One file's job in the queue (BadInput when no model is chosen)."""
+        return jobs.TRANSCRIBE_FILE, {"model": self.model_path(), "path": path,
+                                      "language": self.language_combo.currentData(),
+                                      "task": self.task_combo.currentData()}
+
+    def _choose_export_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export every finished transcript into")
+        if folder:
+            self.export_all(folder)
+
+    def export_all(self, folder: str) -> None:
+        """Every finished file's subtitles, as ``<name>.<format>`` in ``folder``."""
+        fmt = self.export_format.currentData()
+        self.settings.set(Key.TRANSCRIBE_EXPORT_FORMAT, fmt)
+        rules = self.cue_rules()
+        saved = 0
+        for item in self.queue.finished_items():
+            try:
+                export(build_cues(item.segments, rules), Path(folder) / f"{Path(item.path).stem}.{fmt}", fmt)
+            except (ModelDeskError, OSError) as exc:
+                self.set_status(f"Could not export {Path(item.path).name}: {exc}", error=True)
+                return
+            saved += 1
+        self.set_status(f"Exported {saved} transcripts to {folder}.")
+
+    def open_in_editor(self, path: str, segments: list[Segment]) -> None:
+        """The editor with the cues of ``segments`` (``path``: the sound they came from, or "")."""
+        target = Path(path).with_suffix(".srt") if path else None
+        self.editor.load(build_cues(segments, self.cue_rules()), path or None, target)
+        self.tabs.setCurrentWidget(self.editor)
+
+    def play(self, path: str, start: float, end: float) -> None:
+        """Play a cue's audio in the engine (a click on another cue stops this one)."""
+        job = self.runner.start_latest(f"{self.name}-play", jobs.PLAY_AUDIO, path=path, start=start, end=end)
+        job.error.connect(lambda message, _details: self.set_status(message, error=True))
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
-        path, self._pending_file = self._pending_file, None
         model = self.model_path()
         common = {"language": self.language_combo.currentData(), "task": self.task_combo.currentData()}
-        if path:
-            self._clear_transcript()
-            return jobs.TRANSCRIBE_FILE, {"model": model, "path": path, **common}
         microphone = self.mic_combo.currentData() or ""
         if self.source_factory is None and not microphone:
             raise BadInput("No microphone found: connect one and press the reload button beside the list.")
@@ -187,20 +283,16 @@ class TranscribePanel(TaskPanel):
         if self.source_factory is not None:
             kwargs["source"] = self.source_factory(microphone)
         self._clear_transcript()
+        self.tabs.setCurrentIndex(0)
         return jobs.TRANSCRIBE_LIVE, kwargs
 
     def connect_job(self, job: Job) -> None:
         job.data.connect(self._on_data)
         job.metric.connect(self._on_metric)
         job.log.connect(self._on_log)
-        self.file_button.setEnabled(False)
-        job.finished.connect(lambda: self.file_button.setEnabled(True))
 
     def show_result(self, value: Any) -> None:
         self.meter.set_level(-100, 0.0)
-        if not hasattr(value, "session_file"):   # a file transcription
-            self.set_status(f"Done: {len(self.segments)} segments.")
-            return
         saved = f" (autosaved in {value.session_file})" if value.session_file else ""
         if value.error:
             self.set_status(f"{value.error} The transcript so far is kept{saved}.", error=True)
@@ -279,6 +371,7 @@ class TranscribePanel(TaskPanel):
         has_text = bool(self.segments)
         self.copy_button.setEnabled(has_text)
         self.export_button.setEnabled(has_text)
+        self.edit_button.setEnabled(has_text)
 
     # --- output ----------------------------------------------------------------------------------
     def copy(self) -> None:
@@ -293,7 +386,7 @@ class TranscribePanel(TaskPanel):
 
     def export_to(self, path: str, fmt: str) -> None:
         try:
-            saved = export(self.segments, path, fmt)
+            saved = export(build_cues(self.segments, self.cue_rules()), path, fmt)
         except (ModelDeskError, OSError) as exc:
             self.set_status(f"Could not export: {exc}", error=True)
             return

@@ -26,6 +26,7 @@ from typing import Optional
 import numpy as np
 
 from models.core import fileio
+from models.transcribe import alignment
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 
 #: format versions whose variable records carry a dtype id and a byte count (all Whisper exports)
@@ -218,10 +219,14 @@ def _hf_config(model: Ct2Model, ct2_config: dict, tokens: dict[str, int]) -> dic
     }
 
 
-def _generation_config(config: dict, ct2_config: dict, tokens: dict[str, int]) -> dict:
+def _generation_config(config: dict, ct2_config: dict, tokens: dict[str, int], hint: str = "") -> dict:
     """generation_config.json: special ids, suppression lists, alignment heads, languages."""
     eot = config["eos_token_id"]
     multilingual = config["vocab_size"] >= MULTILINGUAL_VOCAB
+    # the heads word timings read: the folder's own, else those published for its checkpoint's shape
+    alignment_heads = ct2_config.get("alignment_heads") or alignment.alignment_heads_for(
+        config["decoder_layers"], config["decoder_attention_heads"], config["d_model"], config["num_mel_bins"],
+        multilingual, hint)
     gen = {
         "bos_token_id": eot,
         "eos_token_id": eot,
@@ -230,7 +235,7 @@ def _generation_config(config: dict, ct2_config: dict, tokens: dict[str, int]) -
         "max_length": config["max_target_positions"],
         "suppress_tokens": [int(i) for i in ct2_config.get("suppress_ids", [])],
         "begin_suppress_tokens": [int(i) for i in ct2_config.get("suppress_ids_begin", [220, eot])],
-        "alignment_heads": [list(pair) for pair in ct2_config.get("alignment_heads", [])],
+        "alignment_heads": [list(pair) for pair in alignment_heads],
         "is_multilingual": multilingual,
         "return_timestamps": False,
     }
@@ -314,7 +319,7 @@ def convert_whisper(src_folder: os.PathLike | str, dst_folder: os.PathLike | str
             save_file(state, str(path), metadata={"format": "pt"})
         check(cancel)
         fileio.write_json(tmp / "config.json", config)
-        fileio.write_json(tmp / "generation_config.json", _generation_config(config, ct2_config, tokens))
+        fileio.write_json(tmp / "generation_config.json", _generation_config(config, ct2_config, tokens, src.name))
 
         emit(progress, Progress(3, 4, "Writing the tokenizer and feature extractor"))
         special = "<|endoftext|>"

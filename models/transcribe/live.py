@@ -25,7 +25,6 @@ from typing import Optional
 
 import numpy as np
 
-from models.core import runtime
 from models.transcribe import audio
 from models.transcribe.autosave import Autosave
 from models.core.events import CancelToken, Data, Event, Final, Log, Metric, ModelDeskError, ProgressFn, emit
@@ -222,20 +221,19 @@ def run_live(model: str, microphone: audio.DeviceSpec = None, source: Optional[a
     until cancelled, ``duration`` or the end.
 
     ``device``, ``backend`` and ``allow_pickle`` are the runtime options every job takes
-    (where the model runs, the engine, pickle consent), as for transcribe_file.
+    (where the model runs, torch or the model's ONNX export, pickle consent), as for transcribe_file.
 
     It runs with the process's torch thread count (runtime.set_threads, at start-up): changing
     it here would change it for every job running beside the session.
     """
     if duration is not None and duration <= 0:
         raise ModelDeskError("The duration must be a positive number of seconds.")
-    runtime.torch_only(backend, "transcribing", progress)
     if source is None:
         audio.find_input_device(microphone)   # a wrong device name fails before the model loads
         source = audio.MicrophoneSource(microphone)
     from models.transcribe.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model, device=device, allow_pickle=allow_pickle)
+    recognizer = Recognizer.load(model, device=device, allow_pickle=allow_pickle, backend=backend)
     language = recognizer.check_request(language, task)
     streaming = StreamingRecognizer(recognizer, config=config, language=language, task=task)
     saver = Autosave(session, model=recognizer.name, language=language, task=task) if autosave else None

@@ -1,63 +1,77 @@
 """Speech recognition: Whisper (seq2seq) and CTC models behind one ``Recognizer``.
 
-``Recognizer.decode`` is the core call (one utterance of at most 30 s in, text
-out): greedy, without timestamps, and with Whisper's no-speech probability so
-callers can drop hallucinated text on silence. ``transcribe_file`` cuts a
-recording into windows at quiet points and decodes each one; live
+``Recognizer.decode`` is the core call (one window of at most 30 s in, text out): greedy,
+with Whisper's no-speech probability so callers can drop hallucinated text on silence, and on
+request with Whisper's timestamp tokens (timed segments) and word timings (alignment heads and
+dynamic time warping; CTC: from the frames). The loop itself is decoding.py's, the same for
+every backend: torch runs the graphs of whisper_graph.py, ONNX Runtime the files onnx_export.py
+made from them. ``files.transcribe_file`` decodes long recordings window by window; live
 transcription builds on ``decode`` and ``resample`` in the same way.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Protocol
 
 import numpy as np
 
 from models.core import cache, runtime, store
+from models.core.events import ModelDeskError
+from models.transcribe import alignment, decoding
 from models.transcribe.audio import read_sound_file
 from models.transcribe.ct2_import import MULTILINGUAL_VOCAB
-from models.core.events import CancelToken, Final, ModelDeskError, Progress, ProgressFn, check, emit
-from models.transcribe.transcript import Segment, Transcript
+from models.transcribe.decoding import LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD
+from models.transcribe.transcript import Segment, Word
 
 SAMPLE_RATE = 16000
 #: Whisper hears at most 30 s at a time; CTC models get the same windows to bound memory
 WINDOW_SECONDS = 30.0
 #: where a long recording is cut: the quietest point in this many last seconds of a window
 CUT_SEARCH_SECONDS = 5.0
-#: Whisper's own rule for "this window is silence": both must hold
-NO_SPEECH_THRESHOLD = 0.6
-LOGPROB_THRESHOLD = -1.0
-#: ...but small models say a confident "you" on silence, so a near-certain no-speech wins alone
-SURE_NO_SPEECH = 0.9
+#: audio samples per Whisper encoder frame (two 10 ms mel frames)
+SAMPLES_PER_FRAME = SAMPLE_RATE // alignment.FRAMES_PER_SECOND
 
 
 @dataclass(frozen=True)
 class Decoded:
-    """The result of decoding one utterance.
+    """The result of decoding one window.
 
-    ``no_speech_prob`` (Whisper only) is the probability of the no-speech token
-    right after <|startoftranscript|>; ``avg_logprob`` is the mean log
-    probability of the chosen tokens (Whisper: text tokens and the end token;
-    CTC: the best label per frame). ``tokens`` are the text token ids.
+    ``no_speech_prob`` (Whisper only) is the probability of the no-speech token right after
+    <|startoftranscript|>; ``avg_logprob`` is the mean log probability of the chosen tokens
+    (Whisper: text, timestamps and the end token; CTC: the best label per frame). ``tokens``
+    are the chosen ids (with timestamps when asked for). ``segments`` (timestamps or words
+    asked for) are timed in seconds from the window's start, and ``done`` says how much of the
+    window they cover: less than all of it when the last segment was left open, so the caller
+    decodes again from there.
     """
     text: str
     no_speech_prob: Optional[float] = None
     avg_logprob: Optional[float] = None
     tokens: tuple[int, ...] = ()
     language: Optional[str] = None
+    segments: tuple[Segment, ...] = ()
+    done: Optional[float] = None
 
     def looks_silent(self, no_speech_threshold: float = NO_SPEECH_THRESHOLD,
                      logprob_threshold: float = LOGPROB_THRESHOLD) -> bool:
         """True when the model itself says there was no speech (Whisper's gate against hallucinations)."""
-        if not self.text.strip():
-            return True
-        if self.no_speech_prob is None or self.avg_logprob is None:
-            return False
-        if self.no_speech_prob > SURE_NO_SPEECH:
-            return True
-        return self.no_speech_prob > no_speech_threshold and self.avg_logprob < logprob_threshold
+        return decoding.looks_silent(self.text, self.no_speech_prob, self.avg_logprob,
+                                     no_speech_threshold, logprob_threshold)
+
+
+class WhisperRunner(Protocol):
+    """What a backend does for the greedy loop: encode a window once, then step the decoder."""
+
+    def start(self, features: np.ndarray) -> None:
+        """Encode one window's features (1, mels, frames) and empty the decoder's cache."""
+
+    def step(self, ids: list[int]) -> np.ndarray:
+        """Feed ``ids`` after those fed since ``start``; the logits (vocab,) after the last one."""
+
+    def scores(self, ids: list[int]) -> np.ndarray:
+        """The alignment heads' cross-attention scores (heads, len(ids), frames) for a whole sequence."""
 
 
 def resample(audio: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
@@ -83,16 +97,38 @@ def _language_code(language: str) -> str:
     raise ModelDeskError(f"Unknown language '{language}': give a language code such as 'en' or 'de'.")
 
 
+def alignment_heads(config: Any, generation: Any, hint: str = "") -> list[tuple[int, int]]:
+    """The model's alignment heads: its generation config's, else the published ones for its shape."""
+    heads = getattr(generation, "alignment_heads", None)
+    if heads:
+        return [(int(layer), int(head)) for layer, head in heads]
+    multilingual = getattr(generation, "is_multilingual", None)
+    if multilingual is None:
+        multilingual = config.vocab_size >= MULTILINGUAL_VOCAB
+    return alignment.alignment_heads_for(config.decoder_layers, config.decoder_attention_heads, config.d_model,
+                                         config.num_mel_bins, bool(multilingual), hint)
+
+
 class Recognizer(cache.Shared):
-    """A loaded speech model (Whisper or CTC) with one decoding call for both kinds."""
+    """A loaded speech model (Whisper or CTC) with one decoding call for both kinds and every backend.
+
+    ``model`` is the torch model (None on ONNX Runtime); ``runner`` the Whisper backend.
+    ``step_hooks`` run between two decoder steps (a live session listens to new audio there).
+    """
 
     sample_rate = SAMPLE_RATE
 
     def __init__(self, info: store.ModelInfo, model: Any, processor: Any, kind: str,
-                 device: runtime.DeviceChoice) -> None:
+                 device: runtime.DeviceChoice, backend: runtime.Backend = runtime.Backend.TORCH,
+                 runner: Optional[WhisperRunner] = None, config: Any = None, generation: Any = None) -> None:
         self.info, self.model, self.processor, self.kind, self.device = info, model, processor, kind, device
+        self.backend = backend
+        self.runner = runner
+        self.config = config if config is not None else getattr(model, "config", None)
+        self.generation = generation if generation is not None else getattr(model, "generation_config", None)
         self.name = info.name
         self.is_multilingual = False
+        self.step_hooks: list[Callable[[], None]] = []
         self._lang_ids: dict[str, int] = {}
         if kind == "whisper":
             self._setup_whisper()
@@ -100,11 +136,21 @@ class Recognizer(cache.Shared):
     # --- loading -------------------------------------------------------------
 
     @classmethod
-    def load(cls, path_or_name: os.PathLike | str, device: str = "auto", allow_pickle: bool = False) -> "Recognizer":
-        """Load (or reuse from the cache) a transcription model by folder or store name."""
+    def load(cls, path_or_name: os.PathLike | str, device: str = "auto", allow_pickle: bool = False,
+             backend: str = "torch") -> "Recognizer":
+        """Load (or reuse from the cache) a transcription model by folder or store name, on ``backend``.
+
+        ONNX backends need the model's export (Models page); a backend that cannot run says why.
+        """
         info = store.open_model(path_or_name, task="transcribe", allow_pickle=allow_pickle)
+        chosen = runtime.parse_backend(backend)
         choice = runtime.choose_device(device)
-        return cache.get_or_load(("speech", str(info.path), choice.device, runtime.Backend.TORCH.value),
+        if chosen is not runtime.Backend.TORCH:
+            from models.transcribe import onnx_export
+
+            return cache.get_or_load(("speech", str(info.path), choice.device, chosen.value),
+                                     lambda: onnx_export.load_ort_recognizer(info, choice, chosen))
+        return cache.get_or_load(("speech", str(info.path), choice.device, chosen.value),
                                  lambda: cls._build(info, choice))
 
     @classmethod
@@ -132,37 +178,52 @@ class Recognizer(cache.Shared):
         except OSError as exc:
             raise ModelDeskError(f"{info.name} could not be loaded: {str(exc).splitlines()[0]}") from None
         model.to(choice.device).eval()
-        return cls(info, model, processor, kind, choice)
+        runner = None
+        if kind == "whisper":
+            from models.transcribe.whisper_graph import TorchRunner
+
+            runner = TorchRunner(model, alignment_heads(model.config, model.generation_config, info.path.name),
+                                 choice.device)
+        return cls(info, model, processor, kind, choice, runner=runner)
 
     def _setup_whisper(self) -> None:
         """Special token and language ids from the tokenizer, suppression lists from the generation config."""
         from transformers.models.whisper.tokenization_whisper import LANGUAGES
 
         tok = self.processor.tokenizer
-        gen = self.model.generation_config
+        gen, cfg = self.generation, self.config
         vocab = tok.get_vocab()
         known = {t: int(vocab[t]) for t in (
             "<|endoftext|>", "<|startoftranscript|>", "<|notimestamps|>", "<|startofprev|>",
-            "<|nospeech|>", "<|nocaptions|>", "<|transcribe|>", "<|translate|>") if t in vocab}
+            "<|nospeech|>", "<|nocaptions|>", "<|transcribe|>", "<|translate|>", "<|0.00|>") if t in vocab}
         if "<|endoftext|>" not in known:
             raise ModelDeskError(f"{self.name} has no Whisper tokenizer (<|endoftext|> is missing).")
-        self._eot = known["<|endoftext|>"]
-        self._sot = known.get("<|startoftranscript|>", self.model.config.decoder_start_token_id)
-        self._no_timestamps = known.get("<|notimestamps|>")
+        no_timestamps = known.get("<|notimestamps|>")
+        # <|0.00|> follows <|notimestamps|> in every Whisper vocabulary (the tokenizer may not list them)
+        begin = known.get("<|0.00|>", no_timestamps + 1 if no_timestamps is not None else None)
+        if begin is not None and begin + 1500 >= cfg.vocab_size:
+            begin = None   # a vocabulary without the 1501 timestamp tokens
+        self.specials = decoding.Specials(
+            eot=known["<|endoftext|>"], sot=known.get("<|startoftranscript|>", cfg.decoder_start_token_id),
+            no_timestamps=no_timestamps, timestamp_begin=begin,
+            no_speech=known.get("<|nospeech|>", known.get("<|nocaptions|>")),
+            suppress=tuple(int(i) for i in (getattr(gen, "suppress_tokens", None) or [])),
+            suppress_begin=tuple(int(i) for i in (getattr(gen, "begin_suppress_tokens", None) or [])),
+            max_tokens=int(cfg.max_target_positions))
         self._prev = known.get("<|startofprev|>")
-        self._no_speech = known.get("<|nospeech|>", known.get("<|nocaptions|>"))
         self._task_ids = {task: known[f"<|{task}|>"] for task in ("transcribe", "translate") if f"<|{task}|>" in known}
         multilingual = getattr(gen, "is_multilingual", None)
         if multilingual is None:
-            multilingual = self.model.config.vocab_size >= MULTILINGUAL_VOCAB
+            multilingual = cfg.vocab_size >= MULTILINGUAL_VOCAB
         self.is_multilingual = bool(multilingual)
         if self.is_multilingual:  # English-only vocabularies hold language tokens too, unused
             self._lang_ids = {code: int(vocab[f"<|{code}|>"]) for code in LANGUAGES if f"<|{code}|>" in vocab}
-        self._suppress = [int(i) for i in (getattr(gen, "suppress_tokens", None) or [])]
-        self._suppress_begin = [int(i) for i in (getattr(gen, "begin_suppress_tokens", None) or [])]
-        self._max_tokens = int(self.model.config.max_target_positions)
 
     # --- what the model can do -------------------------------------------------
+
+    @property
+    def has_timestamps(self) -> bool:
+        return self.kind == "ctc" or self.specials.timestamp_begin is not None
 
     def languages(self) -> list[str]:
         """Language codes the model accepts (English-only Whisper: ['en']; CTC: [], fixed by training)."""
@@ -194,96 +255,157 @@ class Recognizer(cache.Shared):
     # --- decoding ----------------------------------------------------------------
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
-               prompt_text: Optional[str] = None) -> Decoded:
-        """Greedy text for one utterance (float32 mono at 16 kHz, at most 30 s; longer is cut)."""
-        import torch
+               prompt_text: Optional[str] = None, timestamps: bool = False, words: bool = False,
+               window: float = WINDOW_SECONDS) -> Decoded:
+        """Greedy text for one window (float32 mono at 16 kHz, at most ``window`` s; longer is cut).
 
+        ``timestamps``: Whisper's timestamp mode, giving timed segments; ``words``: word timings
+        too. ``window`` (Whisper) is the encoder's input length: 30 s as trained, shorter is
+        faster for short utterances at some cost in accuracy.
+        """
         code = self.check_request(language, task)
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         if audio.size == 0:
-            return Decoded(text="", language=code)
-        with self.in_use(), torch.inference_mode():
+            return Decoded(text="", language=code, done=0.0)
+        with self.in_use():
             if self.kind == "whisper":
-                return self._decode_whisper(audio, code, task, prompt_text)
-            return self._decode_ctc(audio)
+                return self._decode_whisper(audio, code, task, prompt_text, timestamps, words, window)
+            return self._decode_ctc(audio, timed=timestamps or words)
 
-    def _features(self, audio: np.ndarray) -> Any:
-        """Log-mel features padded or trimmed to the 30 s Whisper was trained on."""
-        feats = self.processor.feature_extractor(audio, sampling_rate=SAMPLE_RATE, return_tensors="pt")
-        return feats.input_features.to(self.device.device, self.device.dtype)
+    def features(self, audio: np.ndarray, window: float = WINDOW_SECONDS) -> np.ndarray:
+        """Log-mel features (1, mels, 100 per second) of ``audio`` padded or cut to ``window`` seconds."""
+        samples = int(min(window, WINDOW_SECONDS) * SAMPLE_RATE)
+        feats = self.processor.feature_extractor(audio[:samples], sampling_rate=SAMPLE_RATE, return_tensors="np",
+                                                 padding="max_length", max_length=samples)
+        return np.asarray(feats.input_features, dtype=np.float32)
 
     def _prompt_ids(self, prompt_text: Optional[str]) -> list[int]:
         """<|startofprev|> + the end of the previous text, as Whisper conditions on it (half the context at most)."""
         if not prompt_text or not prompt_text.strip() or self._prev is None:
             return []
         ids = self.processor.tokenizer.encode(" " + prompt_text.strip(), add_special_tokens=False)
-        return [self._prev] + ids[-(self._max_tokens // 2 - 1):]
+        return [self._prev] + ids[-(self.specials.max_tokens // 2 - 1):]
 
-    def _decode_whisper(self, audio: np.ndarray, code: Optional[str], task: str,
-                        prompt_text: Optional[str]) -> Decoded:
-        import torch
+    def _text(self, tokens: Any) -> str:
+        return self.processor.tokenizer.decode(list(tokens), skip_special_tokens=True)
 
-        decoder, project = self.model.model.decoder, self.model.proj_out
-        encoded = self.model.model.encoder(self._features(audio)).last_hidden_state
-        state: dict[str, Any] = {"cache": None}
+    def _on_step(self) -> None:
+        for hook in list(self.step_hooks):
+            hook()
 
-        def step(ids: list[int]) -> "torch.Tensor":
-            inputs = torch.tensor([ids], device=encoded.device)
-            out = decoder(input_ids=inputs, encoder_hidden_states=encoded, cache=state["cache"], use_cache=True)
-            state["cache"] = out.cache
-            return project(out.last_hidden_state[0, -1]).float()
-
-        prefix = self._prompt_ids(prompt_text) + [self._sot]
-        logits = step(prefix)  # the prediction right after <|startoftranscript|>
-        probs = logits.softmax(-1)
-        no_speech = float(probs[self._no_speech]) if self._no_speech is not None else None
-        forced: list[int] = []
+    def _decode_whisper(self, audio: np.ndarray, code: Optional[str], task: str, prompt_text: Optional[str],
+                        timestamps: bool, words: bool, window: float) -> Decoded:
+        specials, runner = self.specials, self.runner
+        assert runner is not None
+        audio = audio[:int(min(window, WINDOW_SECONDS) * SAMPLE_RATE)]
+        timestamps = (timestamps or words) and specials.timestamp_begin is not None
+        runner.start(self.features(audio, window))
+        self._on_step()   # a live session may drop this decode now rather than after its first token
+        prefix = self._prompt_ids(prompt_text) + [specials.sot]
+        logits = runner.step(prefix)  # the prediction right after <|startoftranscript|>
+        probs = np.exp(decoding.log_softmax(logits.astype(np.float64)))
+        no_speech = float(probs[specials.no_speech]) if specials.no_speech is not None else None
+        sot_sequence = [specials.sot]
         if self.is_multilingual:
             if code is None:  # language detection from the same step
                 codes = list(self._lang_ids)
-                scores = logits[torch.tensor([self._lang_ids[c] for c in codes], device=logits.device)]
-                code = codes[int(scores.argmax())]
-            forced += [self._lang_ids[code], self._task_ids[task]]
-        if self._no_timestamps is not None:
-            forced.append(self._no_timestamps)
-        logits = step(forced)
-
-        budget = min(self._max_tokens // 2, self._max_tokens - len(prefix) - len(forced))
-        tokens: list[int] = []
-        total = 0.0
-        for i in range(max(0, budget)):
-            logits[self._eot + 1:] = -float("inf")  # specials and timestamps all follow <|endoftext|>
-            if self._suppress:
-                logits[self._suppress] = -float("inf")
-            if i == 0 and self._suppress_begin:
-                logits[self._suppress_begin] = -float("inf")
-            logprobs = logits.log_softmax(-1)
-            token = int(logprobs.argmax())
-            total += float(logprobs[token])
-            if token == self._eot:
-                break
-            tokens.append(token)
-            logits = step([token])
+                code = codes[int(np.argmax(logits[[self._lang_ids[c] for c in codes]]))]
+            sot_sequence += [self._lang_ids[code], self._task_ids[task]]
+        forced = sot_sequence[1:]
+        if not timestamps and specials.no_timestamps is not None:
+            forced.append(specials.no_timestamps)
+        if forced:
+            logits = runner.step(forced)
+        budget = min(specials.max_tokens // 2, specials.max_tokens - len(prefix) - len(forced))
+        frames = math.ceil(audio.size / SAMPLES_PER_FRAME)
+        tokens, total = decoding.greedy(runner.step, logits, specials, budget, timestamps=timestamps,
+                                        limit=frames, on_step=self._on_step if self.step_hooks else None)
         count = len(tokens) + (1 if len(tokens) < budget else 0)
-        text = self.processor.tokenizer.decode(tokens, skip_special_tokens=True).strip()
-        return Decoded(text=text, no_speech_prob=no_speech, avg_logprob=total / count if count else None,
-                       tokens=tuple(tokens), language=code or "en")
+        avg = total / count if count else None
+        duration = audio.size / SAMPLE_RATE
+        begin = specials.timestamp_begin
+        text_tokens = [t for t in tokens if begin is None or t < begin]
+        text = self._text(text_tokens).strip()
+        segments: tuple[Segment, ...] = ()
+        done = duration
+        if timestamps:
+            assert begin is not None
+            pieces, done = decoding.split_segments(tokens, begin, duration)
+            timed = self._word_timings(sot_sequence, pieces, frames) if words else [[] for _ in pieces]
+            segments = tuple(self._segment(piece, found) for piece, found in zip(pieces, timed))
+        return Decoded(text=text, no_speech_prob=no_speech, avg_logprob=avg, tokens=tuple(tokens),
+                       language=code or "en", segments=segments, done=done)
 
-    def _decode_ctc(self, audio: np.ndarray) -> Decoded:
+    def _segment(self, piece: decoding.TimedTokens, found: list[alignment.WordTiming]) -> Segment:
+        """A window's segment; with words, its span is theirs (the alignment is finer than timestamps)."""
+        text = self._text(piece.tokens).strip()
+        if not found:
+            return Segment(piece.start, piece.end, text)
+        timed = tuple(Word(w.word, w.start, w.end) for w in found)
+        return Segment(timed[0].start, max(timed[-1].end, timed[0].start), text, timed)
+
+    def _word_timings(self, sot_sequence: list[int], pieces: list[decoding.TimedTokens],
+                      frames: int) -> list[list[alignment.WordTiming]]:
+        """Word timings of every segment of the window, from one alignment pass over all their text."""
+        specials, runner = self.specials, self.runner
+        assert runner is not None
+        text = [t for piece in pieces for t in piece.tokens]
+        if not text or specials.no_timestamps is None:
+            return [[] for _ in pieces]
+        prefix = sot_sequence + [specials.no_timestamps]
+        scores = runner.scores(prefix + text + [specials.eot])
+        return alignment.word_timings(scores, frames, len(prefix), [piece.tokens for piece in pieces], self._text)
+
+    def _decode_ctc(self, audio: np.ndarray, timed: bool = False) -> Decoded:
+        import torch
+
         if audio.size < SAMPLE_RATE // 10:  # the convolutional front end needs a few hundred samples
             audio = np.pad(audio, (0, SAMPLE_RATE // 10 - audio.size))
         inputs = self.processor(audio, sampling_rate=SAMPLE_RATE, return_tensors="pt")
         values = inputs.input_values.to(self.device.device, self.device.dtype)
-        logits = self.model(values).logits[0].float()
+        with torch.inference_mode():
+            logits = self.model(values).logits[0].float()
         best = logits.log_softmax(-1).max(-1)
         # CTC: merge repeated labels first, then drop the blank (pad) and other specials, keeping
         # word delimiters; dropping first would merge the "l l" of "hello" into one letter
         ids = best.indices.tolist()
         tokenizer = self.processor.tokenizer
-        drop = set(tokenizer.all_special_ids) - {getattr(tokenizer, "word_delimiter_token_id", None)}
-        labels = [t for k, t in enumerate(ids) if (k == 0 or t != ids[k - 1]) and t not in drop]
+        delimiter = getattr(tokenizer, "word_delimiter_token_id", None)
+        drop = set(tokenizer.all_special_ids) - {delimiter}
+        kept = [(k, t) for k, t in enumerate(ids) if (k == 0 or t != ids[k - 1]) and t not in drop]
+        labels = [t for _, t in kept]
         text = self.processor.batch_decode([labels], group_tokens=False)[0].strip()
-        return Decoded(text=text, avg_logprob=float(best.values.mean()), tokens=tuple(labels))
+        segments: tuple[Segment, ...] = ()
+        if timed:
+            seconds = audio.size / SAMPLE_RATE / max(1, len(ids))   # per frame
+            found = _ctc_words(kept, ids, delimiter, seconds, lambda t: self.processor.batch_decode(
+                [t], group_tokens=False)[0])
+            if found:
+                segments = (Segment(found[0].start, found[-1].end, text, tuple(found)),)
+        return Decoded(text=text, avg_logprob=float(best.values.mean()), tokens=tuple(labels),
+                       segments=segments, done=audio.size / SAMPLE_RATE)
+
+
+def _ctc_words(kept: list[tuple[int, int]], ids: list[int], delimiter: Optional[int], seconds: float,
+               decode: Callable[[list[int]], str]) -> list[Word]:
+    """CTC word offsets: a word runs from its first letter's frame to the end of its last letter's
+    (the frames a label repeats over, up to the next different label)."""
+    found: list[Word] = []
+    letters: list[int] = []
+    first = last = 0
+    for frame, token in kept + [(len(ids), delimiter)]:
+        if token == delimiter:
+            if letters:
+                found.append(Word(" " + decode(letters).strip(), first * seconds, (last + 1) * seconds))
+            letters = []
+            continue
+        if not letters:
+            first = frame
+        letters.append(token)
+        last = frame
+        while last + 1 < len(ids) and ids[last + 1] == token:
+            last += 1
+    return found
 
 
 # --- files ------------------------------------------------------------------------
@@ -312,39 +434,3 @@ def split_at_silences(audio: np.ndarray, rate: int = SAMPLE_RATE, max_seconds: f
     if start < len(audio):
         windows.append((start, len(audio)))
     return windows
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
-def transcribe_file(model: "Recognizer | os.PathLike | str", path: os.PathLike | str,
-                    language: Optional[str] = None, task: str = "transcribe", device: str = "auto",
-                    backend: str = "torch", allow_pickle: bool = False, progress: ProgressFn = None,
-                    cancel: Optional[CancelToken] = None) -> Transcript:
-    """Transcribe (or, with Whisper, translate to English) a sound file, window by window.
-
-    Emits a Final (text, start, end) per window that holds speech and a
-    Progress in seconds of audio; stops between windows when cancelled.
-    """
-    runtime.torch_only(backend, "transcribing", progress)
-    samples, rate = read_sound_file(path)   # a file that cannot be read is refused before the model loads
-    recognizer = (model if isinstance(model, Recognizer)
-                  else Recognizer.load(model, device=device, allow_pickle=allow_pickle))
-    code = recognizer.check_request(language, task)
-    audio = resample(samples, rate, SAMPLE_RATE)
-    duration = len(audio) / SAMPLE_RATE
-    emit(progress, Progress(0.0, duration, f"Transcribing {Path(path).name}"))
-    transcript = Transcript(language=code)
-    for start, end in split_at_silences(audio):
-        check(cancel)
-        decoded = recognizer.decode(audio[start:end], language=language, task=task)
-        if transcript.language is None:
-            transcript.language = decoded.language
-        if not decoded.looks_silent():
-            segment = Segment(start / SAMPLE_RATE, end / SAMPLE_RATE, decoded.text)
-            transcript.segments.append(segment)
-            emit(progress, Final(segment.text, segment.start, segment.end))
-        emit(progress, Progress(end / SAMPLE_RATE, duration, f"{_clock(end / SAMPLE_RATE)} of {_clock(duration)}"))
-    return transcript

@@ -13,7 +13,7 @@ nearly so; and a running partial decode listens to the audio arriving meanwhile 
 short by that pause instead of making the final decode wait (see listening_while_decoding).
 
 The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
-and it returns the events that audio caused. workers/live.py drives it.
+and it returns the events that audio caused. live.py drives it.
 """
 from __future__ import annotations
 
@@ -40,11 +40,13 @@ RESUME_FRAMES = 2
 
 
 class Decoder(Protocol):
-    """What the recogniser needs from a speech model (models.speech.Recognizer has it)."""
+    """What the recogniser needs from a speech model (recognizer.Recognizer has it)."""
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
                prompt_text: Optional[str] = None) -> Decoded:
-        """The text of one utterance of at most 30 s, with Whisper's no-speech evidence."""
+        """The text of one utterance of at most 30 s, with Whisper's no-speech evidence (a
+        ``window`` keyword, the encoder's input in seconds, is passed only when the config
+        shortens it)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class StreamConfig:
     no_speech_threshold: float = NO_SPEECH_THRESHOLD   # Whisper's rule: drop text when no_speech_prob
     logprob_threshold: float = LOGPROB_THRESHOLD       # is above this and avg_logprob below this
     prompt: bool = True             # condition each decode on the previous committed text
+    window: float = 30.0            # Whisper's encoder input (s): shorter decodes short utterances faster
 
 
 def make_vad(kind: str) -> Any:
@@ -175,27 +178,36 @@ class StreamingRecognizer:
     def listening_while_decoding(self, listen: Callable[[], None]) -> Iterator[None]:
         """Let early decodes hear the audio that arrives while they run.
 
-        While active, an early decode calls ``listen`` every few milliseconds (from forward
-        pre-hooks on the decoder's torch model); ``listen`` passes the new audio to ``accept``
+        While active, an early decode calls ``listen`` every few milliseconds (between decoder
+        steps through the Recognizer's ``step_hooks``, on any backend; for another decoder, from
+        forward pre-hooks on its torch ``model``); ``listen`` passes the new audio to ``accept``
         (with ``caught_up=False``), which follows the speaker and raises Preempted out of the
         decode when it has gone stale: a partial when the speaker pauses (so the decode for
         the pause starts at once rather than after it), a pause decode when speech resumes.
-        A decoder without a torch ``model`` simply is not interrupted.
+        A decoder with neither simply is not interrupted.
         """
-        model = getattr(self.decoder, "model", None)
-        if not hasattr(model, "modules"):
-            yield
-            return
         thread = threading.get_ident()
         last = [0.0]
 
-        def hook(_module: Any, _args: Any) -> None:
+        def hook(*_args: Any) -> None:
             if self._decoding is not None and threading.get_ident() == thread:
                 now = time.monotonic()
                 if now - last[0] >= LISTEN_EVERY:
                     last[0] = now
                     listen()
 
+        hooks = getattr(self.decoder, "step_hooks", None)
+        if isinstance(hooks, list):   # the Recognizer: between two decoder steps, on any backend
+            hooks.append(hook)
+            try:
+                yield
+            finally:
+                hooks.remove(hook)
+            return
+        model = getattr(self.decoder, "model", None)
+        if not hasattr(model, "modules"):
+            yield
+            return
         handles = [module.register_forward_pre_hook(hook) for module in model.modules()]
         try:
             yield
@@ -319,7 +331,8 @@ class StreamingRecognizer:
         if self.config.prompt and self.segments:
             prompt = " ".join(s.text for s in self.segments[-3:])[-200:]
         began = time.perf_counter()
-        result = self.decoder.decode(samples, language=self.language, task=self.task, prompt_text=prompt)
+        kwargs = {"window": self.config.window} if self.config.window < 30.0 else {}
+        result = self.decoder.decode(samples, language=self.language, task=self.task, prompt_text=prompt, **kwargs)
         return result, time.perf_counter() - began
 
     def _apply(self, utt: _Utterance, upto: int, result: Decoded, took: float) -> list[str]:

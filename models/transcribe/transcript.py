@@ -1,6 +1,6 @@
 """Transcripts: timed text segments and their plain-text, SubRip (SRT) and WebVTT forms.
 
-Kept apart from speech.py so the file and live transcription paths (and the
+Kept apart from recognizer.py so the file and live transcription paths (and the
 GUI's save dialog) share one exporter without loading any model code.
 """
 from __future__ import annotations
@@ -17,11 +17,26 @@ FORMATS = ("txt", "srt", "vtt")
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word and its time span in seconds (the text keeps its leading space, as spoken order joins)."""
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Segment:
-    """Committed text and its time span in seconds from the start of the audio."""
+    """Committed text and its time span in seconds from the start of the audio; ``words`` when the
+    recogniser timed them (Whisper's alignment heads, CTC frames)."""
     start: float
     end: float
     text: str
+    words: tuple[Word, ...] = ()
+
+    def shifted(self, seconds: float) -> "Segment":
+        """The same segment ``seconds`` later (a window's times made the file's)."""
+        return Segment(self.start + seconds, self.end + seconds, self.text,
+                       tuple(Word(w.text, w.start + seconds, w.end + seconds) for w in self.words))
 
 
 @dataclass
@@ -51,8 +66,13 @@ def _clock(seconds: float, separator: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    """Cue text on one line: a blank line would end an SRT/VTT cue early."""
+    """The text on one line (plain-text transcripts)."""
     return " ".join(text.split())
+
+
+def _cue_text(text: str) -> str:
+    """Cue text keeping its line breaks but no blank line (a blank line would end the cue early)."""
+    return "\n".join(line for line in (" ".join(part.split()) for part in text.splitlines()) if line)
 
 
 def _spoken(segments: Iterable[Segment]) -> list[Segment]:
@@ -72,7 +92,7 @@ def to_txt(segments: Iterable[Segment], timestamps: bool = True) -> str:
 
 def to_srt(segments: Iterable[Segment]) -> str:
     """SubRip: numbered cues, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, a blank line after each."""
-    cues = [f"{i}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{_one_line(s.text)}\n"
+    cues = [f"{i}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{_cue_text(s.text)}\n"
             for i, s in enumerate(_spoken(segments), start=1)]
     return "\n".join(cues)
 
@@ -83,7 +103,7 @@ def _vtt_escape(text: str) -> str:
 
 def to_vtt(segments: Iterable[Segment]) -> str:
     """WebVTT: the header, then numbered cues with ``HH:MM:SS.mmm --> HH:MM:SS.mmm``."""
-    cues = [f"{i}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{_vtt_escape(_one_line(s.text))}\n"
+    cues = [f"{i}\n{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{_vtt_escape(_cue_text(s.text))}\n"
             for i, s in enumerate(_spoken(segments), start=1)]
     return "\n".join(["WEBVTT\n", *cues])
 

@@ -16,7 +16,8 @@ MODEL_JOBS = ("models.classify.classifier:classify_texts", "models.classify.clas
               "models.classify.evaluation:evaluate_classifier", "models.classify.training:train_classifier",
               "models.classify.onnx_export:export_classifier", "models.generate.generator:generate",
               "models.translate.translator:translate", "models.translate.translator:languages",
-              "models.transcribe.recognizer:transcribe_file", "models.transcribe.live:run_live",
+              "models.transcribe.files:transcribe_file", "models.transcribe.live:run_live",
+              "models.transcribe.onnx_export:export_recognizer",
               "models.faces.dcgan:generate", "models.faces.dcgan:interpolate", "models.faces.dcgan:train_dcgan")
 
 

@@ -20,3 +20,15 @@ def slow_generate(**kwargs):
         return generator.generate(**kwargs)
     finally:
         generator.sample_token = real
+
+
+def slow_transcribe(path, cancel=None, **kwargs):
+    """files.transcribe_file, after waiting (until cancelled, at most 20 s) when the file's name says "slow"."""
+    from models.core.events import check
+    from models.transcribe import files
+
+    if "slow" in str(path):
+        for _ in range(400):
+            check(cancel)
+            time.sleep(0.05)
+    return files.transcribe_file(path=path, cancel=cancel, **kwargs)

@@ -108,7 +108,9 @@ def drive_every_page(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> 
 
     window.show_panel("transcribe")
     transcribe = window.page("transcribe")
-    transcribe.transcribe_file(str(tmp_path / "speech.wav"))
+    transcribe.transcribe_files([str(tmp_path / "speech.wav")])
+    finish_all(runner)
+    transcribe.play(str(tmp_path / "speech.wav"), 1.0, 2.5)
     finish_all(runner)
     transcribe._show_devices([InputDevice(index=3, name="Virtual mic", channels=1, default_rate=48000.0,
                                           hostapi="ALSA")])

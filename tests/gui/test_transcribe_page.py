@@ -72,7 +72,7 @@ def test_live_session_shows_grey_partials_then_exports_an_srt(qtbot, panel, real
     qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     srt = target.read_text(encoding="utf-8")
     times = srt_times(srt)
-    assert len(times) == 4 and times[0] < times[1] < times[2] < times[3], srt
+    assert len(times) >= 4 and times == sorted(times), srt   # two sentences, each one cue or more
     assert srt.startswith("1\n") and "\n2\n" in srt
     assert word_error_rate(f"{FIRST} {SECOND}", " ".join(s.text for s in panel.segments)) < 0.4
 
@@ -80,27 +80,22 @@ def test_live_session_shows_grey_partials_then_exports_an_srt(qtbot, panel, real
     assert "[00:00:0" in panel.view.toPlainText()
 
 
-def test_a_sound_file_is_transcribed_with_progress(qtbot, panel, real_whisper, espeak_wav, monkeypatch) -> None:
-    wav, sentence = espeak_wav
-    panel.picker.set_path(str(real_whisper))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(wav), "")))
-    values: list[int] = []
-    panel.progress_bar.valueChanged.connect(values.append)
-    qtbot.mouseClick(panel.file_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.run_button.isEnabled() and bool(panel.segments), timeout=30000)
-    assert panel.status.text().startswith("Done")
-    assert word_error_rate(sentence, panel.view.toPlainText()) < 0.4
-    assert 1000 in values                                  # the bar reached the end of the file
-
-
 def test_a_corrupt_file_is_one_clear_sentence(qtbot, panel, real_whisper, tmp_path) -> None:
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really")
     panel.picker.set_path(str(real_whisper))
-    panel.transcribe_file(str(bad))
-    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=30000)
+    panel.transcribe_files([str(bad)])
+    qtbot.waitUntil(lambda: not panel.queue.running, timeout=30000)
+    assert panel.queue.items[0].status == "Failed"
     assert "broken.wav is not a sound file" in panel.status.text()
     assert "Traceback" not in panel.status.text()
+
+
+def test_files_need_a_model_first(qtbot, panel, espeak_wav) -> None:
+    panel.picker.set_path("")
+    panel.transcribe_files([str(espeak_wav[0])])
+    assert panel.status.text() == "Choose a model first (Browse… or the Models page)."
+    assert panel.queue.items[0].status == "Queued" and not panel.queue.running
 
 
 def test_whisper_options_follow_the_model(panel, tiny_whisper, tiny_whisper_en, tiny_ctc) -> None:

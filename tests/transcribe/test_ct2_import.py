@@ -14,6 +14,8 @@ from models.core import store
 from models.transcribe import ct2_import
 from models.transcribe.ct2_import import convert_whisper, read_model_bin
 from models.core.events import CancelToken, Cancelled, ModelDeskError
+from models.transcribe import alignment
+from models.transcribe.alignment import PUBLISHED_HEADS
 from models.transcribe.recognizer import Recognizer, read_audio
 from models.transcribe.wer import word_error_rate
 from tests.fixtures.speech_models import real_whisper_source
@@ -133,7 +135,7 @@ def test_converted_tiny_en_is_a_standard_hf_whisper_folder(real_whisper):
     gen = json.loads((real_whisper / "generation_config.json").read_text())
     assert gen["suppress_tokens"] == ct2_config["suppress_ids"]
     assert gen["begin_suppress_tokens"] == ct2_config["suppress_ids_begin"]
-    assert gen["alignment_heads"] == ct2_config["alignment_heads"]
+    assert gen["alignment_heads"] == ct2_config["alignment_heads"] == [list(p) for p in PUBLISHED_HEADS["tiny.en"]]
     assert gen["is_multilingual"] is False and gen["no_timestamps_token_id"] == 50362
     info = store.inspect(real_whisper)
     assert (info.task, info.weights) == ("transcribe", "safetensors")
@@ -170,6 +172,20 @@ def test_float_round_trip_restores_every_weight(tiny_whisper, tmp_path, monkeypa
     audio = np.random.default_rng(3).standard_normal(32000).astype(np.float32) * 0.1
     assert Recognizer.load(out, device="cpu").decode(audio, language="fr") == \
         Recognizer.load(tiny_whisper, device="cpu").decode(audio, language="fr")
+
+
+def test_a_folder_without_alignment_heads_gets_them_on_import(tiny_whisper, tmp_path, monkeypatch):
+    ct2 = hf_to_ct2(tiny_whisper, tmp_path / "ct2")
+    config = json.loads((ct2 / "config.json").read_text())
+    del config["alignment_heads"]
+    (ct2 / "config.json").write_text(json.dumps(config))
+    out = convert_whisper(ct2, tmp_path / "hf")
+    gen = json.loads((out / "generation_config.json").read_text())
+    assert gen["alignment_heads"] == [[1, h] for h in range(4)]   # not a published shape: the last half
+    monkeypatch.setattr(alignment, "_SHAPES", {(2, 4, 64, 80, False): ("tiny.en",)})
+    out = convert_whisper(ct2, tmp_path / "hf-known")   # a published shape gets the published heads
+    assert json.loads((out / "generation_config.json").read_text())["alignment_heads"] == [
+        list(p) for p in PUBLISHED_HEADS["tiny.en"]]
 
 
 def test_int8_weights_are_dequantized_with_their_scales(tiny_whisper, tmp_path):

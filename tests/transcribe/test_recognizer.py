@@ -10,7 +10,8 @@ import soundfile as sf
 import torch
 
 from models.core.events import CancelToken, Cancelled, Final, ModelDeskError, Progress
-from models.transcribe.recognizer import SAMPLE_RATE, Decoded, Recognizer, read_audio, resample, split_at_silences, transcribe_file
+from models.transcribe.files import speech_regions, speech_windows, transcribe_file
+from models.transcribe.recognizer import SAMPLE_RATE, Decoded, Recognizer, read_audio, resample, split_at_silences
 from tests.fixtures.speech_models import TINY_WHISPER_POSITIONS, WHISPER_LANGUAGES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -111,13 +112,35 @@ def test_a_model_for_another_task_is_refused(tmp_path):
         Recognizer.load(folder)
 
 
-def test_decoded_silence_gate():
-    assert Decoded("", 0.0, -0.1).looks_silent()
-    assert Decoded("you", 0.95, -0.3).looks_silent()          # near-certain no speech
-    assert Decoded("hmm", 0.7, -1.5).looks_silent()           # Whisper's rule: both thresholds
+def test_decoded_silence_gate_is_whispers_rule():
+    assert Decoded("you", 0.95, -0.3).looks_silent()
     assert not Decoded("hello there", 0.7, -0.4).looks_silent()
-    assert not Decoded("hello", 0.1, -2.0).looks_silent()
     assert not Decoded("hello", None, None).looks_silent()    # CTC: no gate
+
+
+def test_whisper_timestamps_and_word_timings_lie_in_the_window(tiny_whisper):
+    rec = Recognizer.load(tiny_whisper, device="cpu")
+    out = rec.decode(noise(3.0, seed=4), language="en", timestamps=True, words=True)
+    assert out.done is not None and 0 < out.done <= 3.0
+    for seg in out.segments:
+        assert 0.0 <= seg.start <= seg.end <= 3.0
+        assert seg.words                                        # every timed segment has its words
+        assert all(seg.start <= w.start <= w.end <= seg.end for w in seg.words)
+
+
+def test_ctc_word_offsets_come_from_the_frames(tiny_ctc, monkeypatch):
+    rec = Recognizer.load(tiny_ctc, device="cpu")
+    vocab = json.loads((tiny_ctc / "vocab.json").read_text())
+    frames = ["<pad>", "h", "i", "i", "|", "<pad>", "<pad>", "y", "o", "u", "<pad>", "<pad>"]
+    logits = torch.full((1, len(frames), len(vocab)), -5.0)
+    for i, label in enumerate(frames):
+        logits[0, i, vocab[label]] = 5.0
+    monkeypatch.setattr(rec, "model", lambda values: SimpleNamespace(logits=logits))
+    out = rec.decode(noise(1.2), words=True)   # 1.2 s over 12 frames: 0.1 s a frame
+    (segment,) = out.segments
+    assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in segment.words] == [
+        (" hi", 0.1, 0.4), (" you", 0.7, 1.0)]
+    assert (segment.start, segment.end, segment.text) == (segment.words[0].start, segment.words[-1].end, "hi you")
 
 
 def test_resample_changes_rate_and_keeps_pitch():
@@ -145,36 +168,64 @@ def test_split_at_silences_cuts_in_the_quiet_gap():
     assert split_at_silences(np.zeros(0, np.float32)) == []
 
 
+class ScriptedVad:
+    """A voice-activity detector that hears speech exactly where it is told (10 ms frames)."""
+    frame_samples = 160
+
+    def __init__(self, speech: list[tuple[float, float]]) -> None:
+        self.speech, self.at = speech, 0
+
+    def __call__(self, frame):
+        t = self.at / SAMPLE_RATE
+        self.at += frame.size
+        return 1.0 if any(a <= t < b for a, b in self.speech) else 0.0
+
+
+def test_speech_windows_skip_long_silence_and_respect_30_s():
+    audio = noise(100.0)
+    vad = ScriptedVad([(1.0, 4.0), (5.0, 9.0), (20.0, 24.0), (25.0, 40.0), (41.0, 80.0)])
+    regions = speech_regions(audio, vad)
+    flat = [t / SAMPLE_RATE for region in regions for t in region]
+    assert flat == pytest.approx([0.8, 4.2, 4.8, 9.2, 19.8, 24.2, 24.8, 40.2, 40.8, 80.2])
+    windows = speech_windows(regions, audio)
+    seconds = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in windows]
+    assert seconds[0] == pytest.approx((0.8, 9.2))             # a short pause stays inside a window
+    assert seconds[1] == pytest.approx((19.8, 40.2))           # 10 s of silence is never decoded
+    assert len(seconds) >= 4
+    assert all(b - a <= 30.0 + 1e-9 for a, b in seconds)       # 39.4 s of speech is cut into windows
+    assert seconds[2][0] == pytest.approx(40.8) and seconds[-1][1] == pytest.approx(80.2)
+    assert all(a[1] <= b[0] for a, b in zip(seconds, seconds[1:]))
+
+
 @pytest.fixture
-def long_stereo_wav(tmp_path):
-    """65 s of 44.1 kHz stereo noise with pauses at 28 s and 55 s."""
-    rate = 44100
-    mono = (np.random.default_rng(2).standard_normal(65 * rate) * 0.1).astype(np.float32)
-    for pause in (28.0, 55.0):
-        mono[int(pause * rate):int((pause + 0.3) * rate)] = 0.0
-    path = tmp_path / "long.wav"
-    sf.write(path, np.stack([mono, mono * 0.5], axis=1), rate)
-    return path
+def two_utterances_wav(tmp_path, espeak_wav):
+    """espeak speech, 6 s of silence, the speech again, at 44.1 kHz stereo."""
+    speech = read_audio(espeak_wav[0])
+    mono = np.concatenate([np.zeros(SAMPLE_RATE), speech, np.zeros(6 * SAMPLE_RATE), speech]).astype(np.float32)
+    wide = resample(mono, SAMPLE_RATE, 44100)
+    path = tmp_path / "two.wav"
+    sf.write(path, np.stack([wide, wide * 0.5], axis=1), 44100)
+    return path, speech.size / SAMPLE_RATE
 
 
-def test_transcribe_file_decodes_each_window_with_progress(tiny_whisper, long_stereo_wav):
+def test_transcribe_file_decodes_the_speech_windows_with_progress(tiny_whisper, two_utterances_wav):
+    path, spoken = two_utterances_wav
     rec = Recognizer.load(tiny_whisper, device="cpu")
     events = []
-    transcript = transcribe_file(rec, long_stereo_wav, language="de", progress=events.append)
-    audio = read_audio(long_stereo_wav)
-    assert len(audio) == 65 * SAMPLE_RATE
-    ends = [end / SAMPLE_RATE for _, end in split_at_silences(audio)]
+    transcript = transcribe_file(rec, path, language="de", progress=events.append)
+    duration = len(read_audio(path)) / SAMPLE_RATE
     progress = [e for e in events if isinstance(e, Progress)]
-    assert [p.done for p in progress] == [0.0, *ends] and progress[-1].fraction == 1.0
-    assert 28.0 <= ends[0] <= 28.3 and 55.0 <= ends[1] <= 55.3
+    assert progress[0].done == 0.0 and progress[-1].done == pytest.approx(duration)
+    assert [p.done for p in progress] == sorted(p.done for p in progress)
     finals = [e for e in events if isinstance(e, Final)]
     assert [(f.text, f.start, f.end) for f in finals] == [(s.text, s.start, s.end) for s in transcript]
-    starts = [0.0, *ends[:-1]]
-    assert all((s.start, s.end) in zip(starts, ends) for s in transcript)
+    gap = (1.0 + spoken + 0.3, 1.0 + spoken + 5.7)   # the silence between, less the padding
+    assert all(s.end <= gap[0] or s.start >= gap[1] for s in transcript), transcript.segments
     assert transcript.language == "de"
 
 
-def test_transcribe_file_stops_between_windows_when_cancelled(tiny_ctc, long_stereo_wav):
+def test_transcribe_file_stops_between_windows_when_cancelled(tiny_ctc, two_utterances_wav):
+    path, _ = two_utterances_wav
     token = CancelToken()
     seen = []
 
@@ -184,9 +235,8 @@ def test_transcribe_file_stops_between_windows_when_cancelled(tiny_ctc, long_ste
             token.cancel()
 
     with pytest.raises(Cancelled):
-        transcribe_file(tiny_ctc, long_stereo_wav, device="cpu", progress=on_event, cancel=token)
-    assert [e.done for e in seen if isinstance(e, Progress)][1:] == [
-        end / SAMPLE_RATE for _, end in split_at_silences(read_audio(long_stereo_wav))[:1]]
+        transcribe_file(tiny_ctc, path, device="cpu", progress=on_event, cancel=token)
+    assert len([e for e in seen if isinstance(e, Progress) and e.done > 0]) == 1   # one window, then stop
 
 
 def test_unreadable_files_give_one_clear_sentence(tiny_ctc, tmp_path):
@@ -199,14 +249,22 @@ def test_unreadable_files_give_one_clear_sentence(tiny_ctc, tmp_path):
 
 
 def test_transcribe_file_needs_pickle_consent_then_loads_weights_only(tiny_whisper, pickle_only, torch_loads,
-                                                                       tmp_path):
-    wav = tmp_path / "noise.wav"
-    sf.write(wav, noise(2.0), SAMPLE_RATE)
+                                                                       espeak_wav):
+    wav, _ = espeak_wav
     folder = pickle_only(tiny_whisper)
     with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
         transcribe_file(folder, wav, device="cpu")
     assert torch_loads == []
-    events: list = []
-    pickled = transcribe_file(folder, wav, device="cpu", allow_pickle=True, progress=events.append)
+    pickled = transcribe_file(folder, wav, device="cpu", allow_pickle=True)
     assert torch_loads and set(torch_loads) == {True}
     assert pickled.segments == transcribe_file(tiny_whisper, wav, device="cpu").segments
+
+
+def test_an_onnx_backend_without_an_export_says_so(tiny_whisper, tiny_ctc, espeak_wav):
+    wav, _ = espeak_wav
+    with pytest.raises(ModelDeskError, match="has no INT8 export yet; export it on the Models page"):
+        transcribe_file(tiny_whisper, wav, device="cpu", backend="onnx-int8")
+    with pytest.raises(ModelDeskError, match="CTC model: ONNX Runtime runs exported Whisper models only"):
+        Recognizer.load(tiny_ctc, device="cpu", backend="onnx-fp32")
+    with pytest.raises(ModelDeskError, match="Unknown backend 'tensorrt'"):
+        Recognizer.load(tiny_whisper, device="cpu", backend="tensorrt")

@@ -19,7 +19,7 @@ def test_srt_cues_are_numbered_with_comma_milliseconds():
     assert to_srt(SEGMENTS) == (
         "1\n00:00:00,000 --> 00:00:02,500\nHello world.\n"
         "\n"
-        "2\n00:00:02,500 --> 01:01:01,046\nIt is <fine> & well. Second line\n"
+        "2\n00:00:02,500 --> 01:01:01,046\nIt is <fine> & well.\nSecond line\n"
         "\n"
         "3\n01:01:43,000 --> 01:01:45,250\nBye\n")
 
@@ -30,7 +30,7 @@ def test_vtt_has_header_dot_milliseconds_and_escaped_text():
         "\n"
         "1\n00:00:00.000 --> 00:00:02.500\nHello world.\n"
         "\n"
-        "2\n00:00:02.500 --> 01:01:01.046\nIt is &lt;fine&gt; &amp; well. Second line\n"
+        "2\n00:00:02.500 --> 01:01:01.046\nIt is &lt;fine&gt; &amp; well.\nSecond line\n"
         "\n"
         "3\n01:01:43.000 --> 01:01:45.250\nBye\n")
 

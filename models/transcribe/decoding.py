@@ -1,0 +1,201 @@
+"""Whisper's greedy decoding loop, with or without timestamps, shared by every backend.
+
+A backend only has to give ``step(ids) -> logits`` (numpy, float32, the prediction after the
+last id it was fed; its key/value cache grows with each call). Everything else happens here on
+numpy: the suppression lists, the timestamp rules of the reference decoders, the no-speech
+probability and the mean log probability, and turning the tokens into timed segments. So torch
+and ONNX Runtime decode with exactly the same rules, and their tokens can be compared one for one.
+
+The timestamp rules (``timestamp_rules``), as the reference Whisper applies them:
+- timestamps come in pairs: after a lone timestamp only a timestamp or the end may follow,
+  after a pair only text;
+- they never go backwards (and only the closing one of a pair may equal the one before);
+- the first token is a timestamp no later than ``max_initial`` seconds;
+- when the timestamps together are more likely than any text token, a timestamp is chosen;
+- here also: never past the audio of the window (``limit``).
+"""
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+#: seconds per timestamp token (Whisper's encoder frames, two mel frames each)
+TIME_PRECISION = 0.02
+#: Whisper's own rule for "this window is silence": both must hold
+NO_SPEECH_THRESHOLD = 0.6
+LOGPROB_THRESHOLD = -1.0
+#: ...but small models say a confident "you" on silence, so a near-certain no-speech wins alone
+SURE_NO_SPEECH = 0.9
+#: text that zlib compresses better than this is a repetition loop (the reference's rule)
+COMPRESSION_RATIO_THRESHOLD = 2.4
+#: the first timestamp comes within this many seconds of the window's start (the reference's default)
+MAX_INITIAL_TIMESTAMP = 1.0
+
+NEG_INF = -np.inf
+Step = Callable[[list], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Specials:
+    """The token ids the loop needs; ``timestamp_begin`` is <|0.00|> (None: no timestamp tokens)."""
+    eot: int
+    sot: int
+    no_timestamps: Optional[int]
+    timestamp_begin: Optional[int]
+    no_speech: Optional[int]
+    suppress: tuple[int, ...] = ()
+    suppress_begin: tuple[int, ...] = ()
+    max_tokens: int = 448
+
+
+@dataclass
+class Window:
+    """What one greedy decode produced: the sampled tokens (timestamps included) and its evidence."""
+    tokens: list[int] = field(default_factory=list)
+    no_speech_prob: Optional[float] = None
+    avg_logprob: Optional[float] = None
+    language: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class TimedTokens:
+    """A segment of a window: its text tokens between two timestamps (seconds from the window's start)."""
+    start: float
+    end: float
+    tokens: tuple[int, ...]
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    top = np.max(x)
+    shifted = x - top
+    return shifted - np.log(np.sum(np.exp(shifted)))
+
+
+def timestamp_rules(logits: np.ndarray, sampled: Sequence[int], specials: Specials, limit: int,
+                    max_initial: int) -> None:
+    """Mask ``logits`` in place so that the next token keeps the timestamp rules (module docstring).
+
+    ``sampled`` are the tokens chosen so far in this window, ``limit`` the last allowed
+    timestamp index (the audio's length in 20 ms steps), ``max_initial`` the last allowed
+    index for the first one.
+    """
+    begin, eot = specials.timestamp_begin, specials.eot
+    assert begin is not None
+    if specials.no_timestamps is not None:
+        logits[specials.no_timestamps] = NEG_INF
+    last_was_time = len(sampled) >= 1 and sampled[-1] >= begin
+    before_was_time = len(sampled) < 2 or sampled[-2] >= begin
+    if last_was_time:
+        if before_was_time:
+            logits[begin:] = NEG_INF        # a pair was closed: text (or the end) follows
+        else:
+            logits[:eot] = NEG_INF          # a lone timestamp: its partner or the end follows
+    times = [t for t in sampled if t >= begin]
+    if times:
+        floor = times[-1] if last_was_time and not before_was_time else times[-1] + 1
+        logits[begin:floor] = NEG_INF       # never backwards
+    else:
+        logits[:begin] = NEG_INF            # the window opens with a timestamp ...
+        logits[begin + max_initial + 1:] = NEG_INF   # ... near its start
+    logits[begin + max(0, limit) + 1:] = NEG_INF     # never past the audio
+    logprobs = log_softmax(logits)
+    stamps = logprobs[begin:]
+    if np.isfinite(stamps).any():
+        top = np.max(stamps[np.isfinite(stamps)])
+        mass = top + math.log(float(np.sum(np.exp(stamps[np.isfinite(stamps)] - top))))
+        text = logprobs[:begin]
+        if np.isfinite(text).any() and mass > np.max(text):
+            logits[:begin] = NEG_INF
+
+
+def greedy(step: Step, logits: np.ndarray, specials: Specials, budget: int, timestamps: bool = False,
+           limit: int = 1500, max_initial: float = MAX_INITIAL_TIMESTAMP,
+           on_step: Optional[Callable[[], None]] = None) -> tuple[list[int], float]:
+    """Greedy tokens from ``logits`` (the prediction after the forced prefix) until the end token.
+
+    Returns (the sampled tokens without the end token, the sum of their log probabilities and the
+    end's). ``on_step`` runs between two decoder steps (a live session listens to new audio there).
+    """
+    eot = specials.eot
+    begin = specials.timestamp_begin if timestamps else None
+    first_special = eot + 1
+    tokens: list[int] = []
+    total = 0.0
+    initial = int(round(max_initial / TIME_PRECISION))
+    for i in range(max(0, budget)):
+        logits = np.array(logits, dtype=np.float32, copy=True)
+        # specials all follow <|endoftext|>; with timestamps those from <|0.00|> on stay
+        logits[first_special:begin] = NEG_INF
+        if specials.suppress:
+            logits[list(specials.suppress)] = NEG_INF
+        if i == 0 and specials.suppress_begin:
+            logits[list(specials.suppress_begin)] = NEG_INF
+        if begin is not None:
+            timestamp_rules(logits, tokens, specials, limit, initial)
+        logprobs = log_softmax(logits)
+        token = int(np.argmax(logprobs))
+        total += float(logprobs[token])
+        if token == eot:
+            break
+        tokens.append(token)
+        if on_step is not None:
+            on_step()
+        logits = step([token])
+    return tokens, total
+
+
+def split_segments(tokens: Sequence[int], timestamp_begin: int, duration: float) -> tuple[list[TimedTokens], float]:
+    """The window's segments and how far (seconds) the window is done.
+
+    A window whose last segment was left open (the budget ran out, or the end came after text
+    with no closing timestamp) is done only up to its last complete timestamp: the caller
+    decodes again from there. One that ends with a lone timestamp, or holds no complete pair,
+    is done whole.
+    """
+    is_time = [t >= timestamp_begin for t in tokens]
+    ends_single = len(tokens) >= 2 and is_time[-1] and not is_time[-2]
+    pairs = [i for i in range(1, len(tokens)) if is_time[i] and is_time[i - 1]]
+    seconds = [min(duration, (t - timestamp_begin) * TIME_PRECISION) for t in tokens]
+    segments: list[TimedTokens] = []
+    if pairs:
+        cuts = pairs + ([len(tokens)] if ends_single else [])
+        last = 0
+        for cut in cuts:
+            piece = tokens[last:cut]
+            text = tuple(t for t in piece if t < timestamp_begin)
+            start, end = seconds[last], seconds[cut - 1]
+            if text:
+                segments.append(TimedTokens(start, max(start, end), text))
+            last = cut
+        done = duration if ends_single else seconds[last - 1]
+        return segments, done
+    text = tuple(t for t in tokens if t < timestamp_begin)
+    times = [s for s, flag in zip(seconds, is_time) if flag]
+    start = times[0] if times else 0.0
+    end = times[-1] if len(times) > 1 and times[-1] > start else duration
+    if text:
+        segments.append(TimedTokens(start, end, text))
+    return segments, duration
+
+
+def compression_ratio(text: str) -> float:
+    """How well zlib packs the text: a repetition loop packs far better than speech."""
+    data = text.encode("utf-8")
+    return len(data) / max(1, len(zlib.compress(data))) if data else 0.0
+
+
+def looks_silent(text: str, no_speech_prob: Optional[float], avg_logprob: Optional[float],
+                 no_speech_threshold: float = NO_SPEECH_THRESHOLD,
+                 logprob_threshold: float = LOGPROB_THRESHOLD) -> bool:
+    """True when the model itself says there was no speech (Whisper's gate against hallucinations)."""
+    if not text.strip():
+        return True
+    if no_speech_prob is None or avg_logprob is None:
+        return False
+    if no_speech_prob > SURE_NO_SPEECH:
+        return True
+    return no_speech_prob > no_speech_threshold and avg_logprob < logprob_threshold

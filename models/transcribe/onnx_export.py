@@ -1,0 +1,279 @@
+"""Whisper on ONNX Runtime: export the two graphs, quantize them, check the tokens, run them.
+
+``export_recognizer`` writes ``onnx/whisper_{encoder,decoder}.onnx`` (fp32) and the ``_int8``
+variants into the model folder. They are the graphs of whisper_graph.py exported with
+torch.onnx (dynamo): the encoder gives every decoder layer's cross-attention keys and values
+once per window (any window length up to 30 s); the decoder takes the self-attention cache and
+gives it back grown (the key/value "past"), with the alignment heads' scores for word timings.
+INT8 is dynamic per-channel quantization of the matrix products; the embedding lookups and the
+convolutions stay fp32.
+
+Parity is token identity: the same greedy loop (decoding.py) decodes a calibration set with
+torch and with each export, timestamps on; the manifest records the share of windows whose
+tokens are identical and the share of tokens that agree. The set is spoken sentences when
+espeak-ng is installed, otherwise a fixed set of synthetic sounds (noise, tones, chirps).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from models.core import cache, fileio, runtime, store
+from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
+
+ONNX_DIR = "onnx"
+GRAPHS = ("encoder", "decoder")
+OPSET = 18
+CALIBRATION_SENTENCES = (
+    "The quick brown fox jumps over the lazy dog.",
+    "Please call me tomorrow morning about the budget.",
+    "The train leaves the station every hour on the hour.",
+    "It is raining again, so bring an umbrella with you.",
+    "Our new software update fixes several important problems.",
+    "Turn left at the second traffic light and park near the bank.",
+)
+
+
+def onnx_files(folder: os.PathLike | str, int8: bool) -> dict[str, Path]:
+    """The export's files of a model folder, by graph."""
+    suffix = "_int8" if int8 else ""
+    return {graph: Path(folder) / ONNX_DIR / f"whisper_{graph}{suffix}.onnx" for graph in GRAPHS}
+
+
+# --- exporting -----------------------------------------------------------------
+
+def _export(module: Any, args: tuple, names: list[str], outputs: list[str], shapes: dict, target: Path) -> None:
+    """One torch.onnx dynamo export, written atomically."""
+    import torch
+
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
+    with fileio.atomic_path(target, suffix=".onnx") as tmp, torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore")
+        torch.onnx.export(module, args, str(tmp), dynamo=True, opset_version=OPSET, input_names=names,
+                          output_names=outputs, dynamic_shapes=shapes, external_data=False, verbose=False)
+
+
+def _export_graphs(model: Any, heads: list[tuple[int, int]], files: dict[str, Path]) -> None:
+    import torch
+    from torch.export import Dim
+
+    from models.transcribe.whisper_graph import DecoderGraph, EncoderGraph, empty_cache
+
+    cfg = model.config
+    half = Dim("half", min=2, max=cfg.max_source_positions)
+    frames, new, past = 2 * half, Dim("new", min=1, max=cfg.max_target_positions), \
+        Dim("past", min=0, max=cfg.max_target_positions)
+    features = torch.zeros(1, cfg.num_mel_bins, 2 * cfg.max_source_positions)
+    _export(EncoderGraph(model).eval(), (features,), ["features"], ["cross_k", "cross_v"],
+            {"features": {2: frames}}, files["encoder"])
+    with torch.no_grad():
+        cross_k, cross_v = EncoderGraph(model)(features)
+    empty = empty_cache(model, torch.float32, "cpu")
+    ids = torch.tensor([[cfg.decoder_start_token_id, 1, 2]])
+    decoder = DecoderGraph(model, heads).eval()
+    with torch.no_grad():
+        _, keys, values, _ = decoder(ids, empty, empty, cross_k, cross_v)
+    cache_axes = {3: past}
+    cross_axes = {3: half}
+    _export(decoder, (ids[:, :2], keys, values, cross_k, cross_v),
+            ["input_ids", "self_k", "self_v", "cross_k", "cross_v"], ["logits", "new_k", "new_v", "scores"],
+            {"ids": {1: new}, "self_k": cache_axes, "self_v": cache_axes, "cross_k": cross_axes, "cross_v": cross_axes},
+            files["decoder"])
+
+
+def _untie_lookups(graph: Any) -> None:
+    """Give each embedding lookup its own copy of a weight that a matrix product shares.
+
+    Whisper's output projection is its token embedding; the quantizer transposes that weight in
+    place for the product, which would leave the lookup reading the transposed table.
+    """
+    from onnx import numpy_helper
+
+    inits = {init.name: init for init in graph.graph.initializer}
+    products = {name for node in graph.graph.node if node.op_type in ("MatMul", "Gemm") for name in node.input}
+    for node in graph.graph.node:
+        if node.op_type == "Gather" and node.input[0] in inits and node.input[0] in products:
+            copy = numpy_helper.from_array(numpy_helper.to_array(inits[node.input[0]]), node.input[0] + "_lookup")
+            graph.graph.initializer.append(copy)
+            node.input[0] = copy.name
+
+
+def _quantize(source: Path, target: Path) -> None:
+    """Dynamic INT8, per channel, of the MatMul/Gemm weights (the shape hints the exporter leaves
+    behind confuse the quantizer's own inference, so they are dropped first)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(source))
+    del graph.graph.value_info[:]
+    _untie_lookups(graph)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch, \
+            fileio.atomic_path(target, suffix=".onnx") as tmp:
+        clean = Path(scratch) / "clean.onnx"
+        onnx.save(graph, str(clean))
+        quantize_dynamic(str(clean), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul", "Gemm"])
+
+
+# --- the calibration set -----------------------------------------------------------
+
+def calibration_set() -> tuple[str, list[np.ndarray]]:
+    """(what it is, 16 kHz clips): espeak-ng sentences when it is installed, else synthetic sounds."""
+    espeak = shutil.which("espeak-ng")
+    if espeak:
+        from models.transcribe.recognizer import read_audio
+
+        clips = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for k, sentence in enumerate(CALIBRATION_SENTENCES):
+                wav = Path(tmp) / f"{k}.wav"
+                subprocess.run([espeak, "-w", str(wav), sentence], check=True, capture_output=True, timeout=60)
+                clips.append(read_audio(wav))
+        return f"{len(clips)} spoken sentences (espeak-ng)", clips
+    rng = np.random.default_rng(0)
+    t = np.arange(3 * 16000) / 16000
+    clips = [(rng.standard_normal(t.size) * level).astype(np.float32) for level in (0.01, 0.1)]
+    clips += [(0.3 * np.sin(2 * np.pi * f * t)).astype(np.float32) for f in (220.0, 880.0)]
+    clips += [(0.3 * np.sin(2 * np.pi * (200 + 400 * t) * t)).astype(np.float32)]
+    return f"{len(clips)} synthetic sounds (noise, tones, a chirp)", clips
+
+
+def _tokens(recognizer: Any, clips: list[np.ndarray]) -> list[tuple[int, ...]]:
+    return [recognizer.decode(clip, timestamps=recognizer.has_timestamps).tokens for clip in clips]
+
+
+def compare_tokens(reference: list[tuple[int, ...]], other: list[tuple[int, ...]]) -> dict[str, float]:
+    """Token identity: the share of windows decoded identically, and of positions that agree."""
+    same = sum(a == b for a, b in zip(reference, other))
+    total = sum(max(len(a), len(b)) for a, b in zip(reference, other))
+    agree = sum(sum(x == y for x, y in zip(a, b)) for a, b in zip(reference, other))
+    return {"identical_windows_pct": 100.0 * same / max(1, len(reference)),
+            "token_agreement_pct": 100.0 * agree / total if total else 100.0}
+
+
+def export_recognizer(model: os.PathLike | str, quantize: bool = True, device: str = "auto", backend: str = "torch",
+                      allow_pickle: bool = False, progress: ProgressFn = None,
+                      cancel: Optional[CancelToken] = None) -> dict:
+    """Export a Whisper model to ONNX (and INT8), check its tokens against torch, return the parity.
+
+    ``device`` and ``backend`` are accepted like every job's runtime options; the export is
+    traced on the CPU in fp32.
+    """
+    import torch
+
+    from models.transcribe.recognizer import Recognizer
+
+    info = store.open_model(model, task="transcribe", allow_pickle=allow_pickle)
+    if info.model_type != "whisper":
+        raise ModelDeskError(f"{info.name} is a CTC model: ONNX export covers Whisper models; run it on torch.")
+    steps = 5 if quantize else 4
+    emit(progress, Progress(0, steps, f"Loading {info.name}"))
+    reference = Recognizer.load(info.path, device="cpu", allow_pickle=allow_pickle)
+    fp32, int8 = onnx_files(info.path, False), onnx_files(info.path, True)
+    check(cancel)
+    emit(progress, Progress(1, steps, "Exporting to ONNX"))
+    net = reference.model
+    if net.dtype != torch.float32:
+        raise ModelDeskError(f"{info.name} loaded in {net.dtype}: export it with the CPU device chosen.")
+    with reference.in_use():
+        _export_graphs(net, reference.runner.decoder.alignment_heads, fp32)
+    check(cancel)
+    if quantize:
+        emit(progress, Progress(2, steps, "Quantizing to INT8"))
+        for graph in GRAPHS:
+            _quantize(fp32[graph], int8[graph])
+            check(cancel)
+    else:
+        for path in int8.values():
+            path.unlink(missing_ok=True)   # an old INT8 file would no longer match the fp32 one
+    cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path)
+                 and key[-1] != runtime.Backend.TORCH.value)
+    emit(progress, Progress(steps - 2, steps, "Checking the tokens against torch"))
+    label, clips = calibration_set()
+    expected = _tokens(reference, clips)
+    parity: dict[str, Any] = {"set": label, "opset": OPSET}
+    variants = [("fp32", runtime.Backend.ORT_FP32)] + ([("int8", runtime.Backend.ORT_INT8)] if quantize else [])
+    for key, chosen in variants:
+        check(cancel)
+        parity[key] = compare_tokens(expected, _tokens(Recognizer.load(info.path, device="cpu", backend=chosen.value,
+                                                                       allow_pickle=allow_pickle), clips))
+    store.write_manifest(info.path, parity=parity)
+    emit(progress, Progress(steps, steps, "Exported"))
+    return parity
+
+
+# --- running ------------------------------------------------------------------------
+
+class OrtRunner:
+    """The ONNX Runtime backend of the greedy loop (recognizer.WhisperRunner)."""
+
+    def __init__(self, files: dict[str, Path], device: str, threads: Optional[int]) -> None:
+        self.sessions = {graph: runtime.ort_session(str(path), device=device, threads=threads)
+                         for graph, path in files.items()}
+        self._cross: Optional[tuple[np.ndarray, np.ndarray]] = None
+        self._self: Optional[tuple[np.ndarray, np.ndarray]] = None
+
+    def start(self, features: np.ndarray) -> None:
+        cross_k, cross_v = self.sessions["encoder"].run(None, {"features": features})
+        self._cross = (cross_k, cross_v)
+        self._self = (self._empty(), self._empty())
+
+    def step(self, ids: list[int]) -> np.ndarray:
+        assert self._cross is not None and self._self is not None
+        feeds = {"input_ids": np.asarray([ids], dtype=np.int64), "self_k": self._self[0], "self_v": self._self[1],
+                 "cross_k": self._cross[0], "cross_v": self._cross[1]}
+        logits, keys, values = self.sessions["decoder"].run(["logits", "new_k", "new_v"], feeds)
+        self._self = (keys, values)
+        return logits[0]
+
+    def _empty(self) -> np.ndarray:
+        """A self-attention cache with no positions yet."""
+        assert self._cross is not None
+        layers, _, heads, _, dim = self._cross[0].shape
+        return np.zeros((layers, 1, heads, 0, dim), dtype=np.float32)
+
+    def scores(self, ids: list[int]) -> np.ndarray:
+        empty = self._empty()
+        feeds = {"input_ids": np.asarray([ids], dtype=np.int64), "self_k": empty, "self_v": empty,
+                 "cross_k": self._cross[0], "cross_v": self._cross[1]}
+        return self.sessions["decoder"].run(["scores"], feeds)[0]
+
+
+def load_ort_recognizer(info: store.ModelInfo, choice: runtime.DeviceChoice, backend: runtime.Backend) -> Any:
+    """A Recognizer whose Whisper runs on the model's ONNX export (``backend``: fp32 or INT8)."""
+    import onnxruntime as ort
+    import torch
+    import transformers as tf
+
+    from models.transcribe.recognizer import Recognizer
+
+    if info.model_type != "whisper":
+        raise ModelDeskError(f"{info.name} is a CTC model: ONNX Runtime runs exported Whisper models only; "
+                             "choose the torch backend.")
+    int8 = backend is runtime.Backend.ORT_INT8
+    files = onnx_files(info.path, int8)
+    if not all(path.is_file() for path in files.values()):
+        kind = "INT8" if int8 else "ONNX"
+        raise ModelDeskError(f"{info.name} has no {kind} export yet; export it on the Models page.")
+    if choice.device == "cuda" and "CUDAExecutionProvider" not in ort.get_available_providers():
+        raise ModelDeskError("ONNX Runtime has no CUDA execution provider here: choose the CPU device "
+                             "or the torch backend.")
+    try:
+        processor = tf.WhisperProcessor.from_pretrained(info.path, local_files_only=True)
+        config = tf.WhisperConfig.from_pretrained(info.path, local_files_only=True)
+        generation = tf.GenerationConfig.from_pretrained(info.path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelDeskError(f"{info.name} could not be loaded: {str(exc).splitlines()[0]}") from None
+    runner = OrtRunner(files, choice.device, torch.get_num_threads())
+    if "scores" not in {output.name for output in runner.sessions["decoder"].get_outputs()}:
+        raise ModelDeskError(f"{info.name}'s ONNX export is from an older ModelDesk; export it again on the Models page.")
+    return Recognizer(info, None, processor, "whisper", choice, backend=backend, runner=runner, config=config,
+                      generation=generation)
