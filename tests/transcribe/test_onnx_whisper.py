@@ -40,7 +40,7 @@ def test_export_writes_fp32_and_int8_graphs_with_token_parity(exported):
     assert parity["int8"]["token_agreement_pct"] >= 60.0
     assert parity["set"] and store.read_manifest(folder)["parity"] == parity
     assert events[-1].message == "Exported" and events[-1].fraction == 1.0
-    assert format_parity(parity).startswith("ONNX fp32: identical windows 100.0%, token agreement 100.0%; INT8: ")
+    assert format_parity(parity).startswith("ONNX fp32: identical windows 100.0%, token agreement 100.0%; ONNX INT8: ")
 
 
 def test_onnx_decodes_the_same_tokens_timestamps_and_words_as_torch(exported):
