@@ -63,3 +63,13 @@ def quantize_int8(source: Path, target: Path) -> None:
 class _DropAdvice(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("Please consider to run pre-processing")
+
+
+def compare_sequences(reference: list[list[int]], other: list[list[int]]) -> dict[str, float]:
+    """How far two sets of greedy token sequences agree (the parity of the generative exports): the share
+    of whole sequences that are equal, and the mean length of the common prefix."""
+    prefixes = [next((i for i, (a, b) in enumerate(zip(ref, got)) if a != b), min(len(ref), len(got)))
+                for ref, got in zip(reference, other)]
+    whole = sum(p == len(r) == len(o) for p, r, o in zip(prefixes, reference, other))
+    return {"sequences_equal_pct": 100.0 * whole / len(reference),
+            "mean_common_prefix": sum(prefixes) / len(prefixes)}

@@ -101,17 +101,6 @@ class OrtLM(cache.Shared):
         return step
 
 
-def compare_sequences(reference: list[list[int]], other: list[list[int]]) -> dict[str, float]:
-    """How far two sets of greedy sequences agree: whole sequences, and the mean common prefix."""
-    prefixes = []
-    for ref, got in zip(reference, other):
-        same = next((i for i, (a, b) in enumerate(zip(ref, got)) if a != b), len(ref))
-        prefixes.append(same)
-    whole = sum(p == len(r) for p, r in zip(prefixes, reference))
-    return {"sequences_equal_pct": 100.0 * whole / len(reference),
-            "mean_common_prefix": float(np.mean(prefixes))}
-
-
 def export_generator(model: os.PathLike | str, quantize: bool = True, device: str = "auto", backend: str = "torch",
                      allow_pickle: bool = False, progress: ProgressFn = None,
                      cancel: Optional[CancelToken] = None) -> dict:
@@ -157,9 +146,9 @@ def export_generator(model: os.PathLike | str, quantize: bool = True, device: st
             decoded[kind] = [greedy_tokens(ort_lm.start, p, tokens) for p in prompts]
     for kind, sequences in decoded.items():
         check(cancel)
-        parity[kind] = compare_sequences(reference, sequences)
+        parity[kind] = onnx_tools.compare_sequences(reference, sequences)
     if quantize:
-        parity["int8"]["vs_fp32_sequences_equal_pct"] = compare_sequences(
+        parity["int8"]["vs_fp32_sequences_equal_pct"] = onnx_tools.compare_sequences(
             decoded["fp32"], decoded["int8"])["sequences_equal_pct"]
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))

@@ -10,7 +10,8 @@ from models.core.events import ModelDeskError, Progress
 from models.core.exports import export_model
 from models.generate import generator
 from models.generate.generator import generate
-from models.generate.onnx_export import compare_sequences, onnx_paths
+from models.core.onnx_tools import compare_sequences
+from models.generate.onnx_export import onnx_paths
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -63,3 +64,4 @@ def test_a_backend_without_its_export_says_so(tiny_gpt2, exported_gpt2, tmp_path
 def test_compare_sequences():
     assert compare_sequences([[1, 2, 3], [4, 5, 6]], [[1, 2, 3], [4, 9, 6]]) == \
         {"sequences_equal_pct": 50.0, "mean_common_prefix": 2.0}
+    assert compare_sequences([[1, 2, 3]], [[1, 2]]) == {"sequences_equal_pct": 0.0, "mean_common_prefix": 2.0}
