@@ -88,7 +88,7 @@ def _turns() -> Any:
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
     from models.generate.chat import Conversation
-    from models.generate.generator import generate
+    from models.generate.generator import describe, generate
 
     sampling = _sampling(args)
     on_event = _printer(stream=not args.json)
@@ -104,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.prompt is not None:
             raise CliError("with --chat the turns come from stdin, not from PROMPT")
+        if not describe(args.model, device=args.device, backend=args.backend, allow_pickle=args.allow_pickle)["chat"]:
+            raise CliError(f"{args.model} has no chat template, so it cannot chat; leave out --chat to continue "
+                           "a prompt instead")
         conversation = Conversation(system=args.system, sampling=sampling, model=args.model)
         for turn in _turns():
             conversation.add("user", turn)

@@ -264,7 +264,7 @@ def translate_units(legs: list[_Leg], units: list[str], beam_size: int = 4, max_
                     batch_size: int = 8, progress: ProgressFn = None, cancel: Optional[CancelToken] = None,
                     on_ready: Optional[Callable[[list[str]], None]] = None) -> list[str]:
     """Translate ``units`` (each cut into sentences) through ``legs``. ``on_ready`` gets the translations of
-    the units finished so far, in order, each time more are (a document streams from it)."""
+    the units finished so far, in order, after each batch that finishes more (a document streams from it)."""
     if beam_size < 1 or batch_size < 1:
         raise ModelDeskError("The beam size and the batch size must be at least 1.")
     if max_length is not None and max_length < 1:
@@ -276,6 +276,8 @@ def translate_units(legs: list[_Leg], units: list[str], beam_size: int = 4, max_
             sentences.append(sentence)
     parts: list[list[str]] = [[] for _ in units]
     total, finished, truncated, ready = len(sentences) * len(legs), 0, 0, 0
+    done: set[int] = set()   # sentences through every leg
+    next_sentence = 0        # the first sentence not yet handed on, in document order
     via = " (through English)" if len(legs) > 1 else ""
     window = batch_size * _WINDOW_BATCHES
     for start in range(0, len(sentences), window):
@@ -291,12 +293,15 @@ def translate_units(legs: list[_Leg], units: list[str], beam_size: int = 4, max_
                 truncated += cut
                 finished += len(rows)
                 emit(progress, Progress(finished, total, f"Translated {finished}/{total} sentences{via}"))
-        for i in chunk:
-            parts[owners[i]].append(texts[i])
-        complete = owners[chunk[-1] + 1] if chunk[-1] + 1 < len(sentences) else len(units)
-        if on_ready is not None and complete > ready:
-            ready = complete
-            on_ready([" ".join(p) for p in parts[:ready]])
+                if leg is legs[-1]:
+                    done.update(rows)
+                    while next_sentence < len(sentences) and next_sentence in done:
+                        parts[owners[next_sentence]].append(texts[next_sentence])
+                        next_sentence += 1
+                    complete = owners[next_sentence] if next_sentence < len(sentences) else len(units)
+                    if on_ready is not None and complete > ready:
+                        ready = complete
+                        on_ready([" ".join(p) for p in parts[:ready]])
     if truncated:
         limit = legs[0].tr.max_positions
         emit(progress, Log(f"{truncated} sentence{'s were' if truncated > 1 else ' was'} longer than "
