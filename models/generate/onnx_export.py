@@ -81,9 +81,9 @@ def _export_fp32(model: Any, target: Path) -> None:
 class OrtLM(cache.Shared):
     """An exported causal LM on ONNX Runtime, stepped like ``generator.TorchLM``."""
 
-    def __init__(self, onnx_file: Path, device: str = "cpu") -> None:
+    def __init__(self, onnx_file: Path, device: str = "cpu", threads: Optional[int] = None) -> None:
         self.path = onnx_file
-        self.session = runtime.ort_session(str(onnx_file), device=device)
+        self.session = runtime.ort_session(str(onnx_file), device=device, threads=threads)
         shape = {i.name: i.shape for i in self.session.get_inputs()}["past_keys"]
         self.empty = np.zeros((shape[0], 1, shape[2], 0, shape[4]), dtype=np.float32)
 
@@ -135,21 +135,14 @@ def export_generator(model: os.PathLike | str, quantize: bool = True, device: st
     limit = token_limit(tokenizer, net.config, default=None)
     tokens = min(PARITY_TOKENS, limit - 12) if limit else PARITY_TOKENS
     prompts = [tokenizer(p)["input_ids"][:8] or [tokenizer.bos_token_id or 0] for p in PARITY_PROMPTS]
-    with torch.inference_mode():
-        reference = [greedy_tokens(TorchLM(net, "cpu").start, p, tokens) for p in prompts]
-        parity: dict[str, Any] = {"set": f"greedy decoding, {tokens} tokens after {len(prompts)} fixed prompts",
-                                  "tokens": tokens, "opset": onnx_tools.OPSET}
-        files = {"fp32": fp32_path, "int8": int8_path} if quantize else {"fp32": fp32_path}
-        decoded = {}
-        for kind, path in files.items():
-            ort_lm = OrtLM(path)
-            decoded[kind] = [greedy_tokens(ort_lm.start, p, tokens) for p in prompts]
-    for kind, sequences in decoded.items():
+    reference = [greedy_tokens(TorchLM(net, "cpu").start, p, tokens) for p in prompts]
+    decoded = {}
+    for kind, path in ({"fp32": fp32_path, "int8": int8_path} if quantize else {"fp32": fp32_path}).items():
         check(cancel)
-        parity[kind] = onnx_tools.compare_sequences(reference, sequences)
-    if quantize:
-        parity["int8"]["vs_fp32_sequences_equal_pct"] = onnx_tools.compare_sequences(
-            decoded["fp32"], decoded["int8"])["sequences_equal_pct"]
+        ort_lm = OrtLM(path)
+        decoded[kind] = [greedy_tokens(ort_lm.start, p, tokens) for p in prompts]
+    parity = onnx_tools.sequence_parity(f"greedy decoding, {tokens} tokens after {len(prompts)} fixed prompts",
+                                        tokens, reference, decoded)
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity

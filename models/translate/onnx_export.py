@@ -216,16 +216,12 @@ def export_translator(model: os.PathLike | str, quantize: bool = True, device: s
     enc = tokenizer(list(PARITY_SENTENCES), return_tensors="np", padding=True)
     ids, mask = enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
     reference = _torch_greedy(net, ids, mask, rules.start_id, PARITY_TOKENS)
-    parity: dict[str, Any] = {"set": f"greedy decoding, {PARITY_TOKENS} tokens for {len(ids)} fixed sentences",
-                              "tokens": PARITY_TOKENS, "opset": onnx_tools.OPSET}
     decoded = {}
     for kind in ("fp32", "int8") if quantize else ("fp32",):
         check(cancel)
         decoded[kind] = OrtSeq2Seq(*onnx_paths(info.path, kind), rules).greedy(ids, mask, PARITY_TOKENS)
-        parity[kind] = onnx_tools.compare_sequences(reference, decoded[kind])
-    if quantize:
-        parity["int8"]["vs_fp32_sequences_equal_pct"] = onnx_tools.compare_sequences(
-            decoded["fp32"], decoded["int8"])["sequences_equal_pct"]
+    parity = onnx_tools.sequence_parity(f"greedy decoding, {PARITY_TOKENS} tokens for {len(ids)} fixed sentences",
+                                        PARITY_TOKENS, reference, decoded)
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity
