@@ -120,23 +120,6 @@ def test_generate_streams_into_the_output_and_remembers_settings(qtbot, ctx, tin
     assert again.temperature.value() == 0.0 and again.max_tokens.value() == 12
 
 
-def test_stop_during_generation(qtbot, ctx, tiny_gpt2, monkeypatch):
-    monkeypatch.setattr(jobs, "GENERATE", jobs.JobSpec("tests.gui.slow_jobs:slow_generate", jobs.MODEL))
-    panel = page(qtbot, GeneratePanel, ctx)
-    panel.picker.set_path(str(tiny_gpt2))
-    panel.temperature.setValue(0.0)
-    panel.max_tokens.setValue(100)
-    qtbot.keyClicks(panel.prompt, "the film")
-    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.output.toPlainText() != "", timeout=WAIT_MS)
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=WAIT_MS)
-    assert panel.status.text() == "Stopped."
-    full = generator.generate(tiny_gpt2, "the film", max_new_tokens=100, temperature=0)
-    assert panel.output.toPlainText() != "" and full.startswith(panel.output.toPlainText())
-    assert len(panel.output.toPlainText()) < len(full)
-
-
 def test_translate_fills_languages_and_translates(qtbot, ctx, tiny_nllb, tiny_marian, tmp_path):
     panel = page(qtbot, TranslatePanel, ctx)
     assert not panel.target_combo.isEnabled()
