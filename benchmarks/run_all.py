@@ -11,6 +11,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RUNS = (
     ["text_tasks.py"],
+    ["lm_backends.py", "--tokens", "32"],
     ["onnx_classifier.py"],
     ["train_bucketing.py"],
     ["minilm_vs_tfidf.py"],

@@ -4,6 +4,9 @@
   on the real MiniLM-L6 encoder with a seeded random head and texts of mixed length;
 - generate: the KV-cache token loop (ModelDesk) vs recomputing the whole sequence per
   token, greedy, on a random 6-layer GPT-2 (same tokens out, checked);
+- streaming: the app's generation as the GUI and CLI run it (token by token, each piece
+  decoded and emitted, stop strings watched) vs bare ``model.generate``, greedy, same tokens
+  (the target is >= 0.95x);
 - translate: sentences in batches of 8 (ModelDesk) vs one sentence at a time, on a
   random 3-layer Marian model.
 
@@ -71,18 +74,32 @@ def bench_classify(tmp: Path) -> None:
           f"{ours:.2f} s -> {baseline / ours:.2f}x faster (max prob. difference {diff:.1e})")
 
 
-def bench_generate(tmp: Path) -> None:
+def _bench_gpt2(tmp: Path) -> Path:
+    """A random 6-layer, 384-wide GPT-2 with the tiny test tokenizer (built once per run)."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
-    from models.generate import generator
     from tests.fixtures.text_models import build_gpt2
 
-    folder = build_gpt2(tmp / "gpt2")
-    config = GPT2Config.from_pretrained(folder)
-    config.update({"n_embd": 384, "n_layer": 6, "n_head": 6, "n_positions": 256})
-    torch.manual_seed(0)
-    GPT2LMHeadModel(config).eval().save_pretrained(folder)
+    folder = tmp / "gpt2"
+    if not folder.is_dir():
+        build_gpt2(folder)
+        config = GPT2Config.from_pretrained(folder)
+        config.update({"n_embd": 384, "n_layer": 6, "n_head": 6, "n_positions": 256})
+        torch.manual_seed(0)
+        GPT2LMHeadModel(config).eval().save_pretrained(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        tokenizer.model_max_length = config.n_positions   # the tiny tokenizer would cap it at 128
+        tokenizer.save_pretrained(folder)
+    return folder
+
+
+def bench_generate(tmp: Path) -> None:
+    import torch
+
+    from models.generate import generator
+
+    folder = _bench_gpt2(tmp)
     prompt, steps = "the film was good and the actors were great " * 3, 128
     lm = generator.load(folder, device="cpu")
 
@@ -104,6 +121,44 @@ def bench_generate(tmp: Path) -> None:
     baseline, ours = seconds(no_cache, 2), seconds(cached, 2)
     print(f"generate  {steps} tokens, 6x384 GPT-2: recompute {steps / baseline:.0f} tokens/s, KV cache "
           f"{steps / ours:.0f} tokens/s -> {baseline / ours:.2f}x faster (same text: {same})")
+
+
+def bench_streaming(tmp: Path) -> None:
+    import torch
+
+    from models.core.events import Partial, Progress
+    from models.generate import generator
+
+    folder = _bench_gpt2(tmp)
+    prompt, steps = "the film was good and the actors were great " * 3, 128
+    lm = generator.load(folder, device="cpu")
+    ids = lm.tokenizer(prompt, return_tensors="pt").input_ids
+    seen = {"pieces": 0, "tokens": 0}
+
+    def on_event(event: object) -> None:   # what a listener does with each event, kept cheap
+        if isinstance(event, Partial):
+            seen["pieces"] += 1
+        elif isinstance(event, Progress):
+            seen["tokens"] = int(event.done)
+
+    def app() -> str:
+        return generator.generate(folder, prompt, max_new_tokens=steps, temperature=0, device="cpu",
+                                  stop=("never appears in this text",), progress=on_event)
+
+    def bare() -> str:
+        with torch.inference_mode():
+            out = lm.model.generate(ids, max_new_tokens=steps, do_sample=False, pad_token_id=lm.tokenizer.eos_token_id)
+        return lm.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
+
+    same = bare() == app()
+    tokens = seen["tokens"]
+    ratios = []
+    for _ in range(3):   # interleaved, so a change in the machine's load hits both alike
+        baseline, ours = seconds(bare, 1), seconds(app, 1)
+        ratios.append(baseline / ours)
+    ratio = sorted(ratios)[1]
+    print(f"streaming {tokens} tokens, 6x384 GPT-2: bare model.generate {tokens / baseline:.0f} tokens/s, the app "
+          f"streaming {tokens / ours:.0f} tokens/s -> {ratio:.2f}x (median of 3; target >= 0.95x; same text: {same})")
 
 
 def bench_translate(tmp: Path) -> None:
@@ -135,6 +190,8 @@ def bench_translate(tmp: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--only", choices=("classify", "generate", "streaming", "translate"),
+                        help="run one of the benchmarks")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -147,8 +204,9 @@ def main() -> int:
     print(f"torch threads: {torch.get_num_threads()}")
     with tempfile.TemporaryDirectory(prefix="modeldesk-text-bench-") as tmp:
         os.environ.setdefault("MODELDESK_HOME", str(Path(tmp) / "home"))
-        for bench in (bench_classify, bench_generate, bench_translate):
-            bench(Path(tmp))
+        for bench in (bench_classify, bench_generate, bench_streaming, bench_translate):
+            if args.only in (None, bench.__name__.removeprefix("bench_")):
+                bench(Path(tmp))
     return 0
 
 

@@ -1,8 +1,12 @@
-"""``translate``: translate a text or a .txt file with a Marian, NLLB, M2M100 or mBART-50 model."""
+"""``translate``: translate a text or a document (.txt, .md, .srt, .vtt) with a Marian, NLLB, M2M100 or
+mBART-50 model."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+from models.core.events import Event, Partial
 
 from . import CliError
 from .options import add_model_options, event_printer, quiet_libraries
@@ -10,51 +14,68 @@ from .options import add_model_options, event_printer, quiet_libraries
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "translate", help="translate text with a seq2seq model",
-        description="Translates TEXT or --file IN (to stdout, or --out OUT). Multilingual models need "
-                    "--target (see --list-languages).")
+        "translate", help="translate text or a document with a seq2seq model",
+        description="Translates TEXT, or the document --file IN (.txt, .md, .srt, .vtt: lines, blank lines, "
+                    "indentation, list markers, code blocks, cue numbers and timestamps are kept). The document "
+                    "streams to stdout as it is translated, or is saved to --out OUT when it is done. "
+                    "Multilingual models need --target (see --list-languages).")
     parser.add_argument("text", nargs="?", metavar="TEXT")
-    add_model_options(parser)
-    parser.add_argument("--file", metavar="IN", help="a UTF-8 text file to translate")
-    parser.add_argument("--out", metavar="OUT", help="write the translation here instead of stdout")
+    add_model_options(parser, backend=True)
+    parser.add_argument("--file", metavar="IN", help="a UTF-8 document to translate")
+    parser.add_argument("--out", metavar="OUT", help="save the translated document here (written when complete)")
     parser.add_argument("--source", metavar="CODE", help="source language code (multilingual models)")
     parser.add_argument("--target", metavar="CODE", help="target language code (multilingual models)")
+    parser.add_argument("--pivot", metavar="MODEL", help="a second pair model from English: translate through "
+                                                         "English (MODEL after --model, e.g. de-en then en-fr)")
     parser.add_argument("--list-languages", action="store_true", help="print the model's language codes")
     parser.add_argument("--beam-size", type=int, default=4, metavar="N")
+    parser.add_argument("--max-length", type=int, metavar="N",
+                        help="most tokens per translated sentence (default: about twice the source)")
     parser.add_argument("--batch-size", type=int, default=8, metavar="N", help="sentences per batch")
     parser.set_defaults(func=run)
 
 
-def _read(path: str) -> str:
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise CliError(f"{file} does not exist" if not file.exists() else f"{file} is not a file")
-    try:
-        return file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise CliError(f"{file} is not UTF-8 text") from None
-
-
 def run(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.core import fileio
-    from models.translate.translator import languages, translate
+    from models.translate.translator import describe, translate, translate_file
 
     progress = event_printer()
+    common = dict(device=args.device, backend=args.backend, allow_pickle=args.allow_pickle)
     if args.list_languages:
-        codes = languages(args.model, device=args.device, backend=args.backend, allow_pickle=args.allow_pickle,
-                          progress=progress)
-        print("\n".join(codes) if codes else "This model translates one fixed language pair; it takes no codes.")
+        facts = describe(args.model, progress=progress, **common)
+        if facts["codes"]:
+            print("\n".join(facts["codes"]))
+        else:
+            pair = " -> ".join(facts["pair"]) if facts["pair"] else "one fixed language pair"
+            print(f"This model translates {pair} (a fixed pair); it takes no codes.")
+            for pivot in facts["pivots"]:
+                print(f"Through English with {pivot['name']}: -> {pivot['target']} (--pivot {pivot['model']})")
         return 0
     if (args.text is None) == (args.file is None):
         raise CliError("give either a TEXT or --file IN")
-    text = _read(args.file) if args.file else args.text
-    result = translate(args.model, text, source=args.source, target=args.target, beam_size=args.beam_size,
-                       batch_size=args.batch_size, device=args.device, backend=args.backend,
-                       allow_pickle=args.allow_pickle, progress=progress)
+    if args.out and not args.file:
+        raise CliError("--out needs --file IN")
+    if args.file and not Path(args.file).expanduser().is_file():
+        file = Path(args.file).expanduser()
+        raise CliError(f"{file} does not exist" if not file.exists() else f"{file} is not a file")
+    settings = dict(source=args.source, target=args.target, beam_size=args.beam_size, max_length=args.max_length,
+                    batch_size=args.batch_size, pivot=args.pivot, **common)
+    if args.text is not None:
+        print(translate(args.model, args.text, progress=progress, **settings))
+        return 0
     if args.out:
-        fileio.write_text(args.out, result + "\n")
-        print(f"Translated {len(text.splitlines())} lines -> {args.out}")
-    else:
-        print(result)
+        result = translate_file(args.model, args.file, args.out, progress=progress, **settings)
+        print(f"Translated {result['units']} passages of {args.file} -> {result['out']}")
+        return 0
+
+    notes = event_printer(show_progress=False)   # a live line would mix with the streamed document
+
+    def stream(event: Event) -> None:
+        if isinstance(event, Partial):
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        else:
+            notes(event)
+
+    translate_file(args.model, args.file, progress=stream, **settings)
     return 0

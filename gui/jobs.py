@@ -35,9 +35,14 @@ TRAIN_CLASSIFIER = JobSpec("models.classify.training:train_classifier", MODEL)
 EVALUATE_CLASSIFIER = JobSpec("models.classify.evaluation:evaluate_classifier", MODEL)
 
 GENERATE = JobSpec("models.generate.generator:generate", MODEL)
+GENERATE_DESCRIBE = JobSpec("models.generate.generator:describe", MODEL)
+SAVE_CONVERSATION = JobSpec("models.generate.chat:save")
+LOAD_CONVERSATION = JobSpec("models.generate.chat:load")
 
 TRANSLATE = JobSpec("models.translate.translator:translate", MODEL)
-TRANSLATE_LANGUAGES = JobSpec("models.translate.translator:languages", MODEL)
+TRANSLATE_FILE = JobSpec("models.translate.translator:translate_file", MODEL)
+TRANSLATE_DESCRIBE = JobSpec("models.translate.translator:describe", MODEL)
+SAVE_TEXT = JobSpec("models.core.fileio:write_text")
 
 FACES_GENERATE = JobSpec("models.faces.dcgan:generate", MODEL)
 FACES_INTERPOLATE = JobSpec("models.faces.dcgan:interpolate", MODEL)

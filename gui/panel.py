@@ -106,8 +106,9 @@ class TaskPanel(QWidget):
             raise BadInput("Choose a model first (Browse… or the Models page).")
         return path
 
-    def run(self) -> None:
-        if self.runner.is_running(self.job_key()):
+    def run(self, latest: bool = False) -> None:
+        """Build and start the page's job; with ``latest`` a running one gives way (JobRunner.start_latest)."""
+        if self.runner.is_running(self.job_key()) and not latest:
             return
         try:
             spec, kwargs = self.build_job()
@@ -115,7 +116,7 @@ class TaskPanel(QWidget):
             self.set_status(str(exc), error=True)
             return
         self.notes.clear()
-        job = self.controls.start(spec, **kwargs)
+        job = (self.controls.start_latest if latest else self.controls.start)(spec, **kwargs)
         job.partial.connect(self.on_partial)
         job.log.connect(self.notes.append)
         job.result.connect(self._on_result)

@@ -36,9 +36,17 @@ class Key(Enum):
     GENERATE_TOP_K = ("generate/top_k", int, 50)
     GENERATE_TOP_P = ("generate/top_p", float, 0.95)
     GENERATE_SEED = ("generate/seed", int, -1)
+    GENERATE_MIN_P = ("generate/min_p", float, 0.0)
+    GENERATE_REPETITION_PENALTY = ("generate/repetition_penalty", float, 1.0)
+    GENERATE_STOP = ("generate/stop", str, "")              # stop strings, one per line (sampling.parse_stop)
+    GENERATE_SYSTEM = ("generate/system", str, "")          # the chat's system prompt
+    GENERATE_DIR = ("generate/dir", str, "")                # where conversations were last saved or opened
     TRANSLATE_SOURCE = ("translate/source", str, "")
     TRANSLATE_TARGET = ("translate/target", str, "")
     TRANSLATE_DIR = ("translate/dir", str, "")
+    TRANSLATE_BEAM_SIZE = ("translate/beam_size", int, 4)
+    TRANSLATE_MAX_LENGTH = ("translate/max_length", int, 0)    # tokens per sentence; 0: about twice the source
+    TRANSLATE_AS_YOU_TYPE = ("translate/as_you_type", bool, False)
     FACES_SEEDS = ("faces/seeds", str, "0-15")
     FACES_IMAGES = ("faces/images", str, "")
     TRANSCRIBE_DEVICE = ("transcribe/device", str, "")

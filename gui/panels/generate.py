@@ -1,17 +1,36 @@
-"""The Generate page: a prompt, sampling controls, and output that grows token by token."""
+"""The Generate page: chat through the model's template (or plain completion), sampling controls with
+presets, a live speed readout, and conversations saved and opened as JSON."""
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
-from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSpinBox, QWidget
+from PySide6.QtGui import QGuiApplication, QShowEvent, QTextCursor
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QPushButton, QSpinBox, QWidget)
 
-from models.core.events import Final, Partial
-from workers.runner import JobSpec
+from models.core.events import Data, Final, ModelDeskError, Partial, Progress
+from models.generate.chat import Conversation
+from models.generate.sampling import PRESETS, Sampling, format_stop, parse_stop
+from workers.runner import Job, JobSpec
 
 from .. import jobs
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
+
+CUSTOM = "custom"
+SPEAKERS = {"user": "You", "assistant": "Assistant"}
+
+
+def _row(*widgets: Any) -> QWidget:
+    """Labels and widgets side by side (strings become labels)."""
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        row.addWidget(QLabel(widget) if isinstance(widget, str) else widget)
+    row.addStretch(1)
+    return holder
 
 
 class GeneratePanel(TaskPanel):
@@ -21,33 +40,78 @@ class GeneratePanel(TaskPanel):
     run_label = "Generate"
 
     def build(self) -> None:
+        self.chat_mode = False
+        self.conversation = Conversation()
+        self._regenerating = False
+        self._wanted_model = ""
+        self._described: Optional[str] = None
+        self.mode_label = QLabel("Completion: the model continues your text.")
+        self.gguf_button = QPushButton("Open a .gguf file…")
+        self.gguf_button.setToolTip("A GGUF model file from another local-LLM app (llama, mistral, qwen2/3, phi3, "
+                                    "gemma2/3, gpt2, falcon, …); it is dequantised to run with PyTorch")
+        self.gguf_button.clicked.connect(self._open_gguf)
+        self.form.addRow("Mode:", _row(self.mode_label, self.gguf_button))
+        self.system = QPlainTextEdit(self.settings.get(Key.GENERATE_SYSTEM))
+        self.system.setPlaceholderText("System prompt (chat models): who the assistant is and how it answers")
+        self.system.setMaximumHeight(56)
+        self.system.textChanged.connect(lambda: self.settings.set(Key.GENERATE_SYSTEM, self.system.toPlainText()))
+        self.form.addRow("System:", self.system)
+        self._build_sampling()
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setPlaceholderText("The text appears here as it is generated.")
+        self.body.addWidget(self.output, 1)
         self.prompt = QPlainTextEdit()
-        self.prompt.setPlaceholderText("Write the beginning of a text; the model continues it…")
-        self.prompt.setMaximumHeight(120)
-        self.form.addRow("Prompt:", self.prompt)
-        self.max_tokens = self._spin(QSpinBox(), Key.GENERATE_MAX_NEW_TOKENS, 1, 4096,
-                                     "How many tokens to add at most")
+        self.prompt.setMaximumHeight(100)
+        self.body.addWidget(self.prompt)
+        self.clear_button = QPushButton("Clear")
+        self.regenerate_button = QPushButton("Regenerate")
+        self.copy_button = QPushButton("Copy")
+        self.save_button = QPushButton("Save…")
+        self.open_button = QPushButton("Open…")
+        self.readout = QLabel("")
+        self.readout.setToolTip("Time to the first token, then tokens per second")
+        self.clear_button.clicked.connect(self.clear)
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.copy_button.clicked.connect(self.copy)
+        self.save_button.clicked.connect(self._save_dialog)
+        self.open_button.clicked.connect(self._open_dialog)
+        self.copy_button.setToolTip("Copy the last reply")
+        self.body.addWidget(_row(self.clear_button, self.regenerate_button, self.copy_button, self.save_button,
+                                 self.open_button, self.readout))
+        self.set_chat(False)
+        if self.picker is not None:
+            self.picker.changed.connect(self._model_changed)
+            self._model_changed(self.picker.path())
+
+    # --- sampling ---------------------------------------------------------------
+    def _build_sampling(self) -> None:
+        self.preset = QComboBox()
+        self.preset.addItems([CUSTOM, *PRESETS])
+        self.preset.setToolTip("precise: always the likeliest token; balanced: everyday answers; creative: surprising")
+        self.preset.currentTextChanged.connect(self.apply_preset)
+        self.max_tokens = self._spin(QSpinBox(), Key.GENERATE_MAX_NEW_TOKENS, 1, 8192, "How many tokens to add at most")
         self.temperature = self._spin(QDoubleSpinBox(), Key.GENERATE_TEMPERATURE, 0.0, 2.0,
                                       "0 always takes the most likely token; higher is more surprising", step=0.1)
         self.top_k = self._spin(QSpinBox(), Key.GENERATE_TOP_K, 0, 1000, "Sample among the K most likely tokens (0: all)")
         self.top_p = self._spin(QDoubleSpinBox(), Key.GENERATE_TOP_P, 0.01, 1.0,
                                 "Sample among the most likely tokens that make up this probability (1: all)",
                                 step=0.05)
+        self.min_p = self._spin(QDoubleSpinBox(), Key.GENERATE_MIN_P, 0.0, 0.99,
+                                "Drop tokens less likely than this share of the most likely one (0: off)", step=0.01)
+        self.repetition = self._spin(QDoubleSpinBox(), Key.GENERATE_REPETITION_PENALTY, 0.5, 2.0,
+                                     "Above 1 makes tokens already in the text less likely (1: off)", step=0.05)
         self.seed = self._spin(QSpinBox(), Key.GENERATE_SEED, -1, 2**31 - 1, "The same seed gives the same text")
         self.seed.setSpecialValueText("random")
-        controls = QWidget()
-        row = QHBoxLayout(controls)
-        row.setContentsMargins(0, 0, 0, 0)
-        for label, widget in (("Max tokens", self.max_tokens), ("Temperature", self.temperature),
-                              ("Top-k", self.top_k), ("Top-p", self.top_p), ("Seed", self.seed)):
-            row.addWidget(QLabel(label))
-            row.addWidget(widget)
-        row.addStretch(1)
-        self.form.addRow("Sampling:", controls)
-        self.output = QPlainTextEdit()
-        self.output.setReadOnly(True)
-        self.output.setPlaceholderText("The continuation appears here as it is generated.")
-        self.body.addWidget(self.output, 1)
+        self.stop_edit = QPlainTextEdit(self.settings.get(Key.GENERATE_STOP))
+        self.stop_edit.setPlaceholderText("Stop strings, one per line (\\n stands for a line break)")
+        self.stop_edit.setMaximumHeight(44)
+        self.stop_edit.textChanged.connect(lambda: self.settings.set(Key.GENERATE_STOP, self.stop_edit.toPlainText()))
+        self.form.addRow("Sampling:", _row("Preset", self.preset, "Max tokens", self.max_tokens, "Seed", self.seed))
+        self.form.addRow("", _row("Temperature", self.temperature, "Top-k", self.top_k, "Top-p", self.top_p,
+                                  "Min-p", self.min_p, "Repetition penalty", self.repetition))
+        self.form.addRow("Stop at:", self.stop_edit)
+        self._follow_preset()
 
     def _spin(self, box: Any, key: Key, low: float, high: float, tip: str, step: float = 1) -> Any:
         """A spin box that remembers its value in the settings."""
@@ -56,19 +120,166 @@ class GeneratePanel(TaskPanel):
         box.setToolTip(tip)
         box.setValue(self.settings.get(key))
         box.valueChanged.connect(lambda value: self.settings.set(key, value))
+        box.valueChanged.connect(self._follow_preset)
         return box
+
+    def _sampling_boxes(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p, "min_p": self.min_p,
+                "repetition_penalty": self.repetition}
+
+    def apply_preset(self, name: str) -> None:
+        """Set the sampling boxes to a preset (the token budget, seed and stop strings stay)."""
+        if name not in PRESETS:
+            return
+        for field, box in self._sampling_boxes().items():
+            box.blockSignals(True)
+            box.setValue(PRESETS[name][field])
+            box.blockSignals(False)
+            box.valueChanged.emit(box.value())
+
+    def _follow_preset(self, *_: Any) -> None:
+        """Show the preset the boxes match, or "custom"."""
+        values = {field: box.value() for field, box in self._sampling_boxes().items()}
+        match = next((name for name, preset in PRESETS.items()
+                      if all(abs(values[f] - v) < 1e-6 for f, v in preset.items())), CUSTOM)
+        self.preset.blockSignals(True)
+        self.preset.setCurrentText(match)
+        self.preset.blockSignals(False)
+
+    def sampling(self) -> Sampling:
+        seed = self.seed.value()
+        return Sampling(temperature=self.temperature.value(), top_k=self.top_k.value(), top_p=self.top_p.value(),
+                        min_p=self.min_p.value(), repetition_penalty=self.repetition.value(),
+                        max_new_tokens=self.max_tokens.value(), seed=None if seed < 0 else seed,
+                        stop=parse_stop(self.stop_edit.toPlainText()))
+
+    def show_sampling(self, sampling: Sampling) -> None:
+        for field, box in {**self._sampling_boxes(), "max_new_tokens": self.max_tokens}.items():
+            box.setValue(getattr(sampling, field))
+        self.seed.setValue(-1 if sampling.seed is None else sampling.seed)
+        self.stop_edit.setPlainText(format_stop(sampling.stop))
+
+    # --- the model: chat or completion ---------------------------------------------
+    def _open_gguf(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model file", "", "GGUF models (*.gguf)")
+        if path and self.picker is not None:
+            self.picker.set_path(path)
+
+    def _model_changed(self, path: str) -> None:
+        self._wanted_model = path
+        if self.isVisible():   # a hidden page loads its model when first shown, not at start-up
+            self._describe()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._wanted_model != self._described:
+            self._describe()
+
+    def _describe(self) -> None:
+        """Load the chosen model in the engine and learn whether it can chat; the latest choice wins."""
+        path = self._described = self._wanted_model
+        if not path:
+            return
+        self.mode_label.setText("Reading the model…")
+        job = self.runner.start_latest(f"{self.name}-describe", jobs.GENERATE_DESCRIBE, model=path)
+        job.result.connect(lambda facts: self.set_chat(facts["chat"], facts.get("context")))
+        job.error.connect(lambda message, _details: (self.set_chat(False), self.set_status(message, error=True)))
+
+    def set_chat(self, chat: bool, context: Optional[int] = None) -> None:
+        """Switch the page between chat (the model has a chat template) and plain completion."""
+        self.chat_mode = chat
+        limit = f" (context {context:,} tokens)" if context else ""
+        self.mode_label.setText(f"Chat with the model's own template{limit}." if chat
+                                else f"Completion: the model continues your text{limit}.")
+        self.run_button.setText("Send" if chat else "Generate")
+        self.prompt.setPlaceholderText("Write a message…" if chat
+                                       else "Write the beginning of a text; the model continues it…")
+        self.system.setEnabled(chat)
+        for button in (self.regenerate_button, self.save_button, self.open_button):
+            button.setEnabled(chat)
+        self.render()
+
+    # --- conversation ------------------------------------------------------------
+    def render(self, open_reply: bool = False) -> None:
+        """Show the conversation (chat mode); ``open_reply`` leaves an assistant turn for streamed text."""
+        if not self.chat_mode:
+            return
+        turns = [f"{SPEAKERS[m['role']]}: {m['content']}" for m in self.conversation.messages]
+        self.output.setPlainText("\n\n".join(turns + (["Assistant: "] if open_reply else [])))
+        self.output.moveCursor(QTextCursor.MoveOperation.End)
+
+    def clear(self) -> None:
+        if self.runner.is_running(self.job_key()):
+            return
+        self.conversation = Conversation()
+        self.output.clear()
+        self.readout.clear()
+
+    def regenerate(self) -> None:
+        """Ask for the last reply again (with the sampling settings as they are now)."""
+        if self.runner.is_running(self.job_key()):
+            return
+        try:
+            self.conversation = self.conversation.without_last_reply()
+        except ModelDeskError as exc:
+            self.set_status(str(exc), error=True)
+            return
+        self._regenerating = True
+        self.run()
+
+    def copy(self) -> None:
+        replies = [m["content"] for m in self.conversation.messages if m["role"] == "assistant"]
+        text = (replies[-1] if replies else "") if self.chat_mode else self.output.toPlainText()
+        QGuiApplication.clipboard().setText(text)
+        self.set_status("Copied the reply." if text else "Nothing to copy yet.")
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
-        prompt = self.prompt.toPlainText()
-        if not prompt.strip():
-            raise BadInput("Write a prompt first.")
-        self.output.clear()
-        seed = self.seed.value()
-        return jobs.GENERATE, {
-            "model": model, "prompt": prompt, "max_new_tokens": self.max_tokens.value(),
-            "temperature": self.temperature.value(), "top_k": self.top_k.value(), "top_p": self.top_p.value(),
-            "seed": None if seed < 0 else seed}
+        try:
+            sampling = self.sampling().check()
+        except ModelDeskError as exc:
+            raise BadInput(str(exc)) from None
+        regenerating, self._regenerating = self._regenerating, False
+        text = self.prompt.toPlainText()
+        self.readout.clear()
+        if not self.chat_mode:
+            if not text.strip():
+                raise BadInput("Write a prompt first.")
+            self.output.clear()
+            return jobs.GENERATE, {"model": model, "prompt": text, **sampling.to_dict()}
+        if not regenerating:
+            if not text.strip():
+                raise BadInput("Write a message first.")
+            self.conversation.add("user", text)
+            self.prompt.clear()
+        self.conversation.system = self.system.toPlainText()
+        self.conversation.sampling = sampling
+        self.conversation.model = model
+        self.render(open_reply=True)
+        return jobs.GENERATE, {"model": model, "messages": self.conversation.for_model(), **sampling.to_dict()}
+
+    def connect_job(self, job: Job) -> None:
+        job.progress.connect(self._on_progress)
+        job.data.connect(self._on_data)
+        if self.chat_mode:
+            job.cancelled.connect(lambda value: value is None and self._take_back_turn())
+            job.error.connect(lambda _message, _details: self._take_back_turn())
+
+    def _take_back_turn(self) -> None:
+        """No reply came: the message goes back into the box, to send again."""
+        if self.conversation.messages and self.conversation.messages[-1]["role"] == "user":
+            turn = self.conversation.messages.pop()
+            if not self.prompt.toPlainText().strip():
+                self.prompt.setPlainText(turn["content"])
+        self.render()
+
+    def _on_progress(self, event: Progress) -> None:
+        if "first token" in event.message:
+            self.readout.setText(event.message)
+
+    def _on_data(self, event: Data) -> None:
+        if event.kind == "generation" and event.payload.get("readout"):
+            self.readout.setText(event.payload["readout"])
 
     def on_partial(self, event: Partial | Final) -> None:
         cursor = self.output.textCursor()
@@ -78,5 +289,49 @@ class GeneratePanel(TaskPanel):
         self.output.ensureCursorVisible()
 
     def show_result(self, value: Any) -> None:
-        if self.output.toPlainText() != value:  # the streamed pieces and the result agree; be sure
+        if self.chat_mode:
+            self.conversation.add("assistant", value)
+            self.render()
+        elif self.output.toPlainText() != value:  # the streamed pieces and the result agree; be sure
             self.output.setPlainText(value)
+
+    # --- conversation files ----------------------------------------------------------
+    def _save_dialog(self) -> None:
+        folder = self.settings.get(Key.GENERATE_DIR)
+        path, _ = QFileDialog.getSaveFileName(self, "Save the conversation", folder, "Conversations (*.json)")
+        if path:
+            self.save_conversation(path if path.lower().endswith(".json") else path + ".json")
+
+    def _open_dialog(self) -> None:
+        folder = self.settings.get(Key.GENERATE_DIR)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a conversation", folder, "Conversations (*.json)")
+        if path:
+            self.open_conversation(path)
+
+    def save_conversation(self, path: str) -> None:
+        """Save the conversation with its system prompt, sampling settings and model (in the engine, atomically)."""
+        self.settings.set(Key.GENERATE_DIR, str(Path(path).parent))
+        self.conversation.system = self.system.toPlainText()
+        self.conversation.sampling = self.sampling()
+        self.conversation.model = self.picker.path() if self.picker else ""
+        job = self.runner.start_latest(f"{self.name}-file", jobs.SAVE_CONVERSATION,
+                                       conversation=self.conversation.to_dict(), path=path)
+        job.result.connect(lambda written: self.set_status(f"Saved the conversation to {written}."))
+        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+
+    def open_conversation(self, path: str) -> None:
+        """Open a saved conversation: its turns, system prompt and sampling settings (and its model, if here)."""
+        self.settings.set(Key.GENERATE_DIR, str(Path(path).parent))
+        job = self.runner.start_latest(f"{self.name}-file", jobs.LOAD_CONVERSATION, path=path)
+        job.result.connect(lambda data: self._opened(Path(path).name, data))
+        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+
+    def _opened(self, name: str, data: dict) -> None:
+        self.conversation = Conversation.from_dict(data)
+        self.system.setPlainText(self.conversation.system)
+        self.show_sampling(self.conversation.sampling)
+        model = self.conversation.model
+        if model and self.picker is not None and model != self.picker.path() and Path(model).exists():
+            self.picker.set_path(model)
+        self.render()
+        self.set_status(f"Opened {name}: {len(self.conversation.messages)} turns.")

@@ -53,7 +53,8 @@ class ModelPicker(QWidget):
         self.combo.clear()
         for info in self.ctx.models.for_task(self.task):
             self.combo.addItem(f"{info.name}  ({info.source})", str(info.path))
-        if wanted and self.combo.findData(wanted) < 0 and Path(wanted).is_dir():
+        usable = Path(wanted).is_dir() or (Path(wanted).suffix == ".gguf" and Path(wanted).is_file())
+        if wanted and self.combo.findData(wanted) < 0 and usable:
             self.combo.addItem(Path(wanted).name, wanted)
         index = self.combo.findData(wanted)
         self.combo.setCurrentIndex(index if index >= 0 else (0 if self.combo.count() else -1))

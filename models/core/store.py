@@ -2,7 +2,8 @@
 
 A model is a folder in Hugging Face layout (``config.json`` plus weights and
 tokenizer files), optionally with an ``onnx/`` subfolder and a ``modeldesk.json``
-manifest (task, source, created, parity, metrics). The store knows the app's own
+manifest (task, source, created, parity, metrics), or a single ``.gguf`` file (a text
+generator from another local-LLM app, dequantised on load). The store knows the app's own
 models folder, folders the user imported (by reference) and the Hugging Face cache.
 
 This module never imports torch or Qt, so the GUI can list models instantly.
@@ -25,6 +26,8 @@ TASKS = ("classify", "generate", "translate", "faces", "transcribe")
 #: a bare encoder (no classification head): a base for fine-tuning, not a classifier
 ENCODER = "encoder"
 MANIFEST = "modeldesk.json"
+#: a single-file model (llama.cpp's format), loaded through transformers' GGUF support
+GGUF_SUFFIX = ".gguf"
 #: how messages name each kind of model
 KINDS = {"classify": "a text classifier", "generate": "a text generator", "translate": "a translation model",
          "faces": "a face generator", "transcribe": "a speech recognition model",
@@ -50,7 +53,7 @@ class ModelInfo:
     path: Path
     task: str
     source: str = "app"            # app | imported | hf-cache | folder
-    weights: str = "safetensors"   # safetensors | pickle | ctranslate2 | none
+    weights: str = "safetensors"   # safetensors | pickle | ctranslate2 | gguf | none
     model_type: str = ""
     manifest: dict = field(default_factory=dict)
 
@@ -122,6 +125,9 @@ def inspect(folder: os.PathLike | str, source: str = "folder", name: Optional[st
     folder = Path(folder).expanduser()
     if not folder.exists():
         raise ModelDeskError(f"Model folder {folder} does not exist.")
+    if folder.is_file() and folder.suffix.lower() == GGUF_SUFFIX:
+        return ModelInfo(name=name or folder.stem, path=folder, task="generate", source=source, weights="gguf",
+                         model_type="gguf")
     if not folder.is_dir():
         raise ModelDeskError(f"{folder} is a file, not a model folder.")
     config_path = folder / "config.json"
@@ -261,8 +267,8 @@ def list_models(task: Optional[str] = None) -> list[ModelInfo]:
         found.append(info)
 
     for folder in sorted(paths.models_dir().iterdir()):
-        if folder.is_dir() and not folder.name.startswith("."):
-            add(folder, "app", folder.name)
+        if not folder.name.startswith(".") and (folder.is_dir() or folder.suffix.lower() == GGUF_SUFFIX):
+            add(folder, "app", folder.stem if folder.is_file() else folder.name)
     for name, folder in _imported().items():
         add(Path(folder), "imported", name)
     for cached in hfcache.cached_models():
@@ -311,11 +317,15 @@ def import_folder(folder: os.PathLike | str, name: Optional[str] = None, copy: b
             write_manifest(tmp, task="transcribe", source=f"converted from CTranslate2 folder {info.path}")
         return inspect(target, source="app", name=name)
     if copy:
-        target = paths.models_dir() / name
+        target = paths.models_dir() / (name + GGUF_SUFFIX if info.weights == "gguf" else name)
         if target.exists():
             raise ModelDeskError(f"A model named '{name}' already exists; choose another name.")
-        with fileio.atomic_dir(target) as tmp:
-            shutil.copytree(info.path, tmp, dirs_exist_ok=True)
+        if info.weights == "gguf":
+            with fileio.atomic_path(target) as tmp:
+                shutil.copyfile(info.path, tmp)
+        else:
+            with fileio.atomic_dir(target) as tmp:
+                shutil.copytree(info.path, tmp, dirs_exist_ok=True)
         return inspect(target, source="app", name=name)
     imports = _imported()
     imports[name] = str(info.path.resolve())
@@ -343,9 +353,12 @@ def remove(name: str) -> None:
     if info is None or info.source != "app":
         raise ModelDeskError(f"No removable model named '{name}'.")
     root = paths.models_dir().resolve()
-    target = root / name
+    target = root / (name + GGUF_SUFFIX if info.weights == "gguf" else name)
     if target.is_symlink() or target.resolve().parent != root:
         raise ModelDeskError(f"{name} in the models folder is a link to {target.resolve()}, not the app's own "
                              "copy, so ModelDesk leaves it alone.")
-    shutil.rmtree(target)
+    if info.weights == "gguf":
+        target.unlink()
+    else:
+        shutil.rmtree(target)
     cache.forget(lambda key: isinstance(key, tuple) and str(info.path) in key)

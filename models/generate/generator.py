@@ -1,8 +1,11 @@
-"""Causal language models: text generation streamed token by token.
+"""Causal language models: text generation and chat, streamed token by token.
 
 The loop is written out (rather than ``model.generate``) so that every token can
 be streamed as soon as it exists and Stop is honoured between two tokens. The
-KV cache (a ``DynamicCache``) means each step feeds only the newest token.
+KV cache means each step feeds only the newest token. The same loop runs the
+torch model and the ONNX Runtime export (``onnx_export.OrtLM``): each gives a
+``start()`` that returns one decoding's step function, token ids in, next-token
+logits out.
 
 Stop semantics: a stopped generation returns the text produced so far (the
 user sees it, so it should not vanish); it raises Cancelled only when Stop came
@@ -13,114 +16,187 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from models.core import cache, runtime, store
+from models.core.events import Cancelled, CancelToken, Data, Log, ModelDeskError, Partial, Progress, ProgressFn, emit
 from models.core.tokens import token_limit
-from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Partial, Progress, ProgressFn, emit
+from models.generate.sampling import Sampling
+from models.generate.text_stream import StopFilter, StreamDecoder
 
 #: prompt tokens kept as decoding context so the first streamed piece keeps its leading space
 _CONTEXT_TOKENS = 4
+
+StepFn = Callable[[list[int]], Any]
 
 
 @dataclass(eq=False)
 class LanguageModel(cache.Shared):
     info: store.ModelInfo
     tokenizer: Any
-    model: Any
+    net: Any                 # has start() -> StepFn (TorchLM here, onnx_export.OrtLM)
     device: str
     max_positions: Optional[int]
     stop_ids: frozenset[int]
+    backend: str = "torch"
+
+    @property
+    def model(self) -> Any:
+        """The torch model (torch backend only)."""
+        return self.net.model
+
+    @property
+    def chat(self) -> bool:
+        return bool(getattr(self.tokenizer, "chat_template", None))
 
 
-def load(path_or_name: os.PathLike | str, device: str = "auto", allow_pickle: bool = False) -> LanguageModel:
-    """A causal LM with its tokenizer, in eval mode on the chosen device (cached)."""
+class TorchLM:
+    """A transformers causal LM stepped with a DynamicCache."""
+
+    def __init__(self, model: Any, device: str) -> None:
+        self.model = model
+        self.device = device
+
+    def start(self) -> StepFn:
+        import torch
+        from transformers import DynamicCache
+
+        state = {"kv": DynamicCache(config=self.model.config)}
+
+        def step(ids: list[int]) -> Any:
+            out = self.model(input_ids=torch.tensor([ids], device=self.device), cache=state["kv"], use_cache=True)
+            state["kv"] = out.cache
+            return out.logits[0, -1]
+
+        return step
+
+
+def load(path_or_name: os.PathLike | str, device: str = "auto", backend: str = "torch",
+         allow_pickle: bool = False) -> LanguageModel:
+    """A causal LM with its tokenizer on the chosen device and backend (cached per both)."""
     info = store.open_model(path_or_name, task="generate", allow_pickle=allow_pickle)
+    chosen = runtime.parse_backend(backend)
     choice = runtime.choose_device(device)
-    return cache.get_or_load(("generator", str(info.path), choice.device, "torch"), lambda: _build(info, choice))
+    key = ("generator", str(info.path), choice.device, chosen.value)
+    if chosen is runtime.Backend.TORCH:
+        return cache.get_or_load(key, lambda: _build(info, choice))
+    from models.generate.onnx_export import load_ort_lm
+
+    return cache.get_or_load(key, lambda: load_ort_lm(info, choice.device, chosen))
+
+
+def stop_ids(*sources: Any) -> frozenset[int]:
+    """Every end-of-sequence id the config, the generation config and the tokenizer name."""
+    found: set[int] = set()
+    for source in sources:
+        value = getattr(source, "eos_token_id", None)
+        found.update([value] if isinstance(value, int) else (value or []))
+    return frozenset(found)
 
 
 def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> LanguageModel:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    if info.weights == "gguf":
+        from models.generate import gguf_files
 
-    tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(info.path, dtype=choice.dtype, **store.hf_kwargs(info))
+        tokenizer, model = gguf_files.load(info.path, choice.dtype)
+    else:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(info.path, dtype=choice.dtype, **store.hf_kwargs(info))
     model.to(choice.device).eval()
-    stop: set[int] = set()
-    for source in (model.config, getattr(model, "generation_config", None), tokenizer):
-        value = getattr(source, "eos_token_id", None)
-        stop.update([value] if isinstance(value, int) else (value or []))
-    return LanguageModel(info, tokenizer, model, choice.device, token_limit(tokenizer, model.config, default=None),
-                         frozenset(stop))
+    stops = stop_ids(model.config, getattr(model, "generation_config", None), tokenizer)
+    return LanguageModel(info, tokenizer, TorchLM(model, choice.device), choice.device,
+                         token_limit(tokenizer, model.config, default=None), stops)
 
 
-def sample_token(logits: Any, temperature: float, top_k: int, top_p: float, generator: Any = None) -> int:
-    """One token id from next-token logits (1-D): greedy at temperature 0, else top-k, then nucleus (top-p)."""
+def describe(model: os.PathLike | str, device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
+             progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> dict:
+    """What the Generate page needs to know of a model: chat or completion, and its context.
+
+    It loads the model (cached), so the first reply right after starts at once.
+    """
+    emit(progress, Progress(0, None, "Loading the model"))
+    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle)
+    return {"name": lm.info.name, "chat": lm.chat, "context": lm.max_positions, "backend": lm.backend}
+
+
+# --- choosing tokens ------------------------------------------------------------
+
+def sample_token(logits: Any, sampling: Sampling, generator: Any = None, seen: Any = None) -> int:
+    """One token id from next-token logits (1-D), in transformers' order: the repetition penalty on the
+    ``seen`` ids, then greedy at temperature 0, else temperature, top-k, top-p (nucleus) and min-p."""
     import torch
 
-    if temperature <= 0:
+    logits = logits.float()
+    if seen is not None and sampling.repetition_penalty != 1.0:
+        scores = logits[seen]
+        logits = logits.scatter(0, seen, torch.where(scores > 0, scores / sampling.repetition_penalty,
+                                                     scores * sampling.repetition_penalty))
+    if sampling.temperature <= 0:
         return int(logits.argmax())
-    logits = logits.float() / temperature
-    if 0 < top_k < logits.numel():
-        kth = torch.topk(logits, top_k).values[-1]
+    logits = logits / sampling.temperature
+    if 0 < sampling.top_k < logits.numel():
+        kth = torch.topk(logits, sampling.top_k).values[-1]
         logits = logits.masked_fill(logits < kth, float("-inf"))
-    if top_p < 1.0:
+    if sampling.top_p < 1.0:
         sorted_logits, order = torch.sort(logits, descending=True)
         probs = torch.softmax(sorted_logits, dim=-1)
         before = torch.cumsum(probs, dim=-1) - probs   # mass of the tokens ranked above each one
-        drop = before >= top_p                          # the top token always stays (before == 0)
+        drop = before >= sampling.top_p                 # the top token always stays (before == 0)
         logits = logits.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), float("-inf"))
     probs = torch.softmax(logits, dim=-1)
+    if sampling.min_p > 0:
+        probs = probs.masked_fill(probs < sampling.min_p * probs.max(), 0.0)
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
-class StreamDecoder:
-    """Turns token ids into text pieces as they arrive.
+class _Seen:
+    """The ids the repetition penalty applies to (prompt and reply), as a tensor rebuilt only when one is new."""
 
-    A byte-level BPE token may hold half a UTF-8 character and SentencePiece
-    drops a word's leading space when a token is decoded alone, so each new
-    piece is the difference between decoding a short window with and without
-    the newest tokens, held back while it ends in an incomplete character.
-    """
+    def __init__(self, ids: list[int], device: Any) -> None:
+        self.ids = set(ids)
+        self.device = device
+        self.tensor = self._build()
 
-    def __init__(self, tokenizer: Any, context: list[int]) -> None:
-        self.tokenizer = tokenizer
-        self.ids = list(context)
-        self.prefix = 0
-        self.read = len(self.ids)
+    def _build(self) -> Any:
+        import torch
 
-    def _text(self, ids: list[int]) -> str:
-        return self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        return torch.tensor(sorted(self.ids), dtype=torch.long, device=self.device)
 
-    def push(self, token_id: int) -> str:
-        self.ids.append(token_id)
-        before = self._text(self.ids[self.prefix:self.read])
-        after = self._text(self.ids[self.prefix:])
-        if after.endswith("\ufffd") or len(after) <= len(before):
-            return ""
-        self.prefix, self.read = self.read, len(self.ids)
-        return after[len(before):]
-
-    def flush(self) -> str:
-        """Whatever is still held back (an incomplete character at the very end)."""
-        before = self._text(self.ids[self.prefix:self.read])
-        after = self._text(self.ids[self.prefix:])
-        self.prefix = self.read = len(self.ids)
-        return after[len(before):] if len(after) > len(before) else ""
+    def add(self, token: int) -> None:
+        if token not in self.ids:
+            self.ids.add(token)
+            self.tensor = self._build()
 
 
-def _check_settings(max_new_tokens: int, temperature: float, top_k: int, top_p: float) -> None:
-    if max_new_tokens < 1:
-        raise ModelDeskError("Ask for at least one new token.")
-    if temperature < 0:
-        raise ModelDeskError("The temperature cannot be negative (0 means always the most likely token).")
-    if top_k < 0:
-        raise ModelDeskError("Top-k cannot be negative (0 turns it off).")
-    if not 0 < top_p <= 1:
-        raise ModelDeskError("Top-p must be above 0 and at most 1 (1 turns it off).")
+def greedy_tokens(start: Callable[[], StepFn], prompt: list[int], steps: int) -> list[int]:
+    """``steps`` argmax tokens after ``prompt``, with no end token: how parity checks compare two networks."""
+    import torch
+
+    with torch.inference_mode():
+        step, tokens, feed = start(), [], prompt
+        for _ in range(steps):
+            tokens.append(int(step(feed).argmax()))
+            feed = tokens[-1:]
+    return tokens
 
 
-def _prompt_ids(lm: LanguageModel, prompt: str, progress: ProgressFn) -> list[int]:
+# --- prompts ------------------------------------------------------------------------
+
+def _check_messages(messages: Any) -> list[dict[str, str]]:
+    if not isinstance(messages, list) or not messages:
+        raise ModelDeskError("Write a message first.")
+    for message in messages:
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str) \
+                or message.get("role") not in ("system", "user", "assistant"):
+            raise ModelDeskError("Each chat turn needs a role (system, user or assistant) and a text.")
+    if messages[-1]["role"] != "user":
+        raise ModelDeskError("The last chat turn must be the user's: the model answers it.")
+    return messages
+
+
+def _completion_ids(lm: LanguageModel, prompt: str, progress: ProgressFn) -> list[int]:
     """The prompt's token ids, cut from the left when it leaves no room to generate."""
     if not isinstance(prompt, str):
         raise ModelDeskError("The prompt must be text.")
@@ -138,62 +214,133 @@ def _prompt_ids(lm: LanguageModel, prompt: str, progress: ProgressFn) -> list[in
     return ids
 
 
-def generate(model: os.PathLike | str, prompt: str, max_new_tokens: int = 64, temperature: float = 0.8,
-             top_k: int = 50, top_p: float = 0.95, seed: Optional[int] = None, device: str = "auto",
-             backend: str = "torch", allow_pickle: bool = False, progress: ProgressFn = None,
-             cancel: Optional[CancelToken] = None) -> str:
-    """Continue ``prompt``; each decoded piece is emitted as ``Partial`` and the continuation is returned.
+def chat_ids(lm: LanguageModel, messages: list[dict[str, str]]) -> list[int]:
+    """The token ids of ``messages`` through the model's own chat template, ready for the reply."""
+    text = lm.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    return lm.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
 
-    Stops at an end-of-sequence token, after ``max_new_tokens`` or at the model's
-    last position. The same seed with the same settings gives the same text.
+
+def _chat_prompt(lm: LanguageModel, messages: list[dict[str, str]], reserve: int,
+                 progress: ProgressFn) -> list[int]:
+    """The chat prompt, leaving ``reserve`` tokens for the reply: the oldest turns after the system prompt are
+    left out while it does not fit (with a notice), then, if one message alone is too long, its start."""
+    if not lm.chat:
+        raise ModelDeskError(f"{lm.info.name} has no chat template, so it cannot chat; use plain completion.")
+    system = messages[:1] if messages[0]["role"] == "system" else []
+    turns = messages[len(system):]
+    ids = chat_ids(lm, messages)
+    if not lm.max_positions:
+        return ids
+    room = lm.max_positions - reserve
+    dropped = 0
+    while len(ids) > room and len(turns) > 1:
+        turns = turns[1:]
+        while turns and turns[0]["role"] != "user":   # a reply without its question would confuse the model
+            turns = turns[1:]
+        dropped = len(messages) - len(system) - len(turns)
+        ids = chat_ids(lm, system + turns)
+    if dropped:
+        emit(progress, Log(f"The conversation outgrew the model's context of {lm.max_positions} tokens: its "
+                           f"oldest {dropped} turn{'s were' if dropped > 1 else ' was'} left out of the prompt.",
+                           level="warning"))
+    if len(ids) > room:
+        emit(progress, Log(f"The last message alone has {len(ids)} tokens; only its last {room} are used.",
+                           level="warning"))
+        ids = ids[-room:]
+    return ids
+
+
+# --- the loop ---------------------------------------------------------------------
+
+def _readout(count: int, first: float, now: float) -> str:
+    """"12 tokens · first token 0.21 s · 38.5 tokens/s" (the rate counts the tokens after the first)."""
+    rate = f" · {(count - 1) / (now - first):,.1f} tokens/s" if count > 1 and now > first else ""
+    return f"{count} token{'s' if count != 1 else ''} · first token {first:.2f} s{rate}"
+
+
+def generate(model: os.PathLike | str, prompt: str = "", messages: Optional[list[dict[str, str]]] = None,
+             max_new_tokens: int = 64, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
+             min_p: float = 0.0, repetition_penalty: float = 1.0, seed: Optional[int] = None,
+             stop: tuple[str, ...] | list[str] = (), device: str = "auto", backend: str = "torch",
+             allow_pickle: bool = False, progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> str:
+    """Continue ``prompt``, or answer the chat ``messages`` (system, user and assistant turns, the user's last)
+    through the model's chat template; each decoded piece is emitted as ``Partial`` and the text is returned.
+
+    Ends at an end-of-sequence token, before the first stop string, after ``max_new_tokens`` or at the
+    model's last position. The same seed with the same settings gives the same text. Progress messages
+    read out the time to the first token and then tokens per second; a ``Data("generation", …)`` at the
+    end holds the same figures and why it ended.
     """
     import torch
-    from transformers import DynamicCache
 
-    _check_settings(max_new_tokens, temperature, top_k, top_p)
-    runtime.torch_only(backend, "generating", progress)
+    sampling = Sampling(temperature, top_k, top_p, min_p, repetition_penalty, max_new_tokens, seed,
+                        tuple(stop)).check()
+    if messages is not None:
+        messages = _check_messages(messages)
     emit(progress, Progress(0, max_new_tokens, "Loading the model"))
-    lm = load(model, device=device, allow_pickle=allow_pickle)
+    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle)
     with lm.in_use():
-        ids = _prompt_ids(lm, prompt, progress)
+        if messages is not None:
+            reserve = min(max_new_tokens, lm.max_positions // 2) if lm.max_positions else max_new_tokens
+            ids = _chat_prompt(lm, messages, reserve, progress)
+        else:
+            ids = _completion_ids(lm, prompt, progress)
     budget = min(max_new_tokens, lm.max_positions - len(ids)) if lm.max_positions else max_new_tokens
-    generator = None
-    if seed is not None:
-        generator = torch.Generator(device=lm.device).manual_seed(int(seed))
+    logits_device = lm.device if lm.backend == "torch" else "cpu"
+    generator = torch.Generator(device=logits_device).manual_seed(int(seed)) if seed is not None else None
+    seen = _Seen(ids, logits_device) if repetition_penalty != 1.0 else None
     decoder = StreamDecoder(lm.tokenizer, ids[-_CONTEXT_TOKENS:])
+    stops = StopFilter(sampling.stop)
     pieces: list[str] = []
-    kv = DynamicCache(config=lm.model.config)
-    step_input = torch.tensor([ids], device=lm.device)
+
+    def show(text: str) -> None:
+        if text:
+            pieces.append(text)
+            emit(progress, Partial(text))
+
     started = time.perf_counter()
-    count = 0
+    first = 0.0
+    count, ended, step_input = 0, "length", ids
+    with torch.inference_mode(), lm.in_use():
+        step = lm.net.start()
     with torch.inference_mode():
-        for count in range(budget):
+        while count < budget:
             if cancel is not None and cancel.cancelled:
+                ended = "cancelled"
                 break
             with lm.in_use():
-                out = lm.model(input_ids=step_input, cache=kv, use_cache=True)
-                kv = out.cache
-                token = sample_token(out.logits[0, -1], temperature, top_k, top_p, generator)
+                logits = step(step_input)
+                token = sample_token(logits, sampling, generator, seen.tensor if seen else None)
                 if token in lm.stop_ids:
+                    ended = "end"
                     break
                 piece = decoder.push(token)
-            if piece:
-                pieces.append(piece)
-                emit(progress, Partial(piece))
-            rate = (count + 1) / max(time.perf_counter() - started, 1e-9)
-            emit(progress, Progress(count + 1, budget, f"{count + 1} tokens · {rate:,.1f} tokens/s"))
-            step_input = torch.tensor([[token]], device=lm.device)
-        else:
-            count = budget
+            count += 1
+            if count == 1:
+                first = time.perf_counter() - started
+            if seen is not None:
+                seen.add(token)
+            show(stops.push(piece))
+            if stops.hit:
+                ended = "stop"
+                break
+            emit(progress, Progress(count, budget, _readout(count, first, time.perf_counter() - started)))
+            step_input = [token]
     with lm.in_use():
         tail = decoder.flush()
-    if tail:
-        pieces.append(tail)
-        emit(progress, Partial(tail))
-    if cancel is not None and cancel.cancelled:
+    if not stops.hit:
+        show(stops.push(tail))
+        show("" if stops.hit else stops.flush())
+        ended = "stop" if stops.hit else ended
+    elapsed = time.perf_counter() - started
+    if ended == "length" and budget < max_new_tokens:
+        ended = "limit"
+        emit(progress, Log(f"Stopped at the model's limit of {lm.max_positions} tokens."))
+    emit(progress, Data("generation", {"tokens": count, "first_token_s": first, "ended": ended,
+                                       "tokens_per_s": (count - 1) / (elapsed - first) if count > 1 else 0.0,
+                                       "readout": _readout(count, first, elapsed) if count else ""}))
+    if ended == "cancelled":
         if not pieces:
             raise Cancelled()
         emit(progress, Log(f"Stopped after {count} tokens."))
-    elif count >= budget and budget < max_new_tokens:
-        emit(progress, Log(f"Stopped at the model's limit of {lm.max_positions} tokens."))
     return "".join(pieces)

@@ -5,7 +5,9 @@ import pytest
 
 from models.generate import generator
 from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Partial
-from models.generate.generator import StreamDecoder, generate, sample_token
+from models.generate.generator import generate, sample_token
+from models.generate.sampling import Sampling
+from models.generate.text_stream import StreamDecoder
 from tests.fixtures.text_models import GPT2_POSITIONS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -37,12 +39,31 @@ def test_sampling_filters():
 
     logits = torch.log(torch.tensor([0.1, 0.4, 0.3, 0.2]))
     gen = torch.Generator().manual_seed(0)
-    assert sample_token(logits, 0.0, 0, 1.0) == 1
-    assert {sample_token(logits, 5.0, 1, 1.0, gen) for _ in range(20)} == {1}
-    assert {sample_token(logits, 1.0, 0, 0.05, gen) for _ in range(20)} == {1}
+
+    def draws(n: int, **settings) -> set[int]:
+        sampling = Sampling(**{"temperature": 1.0, "top_k": 0, "top_p": 1.0, **settings})
+        return {sample_token(logits, sampling, gen) for _ in range(n)}
+
+    assert sample_token(logits, Sampling(temperature=0.0)) == 1
+    assert draws(20, temperature=5.0, top_k=1) == {1}
+    assert draws(20, top_p=0.05) == {1}
     # nucleus 0.5: 0.4 alone is short of it, 0.4 + 0.3 reaches it, so tokens 1 and 2 remain
-    assert {sample_token(logits, 1.0, 0, 0.5, gen) for _ in range(200)} == {1, 2}
-    assert {sample_token(logits, 1.0, 3, 1.0, gen) for _ in range(300)} == {1, 2, 3}
+    assert draws(200, top_p=0.5) == {1, 2}
+    assert draws(300, top_k=3) == {1, 2, 3}
+    # min-p 0.6: only tokens at least 0.6 x the top probability (0.24) remain: 0.4 and 0.3
+    assert draws(200, min_p=0.6) == {1, 2}
+    assert draws(300, min_p=0.0) == {0, 1, 2, 3}
+
+
+def test_repetition_penalty_pushes_seen_tokens_down():
+    import torch
+
+    logits = torch.tensor([2.0, 1.9, -1.0, -1.2])
+    seen = torch.tensor([0])
+    assert sample_token(logits, Sampling(temperature=0)) == 0
+    assert sample_token(logits, Sampling(temperature=0, repetition_penalty=1.2), seen=seen) == 1
+    # a negative logit is multiplied, so a seen token falls further behind
+    assert sample_token(logits[2:], Sampling(temperature=0, repetition_penalty=1.3), seen=torch.tensor([0])) == 1
 
 
 def test_stream_decoder_never_splits_a_character(tiny_gpt2):

@@ -5,21 +5,53 @@ from __future__ import annotations
 import time
 
 from models.generate import generator
+from models.translate import translator
 
 
 def slow_generate(**kwargs):
     """generator.generate with 20 ms per sampled token."""
-    real = generator.sample_token
+    return _slowed(generator, "sample_token", 0.02, generator.generate, kwargs)
+
+
+def _slowed(module, name: str, seconds: float, target, kwargs: dict):
+    """Run ``target(**kwargs)`` with ``module.name`` taking ``seconds`` longer per call."""
+    real = getattr(module, name)
 
     def slow(*args, **kw):
-        time.sleep(0.02)
+        time.sleep(seconds)
         return real(*args, **kw)
 
-    generator.sample_token = slow
+    setattr(module, name, slow)
     try:
-        return generator.generate(**kwargs)
+        return target(**kwargs)
     finally:
-        generator.sample_token = real
+        setattr(module, name, real)
+
+
+def step_generate(**kwargs):
+    """generator.generate with 250 ms per token step: Stop lands between clearly separate steps."""
+    return _slowed(generator, "sample_token", 0.25, generator.generate, kwargs)
+
+
+def slow_translate(**kwargs):
+    """translator.translate that waits 2 s before its batch unless Stop comes first: a newer request, typed
+    meanwhile, finds it still running whatever the machine's load."""
+    real, token = translator._translate_batch, kwargs["cancel"]
+
+    def waiting(*args, **kw):
+        token.wait(2.0)
+        return real(*args, **kw)
+
+    translator._translate_batch = waiting
+    try:
+        return translator.translate(**kwargs)
+    finally:
+        translator._translate_batch = real
+
+
+def slow_translate_file(**kwargs):
+    """translator.translate_file with 300 ms per batch, to press Stop half way through a document."""
+    return _slowed(translator, "_translate_batch", 0.3, translator.translate_file, kwargs)
 
 
 def slow_transcribe(path, cancel=None, **kwargs):

@@ -168,5 +168,8 @@ def test_listing_languages_needs_pickle_consent_then_loads_weights_only(tiny_nll
     with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
         languages(folder, device="cpu", backend="torch")
     assert torch_loads == []
-    assert languages(folder, device="cpu", backend="onnx-int8", allow_pickle=True) == languages(tiny_nllb)
+    with pytest.raises(ModelDeskError, match="has no INT8 export yet"):
+        languages(folder, device="cpu", backend="onnx-int8", allow_pickle=True)
+    assert torch_loads == []
+    assert languages(folder, device="cpu", backend="torch", allow_pickle=True) == languages(tiny_nllb)
     assert torch_loads and set(torch_loads) == {True}
