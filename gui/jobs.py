@@ -35,9 +35,9 @@ GENERATE = JobSpec("models.generate.generator:generate", MODEL)
 TRANSLATE = JobSpec("models.translate.translator:translate", MODEL)
 TRANSLATE_LANGUAGES = JobSpec("models.translate.translator:languages", MODEL)
 
-FACES_GENERATE = JobSpec("models.faces.dcgan:generate", MODEL)
-FACES_INTERPOLATE = JobSpec("models.faces.dcgan:interpolate", MODEL)
-FACES_TRAIN = JobSpec("models.faces.dcgan:train_dcgan", MODEL)
+FACES_GENERATE = JobSpec("models.faces.generation:generate", MODEL)
+FACES_INTERPOLATE = JobSpec("models.faces.generation:interpolate", MODEL)
+FACES_TRAIN = JobSpec("models.faces.training:train_faces", MODEL)
 
 TRANSCRIBE_FILE = JobSpec("models.transcribe.recognizer:transcribe_file", MODEL)
 TRANSCRIBE_LIVE = JobSpec("models.transcribe.live:run_live", MODEL)
