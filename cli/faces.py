@@ -55,10 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--ngf", type=int, default=64, help="generator width of a new model (default 64)")
     train.add_argument("--ndf", type=int, default=64, help="discriminator width of a new model (default 64)")
     train.add_argument("--augment", default=None, metavar="OPS",
-                       help="DiffAugment operations: color,translation,cutout (default) or none")
+                       help="DiffAugment operations from color, translation, cutout (default color,translation), "
+                            "or none")
     train.add_argument("--no-flip", action="store_true", help="do not mirror training images at random")
     train.add_argument("--label-smoothing", type=float, default=None, help="real-label smoothing (default 0.1)")
     train.add_argument("--spectral-norm", action="store_true", help="spectral norm in a new discriminator")
+    train.add_argument("--minibatch-std", action="store_true",
+                       help="a batch-spread channel in a new discriminator (Karras et al. 2018)")
     train.add_argument("--preview-every", type=int, default=50, help="steps between preview grids")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     train.add_argument("--allow-pickle", action="store_true",
@@ -116,6 +119,7 @@ def run_train(args: argparse.Namespace) -> int:
     result = train_faces(args.images, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          image_size=args.image_size, seed=args.seed, resume=args.resume, nz=args.nz, ngf=args.ngf,
                          ndf=args.ndf, flip=not args.no_flip, spectral_norm=args.spectral_norm,
+                         minibatch_std=args.minibatch_std,
                          preview_every=args.preview_every, device=args.device, allow_pickle=args.allow_pickle,
                          progress=on_event, **options)
     print(f"Model: {result['model']} ({result['epochs_trained']} epochs) · run {result['run_id']}", file=sys.stderr)

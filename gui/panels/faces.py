@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -68,9 +68,11 @@ class FacesPanel(TaskPanel):
         self.cols_spin = _spin(1, 8, self.settings.get(Key.FACES_COLS), "Faces per row")
         self.psi_slider = _slider(PSI_STEPS, round(self.settings.get(Key.FACES_PSI) * PSI_STEPS),
                                   "Truncation ψ: 1 leaves the faces as drawn, lower pulls them toward the average face")
+        for spin in (self.seed_spin, self.rows_spin, self.cols_spin):
+            spin.setMaximumWidth(120)
         self.seed_label, self.psi_label = QLabel(), QLabel()
         self.form.addRow("Seed:", hrow(self.seed_spin, self.blend_slider, self.seed_label))
-        self.form.addRow("Grid:", hrow(self.rows_spin, QLabel("rows ×"), self.cols_spin, QLabel("columns")))
+        self.form.addRow("Grid:", hrow(self.rows_spin, QLabel("rows ×"), self.cols_spin, QLabel("columns"), QWidget()))
         self.form.addRow("Truncation ψ:", hrow(self.psi_slider, self.psi_label))
         self._show_values()
         for signal in (self.seed_spin.valueChanged, self.blend_slider.valueChanged, self.rows_spin.valueChanged,
@@ -157,6 +159,10 @@ class FacesPanel(TaskPanel):
         form.addRow("Batch size:", self.batch_spin)
         form.addRow("Width:", self.width_spin)
         form.addRow("Preview every:", hrow(self.preview_spin, QLabel("steps")))
+        self.spectral_check = QCheckBox("Spectral norm in the discriminator (a new model)")
+        self.spectral_check.setToolTip("Off by default: on 200 synthetic faces it did not help (benchmarks/"
+                                       "faces_training.py); DiffAugment, flips and label smoothing are always on")
+        form.addRow(self.spectral_check)
         self.train_controls = JobControls(self.runner, self.train_key, "Train")
         self.train_controls.stop_button.setToolTip("Stop; the last finished epoch stays saved")
         self.train_controls.run_clicked.connect(lambda: self.train(resume=False))
@@ -312,7 +318,8 @@ class FacesPanel(TaskPanel):
         job = self.train_controls.start(jobs.FACES_TRAIN, image_folder=folder, out_name=name, resume=resume,
                                         epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
                                         image_size=self.size_combo.currentData(), ngf=width, ndf=width,
-                                        preview_every=self.preview_spin.value())
+                                        preview_every=self.preview_spin.value(),
+                                        spectral_norm=self.spectral_check.isChecked())
         self._follow_training(job, name)
         self.train_controls.set_status("Resuming…" if resume else "Training…")
 

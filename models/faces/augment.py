@@ -68,7 +68,8 @@ OPERATIONS: dict[str, tuple[Callable[..., torch.Tensor], ...]] = {
     "translation": (translation,),
     "cutout": (cutout,),
 }
-DEFAULT_POLICY = "color,translation,cutout"
+#: measured best on 200 synthetic faces (benchmarks/faces_training.py): cutout added nothing there
+DEFAULT_POLICY = "color,translation"
 
 
 def parse_policy(text: str) -> Policy:

@@ -1,7 +1,7 @@
-"""Torch-free picture helpers of the faces task: seed lists, image grids, PNG files.
+"""Torch-free picture helpers of the faces task: seed lists, image grids, PNG files, GIFs and numbered frames.
 
 They live apart from the GAN so the GUI can check seeds and save pictures
-without importing torch; ``models.faces`` offers them too.
+without importing torch.
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 PATCH = 7
-PATCHES_PER_IMAGE = 64
+PATCHES_PER_IMAGE = 32
 DIRECTIONS = 64
 REPEATS = 4
 #: the coarsest pyramid level compared; the finest is the image itself, at most three levels in all

@@ -195,7 +195,8 @@ def test_bad_folders_and_options_are_refused(home, tmp_path):
 
 
 def test_spectral_norm_and_minibatch_std_are_saved_and_resumed(home, face_images):
-    training.train_faces(face_images, "sn", epochs=1, batch_size=8, spectral_norm=True, device="cpu", **TINY_RUN)
+    training.train_faces(face_images, "sn", epochs=1, batch_size=8, spectral_norm=True, minibatch_std=True,
+                         device="cpu", **TINY_RUN)
     config = dcgan.read_config(paths.models_dir() / "sn")
     assert config["spectral_norm"] is True and config["minibatch_std"] is True
     result = training.train_faces(face_images, "sn", epochs=2, batch_size=8, resume=True, device="cpu", **TINY_RUN)
