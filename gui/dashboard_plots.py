@@ -18,8 +18,9 @@ SCORES = ("val_accuracy", "val_f1_macro", "val_roc_auc")
 LOSSES = ("train_loss", "val_loss", "g_loss", "d_loss")
 #: a GAN's quality per epoch (sliced Wasserstein distance, lower is better), on a plot of its own
 QUALITY = ("swd",)
-#: what a past run adds when overlaid (more would bury the live curves)
-OVERLAID = ("val_loss", "val_f1_macro", "swd")
+#: what a past run adds when overlaid (more would bury the live curves): a classifier's validation loss and
+#: F1, a GAN's two losses and its SWD
+OVERLAID = ("val_loss", "val_f1_macro", "g_loss", "d_loss", "swd")
 
 Series = dict[str, list[tuple[float, float]]]
 

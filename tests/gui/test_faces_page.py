@@ -15,6 +15,7 @@ from models.core import paths
 from models.faces import generation, images
 
 WAIT_MS = 60000
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
@@ -196,3 +197,32 @@ def test_stop_of_a_new_model_before_its_first_epoch_says_nothing_was_saved(panel
     qtbot.waitUntil(lambda: not panel.runner.is_running("faces-train"), timeout=WAIT_MS)
     assert controls.status.text() == "Training stopped before the first epoch ended: nothing was saved."
     assert not (paths.models_dir() / "never").exists()
+
+
+def test_past_gan_runs_reload_and_overlay_their_losses_and_swd(panel, qtbot, face_images, app_ctx):
+    from models.faces.training import train_faces
+
+    tiny = dict(image_size=32, nz=8, ngf=4, ndf=4, batch_size=8, device="cpu")
+    first = train_faces(face_images, "gan-a", epochs=1, **tiny)
+    second = train_faces(face_images, "gan-b", epochs=2, **tiny)
+    dashboard = Dashboard(app_ctx)   # a fresh start reads the runs from disk
+    qtbot.addWidget(dashboard)
+    dashboard.show()
+    qtbot.waitUntil(lambda: dashboard.run_list.count() == 2, timeout=WAIT_MS)
+    ids = [dashboard.run_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dashboard.run_list.count())]
+    assert sorted(ids) == sorted([first["run_id"], second["run_id"]])
+    item = dashboard.run_list.item(ids.index(second["run_id"]))
+    qtbot.mouseClick(dashboard.run_list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=dashboard.run_list.visualItemRect(item).center())
+    qtbot.waitUntil(lambda: len(dashboard.epoch_metrics.get("swd", [])) == 2, timeout=WAIT_MS)
+    assert len(dashboard.step_loss["g_loss"]) == 2 * 3   # 16 readable images in batches of 8, two epochs
+    qtbot.waitUntil(lambda: dashboard.plots is not None, timeout=WAIT_MS)   # pyqtgraph loads on a thread
+    assert dashboard.plots.quality_plot.isVisibleTo(dashboard)
+    for run_id in ids:
+        dashboard.run_list.item(ids.index(run_id)).setCheckState(Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: len(dashboard.overlays) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not dashboard.runner.is_running(f"dashboard-overlay-{ids[-1]}"), timeout=WAIT_MS)
+    drawn = {item.name() for plot in (dashboard.plots.loss_plot, dashboard.plots.quality_plot)
+             for item in plot.listDataItems()}
+    for run_id in ids:
+        assert {f"{run_id}: g_loss", f"{run_id}: d_loss", f"{run_id}: swd"} <= drawn, drawn
