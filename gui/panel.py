@@ -28,6 +28,7 @@ class TaskPanel(QWidget):
     title = ""
     task: Optional[str] = None     # the store task for the model picker; None: no picker
     run_label = "Run"
+    latest_wins = False            # True: a new run supersedes the one in flight (pages that render as controls move)
 
     def __init__(self, ctx: AppContext, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -95,7 +96,7 @@ class TaskPanel(QWidget):
         return path
 
     def run(self) -> None:
-        if self.runner.is_running(self.job_key()):
+        if not self.latest_wins and self.runner.is_running(self.job_key()):
             return
         try:
             spec, kwargs = self.build_job()
@@ -103,7 +104,7 @@ class TaskPanel(QWidget):
             self.set_status(str(exc), error=True)
             return
         self.notes.clear()
-        job = self.controls.start(spec, **kwargs)
+        job = (self.controls.start_latest if self.latest_wins else self.controls.start)(spec, **kwargs)
         job.partial.connect(self.on_partial)
         job.log.connect(self.notes.append)
         job.result.connect(self._on_result)

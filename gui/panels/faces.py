@@ -54,6 +54,7 @@ class FacesPanel(TaskPanel):
     title = "Faces"
     task = "faces"
     run_label = "Render"
+    latest_wins = True             # every control renders as it moves; a render in flight gives way
     path_key = "faces-path"
     train_key = "faces-train"
 
@@ -205,18 +206,8 @@ class FacesPanel(TaskPanel):
             self.settings.set(key, value)
         return jobs.FACES_GENERATE, {"model": self.model_path(), "seeds": self.seeds(), "psi": self.psi()}
 
-    def run(self) -> None:
-        """Render now; a render in flight gives way to this one (latest wins)."""
-        try:
-            spec, kwargs = self.build_job()
-        except BadInput as exc:
-            self.set_status(str(exc), error=True)
-            return
-        self.notes.clear()
-        job = self.controls.start_latest(spec, **kwargs)
-        cols = self.cols_spin.value()
-        job.log.connect(self.notes.append)
-        job.result.connect(lambda images: self._show_grid(images, cols))
+    def show_result(self, images: Any) -> None:
+        self._show_grid(images, self.cols_spin.value())   # a newer request would have superseded this one
 
     def _show_grid(self, images: Any, cols: int) -> None:
         self.view.set_images(np.asarray(images), cols)
