@@ -81,8 +81,13 @@ def test_samples_differ_across_seeds_as_much_as_half_the_training_images_do(shor
 
 def test_a_reloaded_checkpoint_renders_the_same_image_bit_for_bit(short_training):
     from models.core import cache
+    from models.faces.images import make_grid
 
     model = short_training["result"]["model"]
+    # the last preview, drawn by the generator in memory as the last epoch ended, against the saved one
+    last_preview = [e.payload for e in short_training["events"] if isinstance(e, Data) and e.kind == "samples"][-1]
+    saved = generation.generate(model, training.PREVIEW_SEEDS, device="cpu")
+    np.testing.assert_array_equal(make_grid(saved, cols=4), last_preview)
     before = generation.generate(model, [0, 3.5, 17], psi=0.7, device="cpu")
     cache.clear()
     again = generation.load_renderer(model, "cpu")
