@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument("name", metavar="NAME")
     remove.set_defaults(func=run_remove)
 
-    export = sub.add_parser("export-onnx", help="export a classifier to ONNX (+ INT8) and check parity")
+    export = sub.add_parser("export-onnx", help="export a model (a classifier, a face generator) to ONNX (+ INT8) "
+                                                "and check parity")
     export.add_argument("model", metavar="NAME_OR_PATH")
     export.add_argument("--no-int8", action="store_true", help="skip the INT8 quantized copy")
     export.set_defaults(func=run_export)
@@ -85,11 +86,11 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     quiet_libraries()
-    from models.classify.onnx_export import export_classifier, onnx_paths
+    from models.core.exports import export_model
     from models.core.parity import format_parity
 
-    parity = export_classifier(args.model, quantize=not args.no_int8, progress=event_printer())
-    fp32, int8 = onnx_paths(store.open_model(args.model, task="classify").path)
-    print(f"Wrote {fp32}" + ("" if args.no_int8 else f" and {int8}"))
+    parity = export_model(args.model, quantize=not args.no_int8, progress=event_printer())
+    written = sorted((store.open_model(args.model).path / "onnx").glob("*.onnx"))
+    print("Wrote " + " and ".join(str(path) for path in written))
     print(f"Parity: {format_parity(parity)}")
     return 0

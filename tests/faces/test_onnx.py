@@ -178,3 +178,18 @@ def test_export_of_a_pickle_only_or_missing_dcgan_follows_the_rules(home, tmp_pa
     report = exports.export_model(folder, device="cpu", allow_pickle=True)
     assert report["fp32"]["max_abs_diff"] < 1e-3
     assert json.loads((folder / "modeldesk.json").read_text())["parity"]["fp32"] == report["fp32"]
+
+
+def test_cli_exports_a_dcgan_and_renders_it_on_int8(home, tiny_dcgan, tmp_path, capsys):
+    from main import main
+
+    assert main(["models", "import", str(tiny_dcgan), "--name", "gan", "--copy"]) == 0
+    assert main(["models", "export-onnx", "gan"]) == 0
+    out = capsys.readouterr().out
+    folder = paths.models_dir() / "gan" / "onnx"
+    assert f"Wrote {folder / 'generator.onnx'} and {folder / 'generator_int8.onnx'}" in out
+    assert "Parity: ONNX fp32: max pixel difference" in out and "INT8: max pixel difference" in out
+    grid = tmp_path / "grid.png"
+    assert main(["faces", "--model", "gan", "--seeds", "0-3", "--backend", "onnx-int8", "--device", "cpu",
+                 "--out", str(grid)]) == 0
+    assert grid.is_file() and not (tiny_dcgan / "onnx").exists()   # the fixture's own folder is untouched
