@@ -1,6 +1,7 @@
 """The training and evaluation dashboard.
 
-Live: the step loss and the per-epoch validation curves of the running job, fed by
+Live: the step loss and the per-epoch validation curves of the running job (for a GAN: both
+losses and the sliced Wasserstein distance per epoch), fed by
 ``on_metric``/``on_data`` from the job's signals. After evaluation: ROC and PR curves per class
 with their AUC in the legend, a confusion-matrix heatmap with counts and a per-class table, and
 for two classes a threshold slider reading out precision, recall, TPR and FPR. Past runs are
@@ -70,7 +71,8 @@ class Dashboard(QWidget):
         self.refresh_button.clicked.connect(self.refresh_runs)
         side_layout.addWidget(self.refresh_button)
         self.split.addWidget(side)
-        self.title_label = QLabel("No run yet: train or evaluate a classifier on the Classify page.")
+        self.title_label = QLabel("No run yet: train or evaluate a classifier on the Classify page, or train a "
+                                  "face generator on the Faces page.")
         self.title_label.setWordWrap(True)
         outer.addWidget(self.title_label)
 
@@ -117,6 +119,16 @@ class Dashboard(QWidget):
     def on_data(self, data: Data) -> None:
         if data.kind == "evaluation":
             self.show_evaluation(data.payload)
+
+    def follow(self, job: Any, title: str) -> None:
+        """Show a training job live (its metrics and evaluation), then its outcome and its run in the list."""
+        self.start_live(title)
+        job.metric.connect(self.on_metric)
+        job.data.connect(self.on_data)
+        outcome = {"status": "done"}  # cancelled / error arrive before finished
+        job.cancelled.connect(lambda _value: outcome.update(status="stopped"))
+        job.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
+        job.finished.connect(lambda: self.finish_live(outcome["status"]))
 
     def finish_live(self, status: str) -> None:
         """The job ended: draw everything and list its run."""

@@ -15,9 +15,12 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSli
 
 #: epoch-level metrics drawn on the scores plot and on the loss plot; other metrics are kept, not drawn
 SCORES = ("val_accuracy", "val_f1_macro", "val_roc_auc")
-LOSSES = ("train_loss", "val_loss")
-#: what a past run adds when overlaid (more would bury the live curves)
-OVERLAID = ("val_loss", "val_f1_macro")
+LOSSES = ("train_loss", "val_loss", "g_loss", "d_loss")
+#: a GAN's quality per epoch (sliced Wasserstein distance, lower is better), on a plot of its own
+QUALITY = ("swd",)
+#: what a past run adds when overlaid (more would bury the live curves): a classifier's validation loss and
+#: F1, a GAN's two losses and its SWD
+OVERLAID = ("val_loss", "val_f1_macro", "g_loss", "d_loss", "swd")
 
 Series = dict[str, list[tuple[float, float]]]
 
@@ -42,8 +45,11 @@ class DashboardPlots(QTabWidget):
         self.loss_plot = _plot("Loss", "epoch", "loss")
         self.scores_plot = _plot("Validation scores", "epoch", "score")
         self.scores_plot.setYRange(0, 1.02)
+        self.quality_plot = _plot("Quality: sliced Wasserstein distance (lower is better)", "epoch", "SWD")
+        self.quality_plot.setVisible(False)   # shown for runs that measure it (GANs)
         curves_layout.addWidget(self.loss_plot)
         curves_layout.addWidget(self.scores_plot)
+        curves_layout.addWidget(self.quality_plot)
         self.addTab(curves, "Training")
 
         self.roc_plot = _plot("ROC (one-vs-rest)", "false positive rate", "true positive rate")
@@ -89,14 +95,16 @@ class DashboardPlots(QTabWidget):
 
     # --- curves -------------------------------------------------------------
     def draw_curves(self, steps: Series, epochs: Series, overlays: dict[str, Series]) -> None:
-        for plot in (self.loss_plot, self.scores_plot):
+        for plot in (self.loss_plot, self.scores_plot, self.quality_plot):
             plot.clear()
+        names = {key.split(" ")[0] for key in epochs} | {key.split(" ")[0] for s in overlays.values() for key in s}
+        self.quality_plot.setVisible(bool(names & set(QUALITY)))
         colour = 0
         for key, points in steps.items():
             self._line(self.loss_plot, points, key, pg.mkPen(pg.intColor(colour, 9, alpha=150), width=1))
             colour += 1
         for key, points in epochs.items():
-            plot = self._plot_for(key, LOSSES + SCORES)
+            plot = self._plot_for(key, LOSSES + SCORES + QUALITY)
             if plot is not None:
                 self._line(plot, points, f"{key} (epoch)", pg.mkPen(pg.intColor(colour, 9), width=2), symbol="o")
                 colour += 1
@@ -112,6 +120,8 @@ class DashboardPlots(QTabWidget):
         name = key.split(" ")[0]  # without a "(fold k)" suffix
         if name not in shown:
             return None
+        if name in QUALITY:
+            return self.quality_plot
         return self.loss_plot if name in LOSSES else self.scores_plot
 
     @staticmethod

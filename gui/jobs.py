@@ -44,9 +44,9 @@ TRANSLATE_FILE = JobSpec("models.translate.translator:translate_file", MODEL)
 TRANSLATE_DESCRIBE = JobSpec("models.translate.translator:describe", MODEL)
 SAVE_TEXT = JobSpec("models.core.fileio:write_text")
 
-FACES_GENERATE = JobSpec("models.faces.dcgan:generate", MODEL)
-FACES_INTERPOLATE = JobSpec("models.faces.dcgan:interpolate", MODEL)
-FACES_TRAIN = JobSpec("models.faces.dcgan:train_dcgan", MODEL)
+FACES_GENERATE = JobSpec("models.faces.generation:generate", MODEL)
+FACES_INTERPOLATE = JobSpec("models.faces.generation:interpolate", MODEL)
+FACES_TRAIN = JobSpec("models.faces.training:train_faces", MODEL)
 
 TRANSCRIBE_FILE = JobSpec("models.transcribe.files:transcribe_file", MODEL)
 TRANSCRIBE_LIVE = JobSpec("models.transcribe.live:run_live", MODEL)

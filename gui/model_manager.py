@@ -56,7 +56,11 @@ class ModelManager(QWidget):
         page.addWidget(self.details)
 
         self.import_button = QPushButton("Import folder…")
-        self.import_button.setToolTip("A model folder in Hugging Face layout, or a faster-whisper (CTranslate2) folder")
+        self.import_button.setToolTip("A model folder in Hugging Face layout, a faster-whisper (CTranslate2) folder, "
+                                      "or a folder holding an ONNX face generator")
+        self.import_file_button = QPushButton("Import ONNX generator…")
+        self.import_file_button.setToolTip("A face generator as one .onnx file (input z, output [N, 3, H, W]), with "
+                                           "its optional .json sidecar; it is copied into the app's folder")
         self.copy_check = QCheckBox("copy into the app's folder")
         self.copy_check.setToolTip("Otherwise the folder is used where it lies")
         self.download_button = QPushButton("Download…")
@@ -71,8 +75,8 @@ class ModelManager(QWidget):
         self.remove_button = QPushButton("Remove")
         self.refresh_button = QPushButton("Refresh")
         buttons = QHBoxLayout()
-        for widget in (self.import_button, self.copy_check, self.download_button, self.convert_button,
-                       self.calibration_button, self.remove_button):
+        for widget in (self.import_button, self.copy_check, self.import_file_button, self.download_button,
+                       self.convert_button, self.calibration_button, self.remove_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
@@ -89,6 +93,7 @@ class ModelManager(QWidget):
         outer.addWidget(self.controls)
 
         self.import_button.clicked.connect(self.import_folder)
+        self.import_file_button.clicked.connect(self.import_onnx_file)
         self.download_button.clicked.connect(self.download)
         self.convert_button.clicked.connect(self.convert)
         self.calibration_button.clicked.connect(self.choose_calibration)
@@ -146,6 +151,11 @@ class ModelManager(QWidget):
         if folder:
             self._start(jobs.IMPORT_MODEL, f"Importing {Path(folder).name}…", self._imported,
                         folder=folder, copy=self.copy_check.isChecked())
+
+    def import_onnx_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import an ONNX face generator", "", "ONNX models (*.onnx)")
+        if path:
+            self._start(jobs.IMPORT_MODEL, f"Importing {Path(path).name}…", self._imported, folder=path)
 
     def download(self) -> None:
         repo_id, ok = QInputDialog.getText(self, "Download a model",
@@ -229,7 +239,8 @@ class ModelManager(QWidget):
 
     def _on_busy(self, key: str, running: bool) -> None:
         if key == self.job_key:
-            for button in (self.import_button, self.download_button, self.convert_button, self.calibration_button,
+            for button in (self.import_button, self.import_file_button, self.download_button, self.convert_button,
+                           self.calibration_button,
                            self.remove_button):
                 button.setEnabled(not running)
 

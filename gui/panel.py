@@ -33,6 +33,7 @@ class TaskPanel(QWidget):
     title = ""
     task: Optional[str] = None     # the store task for the model picker; None: no picker
     run_label = "Run"
+    latest_wins = False            # True: a new run supersedes the one in flight (pages that render as controls move)
 
     def __init__(self, ctx: AppContext, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -107,7 +108,9 @@ class TaskPanel(QWidget):
         return path
 
     def run(self, latest: bool = False) -> None:
-        """Build and start the page's job; with ``latest`` a running one gives way (JobRunner.start_latest)."""
+        """Build and start the page's job; with ``latest`` (or a page whose ``latest_wins``) a running one
+        gives way (JobRunner.start_latest)."""
+        latest = latest or self.latest_wins
         if self.runner.is_running(self.job_key()) and not latest:
             return
         try:

@@ -47,8 +47,14 @@ class Key(Enum):
     TRANSLATE_BEAM_SIZE = ("translate/beam_size", int, 4)
     TRANSLATE_MAX_LENGTH = ("translate/max_length", int, 0)    # tokens per sentence; 0: about twice the source
     TRANSLATE_AS_YOU_TYPE = ("translate/as_you_type", bool, False)
-    FACES_SEEDS = ("faces/seeds", str, "0-15")
+    FACES_SEED = ("faces/seed", float, 0.0)
+    FACES_ROWS = ("faces/rows", int, 2)
+    FACES_COLS = ("faces/cols", int, 4)
+    FACES_PSI = ("faces/psi", float, 1.0)
+    FACES_PATH = ("faces/path", str, "3,7,12")
+    FACES_FRAMES = ("faces/frames", int, 48)
     FACES_IMAGES = ("faces/images", str, "")
+    FACES_IMAGE_SIZE = ("faces/image_size", int, 64)
     TRANSCRIBE_DEVICE = ("transcribe/device", str, "")
     TRANSCRIBE_CUE_SECONDS = ("transcribe/cue_seconds", float, 7.0)   # subtitle cues: longest
     TRANSCRIBE_CUE_LINES = ("transcribe/cue_lines", int, 2)           # lines per cue

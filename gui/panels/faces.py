@@ -1,190 +1,299 @@
-"""The Faces page: seeds → a grid of generated faces, interpolation between two seeds, DCGAN training.
+"""The Faces page: explore a generator live, play and export a path through seeds, train a DCGAN.
 
-Generation is the page's main job (Run/Stop); training is a second job with its
-own key and buttons, so faces can be generated while a model trains.
+Explore: a seed (fractional seeds blend their neighbours), a rows × columns grid of the seeds
+that follow it, and truncation ψ. Every change renders at once and the latest request wins
+(``JobControls.start_latest``): a render in flight gives way and its frame never shows.
+Interpolate renders a path through several seeds, which plays with a slider and Play and
+saves as a GIF or numbered PNGs. Train runs on its own key, so faces render while a model
+trains; its losses and SWD go to the Dashboard as a run.
 """
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter, QTabWidget, QVBoxLayout,
+                               QWidget)
 
-from models.core.events import Data, Metric, ModelDeskError
-from models.faces.images import make_grid, parse_seeds, save_png
-from workers.runner import JobSpec
+from models.core.events import Data, ModelDeskError
+from models.faces.images import parse_seeds, save_frames, save_gif, save_png
+from workers.runner import Job, JobSpec
 
 from .. import jobs
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
-from ..widgets.image_view import ImageView
+from ..widgets.face_grid import FaceGrid, FramePlayer
 from ..widgets.job_controls import JobControls
 from ..widgets.layout import hrow
-from ..widgets.plot_slot import PlotSlot
 
-TRUNCATION_STEPS = 100
+PSI_STEPS = 100
+BLEND_STEPS = 100
 
 
-def _spin(low: int, high: int, value: int) -> QSpinBox:
+def _spin(low: int, high: int, value: int, tip: str = "") -> QSpinBox:
     spin = QSpinBox()
     spin.setRange(low, high)
     spin.setValue(value)
+    spin.setToolTip(tip)
     return spin
+
+
+def _slider(steps: int, value: int, tip: str) -> QSlider:
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(0, steps)
+    slider.setValue(value)
+    slider.setToolTip(tip)
+    return slider
 
 
 class FacesPanel(TaskPanel):
     name = "faces"
     title = "Faces"
     task = "faces"
-    run_label = "Generate"
+    run_label = "Render"
+    latest_wins = True             # every control renders as it moves; a render in flight gives way
+    path_key = "faces-path"
     train_key = "faces-train"
 
     # --- construction -----------------------------------------------------
     def build(self) -> None:
-        self._interpolating = False
-        self._grid_cols = 8
-        self.g_points: list[tuple[int, float]] = []
-        self.d_points: list[tuple[int, float]] = []
-        self.seeds_edit = QLineEdit(self.settings.get(Key.FACES_SEEDS))
-        self.seeds_edit.setToolTip("Seeds and ranges, e.g. 0-3,7: each seed always gives the same face")
-        self.form.addRow("Seeds:", self.seeds_edit)
-        self.truncation_slider = QSlider(Qt.Orientation.Horizontal)
-        self.truncation_slider.setRange(1, TRUNCATION_STEPS)
-        self.truncation_slider.setValue(TRUNCATION_STEPS)
-        self.truncation_slider.setToolTip("Lower keeps latents near the centre: more typical, less varied faces")
-        self.truncation_label = QLabel()
-        self.truncation_slider.valueChanged.connect(self._show_truncation)
-        self._show_truncation()
-        self.form.addRow("Truncation:", hrow(self.truncation_slider, self.truncation_label))
-        self.cols_spin = _spin(1, 32, 8)
-        self.form.addRow("Columns:", self.cols_spin)
+        self.dashboard: Optional[Any] = None
+        seed = float(self.settings.get(Key.FACES_SEED))
+        self.seed_spin = _spin(0, 2**31 - 1, int(seed), "The first face's seed: each seed always gives the same face")
+        self.blend_slider = _slider(BLEND_STEPS, round((seed % 1) * BLEND_STEPS),
+                                    "Fractional seed: blends each face toward the next seed's")
+        self.rows_spin = _spin(1, 8, self.settings.get(Key.FACES_ROWS), "Rows of faces")
+        self.cols_spin = _spin(1, 8, self.settings.get(Key.FACES_COLS), "Faces per row")
+        self.psi_slider = _slider(PSI_STEPS, round(self.settings.get(Key.FACES_PSI) * PSI_STEPS),
+                                  "Truncation ψ: 1 leaves the faces as drawn, lower pulls them toward the average face")
+        for spin in (self.seed_spin, self.rows_spin, self.cols_spin):
+            spin.setMaximumWidth(120)
+        self.seed_label, self.psi_label = QLabel(), QLabel()
+        self.form.addRow("Seed:", hrow(self.seed_spin, self.blend_slider, self.seed_label))
+        self.form.addRow("Grid:", hrow(self.rows_spin, QLabel("rows ×"), self.cols_spin, QLabel("columns"), QWidget()))
+        self.form.addRow("Truncation ψ:", hrow(self.psi_slider, self.psi_label))
+        self._show_values()
+        for signal in (self.seed_spin.valueChanged, self.blend_slider.valueChanged, self.rows_spin.valueChanged,
+                       self.cols_spin.valueChanged, self.psi_slider.valueChanged):
+            signal.connect(self._changed)
+        if self.picker is not None:
+            self.picker.changed.connect(lambda _path: self._changed())
 
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self._build_results())
-        split.addWidget(self._build_training())
+        split.addWidget(self._build_explore())
+        tabs = QTabWidget()
+        tabs.addTab(self._build_path(), "Interpolate")
+        tabs.addTab(self._build_training(), "Train")
+        split.addWidget(tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.body.addWidget(split, 1)
 
-    def _build_results(self) -> QWidget:
+    def _build_explore(self) -> QWidget:
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
-        self.view = ImageView("Choose a faces model and seeds, then Generate.")
+        self.view = FaceGrid("Choose a faces model: the faces render as you move the controls.")
         scroll = QScrollArea()
         scroll.setWidget(self.view)
         scroll.setWidgetResizable(True)
         column.addWidget(scroll, 1)
-        self.save_button = QPushButton("Save PNG…")
-        self.save_button.setEnabled(False)
-        self.save_button.clicked.connect(self.save_picture)
-        self.seed_a = _spin(0, 2**31 - 1, 0)
-        self.seed_b = _spin(0, 2**31 - 1, 1)
-        self.steps_spin = _spin(2, 64, 8)
-        self.interpolate_button = QPushButton("Interpolate")
-        self.interpolate_button.setToolTip("A row of faces morphing from the first seed to the second")
-        self.interpolate_button.clicked.connect(self.interpolate)
+        self.save_image_button = QPushButton("Save image…")
+        self.save_image_button.setToolTip("Save the face you clicked last (the first one until you click)")
+        self.save_grid_button = QPushButton("Save grid…")
+        for button, whole in ((self.save_image_button, False), (self.save_grid_button, True)):
+            button.setEnabled(False)
+            button.clicked.connect(lambda _checked=False, whole=whole: self.save_picture(whole))
         row = QHBoxLayout()
-        for widget in (QLabel("From seed"), self.seed_a, QLabel("to"), self.seed_b, QLabel("in"), self.steps_spin,
-                       QLabel("steps"), self.interpolate_button):
-            row.addWidget(widget)
         row.addStretch(1)
-        row.addWidget(self.save_button)
+        row.addWidget(self.save_image_button)
+        row.addWidget(self.save_grid_button)
         column.addLayout(row)
         return box
 
+    def _build_path(self) -> QWidget:
+        box = QWidget()
+        form = QFormLayout(box)
+        self.path_edit = QLineEdit(self.settings.get(Key.FACES_PATH))
+        self.path_edit.setToolTip("The seeds the path goes through, in order, e.g. 3,7,12")
+        self.frames_spin = _spin(2, 600, self.settings.get(Key.FACES_FRAMES), "Frames in all, both ends included")
+        form.addRow("Seeds:", self.path_edit)
+        form.addRow("Frames:", self.frames_spin)
+        self.path_controls = JobControls(self.runner, self.path_key, "Make path")
+        self.path_controls.run_clicked.connect(self.make_path)
+        form.addRow(self.path_controls)
+        self.player = FramePlayer()
+        form.addRow(self.player)
+        self.gif_button = QPushButton("Export GIF…")
+        self.frames_button = QPushButton("Export PNG frames…")
+        for button in (self.gif_button, self.frames_button):
+            button.setEnabled(False)
+        self.gif_button.clicked.connect(self.export_gif)
+        self.frames_button.clicked.connect(self.export_frames)
+        form.addRow(hrow(self.gif_button, self.frames_button))
+        return box
+
     def _build_training(self) -> QWidget:
-        group = QGroupBox("Train a DCGAN on your images")
-        form = QFormLayout(group)
+        box = QWidget()
+        form = QFormLayout(box)
         self.images_edit = QLineEdit(self.settings.get(Key.FACES_IMAGES))
         self.images_edit.setPlaceholderText("A folder of jpg/png/webp images (subfolders included)")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._choose_images)
         form.addRow("Images:", hrow(self.images_edit, browse))
         self.name_edit = QLineEdit("my-faces")
-        form.addRow("New model:", self.name_edit)
-        self.epochs_spin = _spin(1, 1000, 5)
-        self.batch_spin = _spin(1, 1024, 64)
-        self.width_spin = _spin(4, 256, 64)
-        self.width_spin.setToolTip("Generator and discriminator width (ngf = ndf); smaller trains faster")
+        self.name_edit.setToolTip("The new model's name; Resume continues the model of this name")
+        form.addRow("Model name:", self.name_edit)
+        self.size_combo = QComboBox()
+        for size in (32, 64, 128):
+            self.size_combo.addItem(f"{size} px", size)
+        self.size_combo.setCurrentIndex(max(0, self.size_combo.findData(self.settings.get(Key.FACES_IMAGE_SIZE))))
+        self.epochs_spin = _spin(1, 10000, 10, "Epochs in all; Resume counts those already done")
+        self.batch_spin = _spin(1, 1024, 32)
+        self.width_spin = _spin(4, 256, 64, "Generator and discriminator width (ngf = ndf); smaller trains faster")
+        self.preview_spin = _spin(1, 100000, 50, "Steps between preview grids")
+        form.addRow("Image size:", self.size_combo)
         form.addRow("Epochs:", self.epochs_spin)
         form.addRow("Batch size:", self.batch_spin)
         form.addRow("Width:", self.width_spin)
+        form.addRow("Preview every:", hrow(self.preview_spin, QLabel("steps")))
+        self.spectral_check = QCheckBox("Spectral norm in the discriminator (a new model)")
+        self.spectral_check.setToolTip("Off by default: on 200 synthetic faces it did not help (benchmarks/"
+                                       "faces_training.py); DiffAugment, flips and label smoothing are always on")
+        form.addRow(self.spectral_check)
         self.train_controls = JobControls(self.runner, self.train_key, "Train")
         self.train_controls.stop_button.setToolTip("Stop; the last finished epoch stays saved")
-        self.train_controls.run_clicked.connect(self.train)
+        self.train_controls.run_clicked.connect(lambda: self.train(resume=False))
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue training the model named above until it has the epochs asked")
+        self.resume_button.clicked.connect(lambda: self.train(resume=True))
+        self.runner.busy_changed.connect(
+            lambda key, running: self.resume_button.setEnabled(not running) if key == self.train_key else None)
+        dashboard_button = QPushButton("Show dashboard")
+        dashboard_button.clicked.connect(self._show_dashboard)
+        form.addRow(hrow(self.resume_button, dashboard_button))
         form.addRow(self.train_controls)
-        self.loss_slot = PlotSlot(self._loss_plot)
-        self.loss_slot.built.connect(lambda _plot: self._draw_losses())
-        form.addRow(self.loss_slot)
-        self.samples_view = ImageView("Samples appear after each epoch.")
+        self.samples_view = FaceGrid("Preview grids of fixed seeds appear as training goes.")
         form.addRow(self.samples_view)
-        return group
+        return box
 
-    # --- generation ---------------------------------------------------------
-    def truncation(self) -> float:
-        return self.truncation_slider.value() / TRUNCATION_STEPS
+    # --- exploring ------------------------------------------------------------
+    def seed(self) -> float:
+        return self.seed_spin.value() + self.blend_slider.value() / BLEND_STEPS
 
-    def _show_truncation(self) -> None:
-        value = self.truncation()
-        self.truncation_label.setText("off" if value >= 1.0 else f"{value:.2f}")
+    def psi(self) -> float:
+        return self.psi_slider.value() / PSI_STEPS
+
+    def seeds(self) -> list[float]:
+        base = self.seed()
+        return [base + i for i in range(self.rows_spin.value() * self.cols_spin.value())]
+
+    def _show_values(self) -> None:
+        self.seed_label.setText(f"{self.seed():g}")
+        self.psi_label.setText(f"{self.psi():.2f}" + (" (off)" if self.psi() >= 1.0 else ""))
+
+    def _changed(self) -> None:
+        self._show_values()
+        if self.picker is not None and self.picker.path():
+            self.run()
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
-        common = {"model": self.model_path(), "truncation": self.truncation()}
-        if self._interpolating:
-            seed_a, seed_b = self.seed_a.value(), self.seed_b.value()
-            if seed_a == seed_b:
-                raise BadInput("Choose two different seeds to interpolate between.")
-            self._grid_cols = self.steps_spin.value()
-            return jobs.FACES_INTERPOLATE, {**common, "seed_a": seed_a, "seed_b": seed_b,
-                                                "steps": self.steps_spin.value()}
-        try:
-            seeds = parse_seeds(self.seeds_edit.text())
-        except ModelDeskError as exc:
-            raise BadInput(str(exc)) from None
-        self.settings.set(Key.FACES_SEEDS, self.seeds_edit.text())
-        self._grid_cols = self.cols_spin.value()
-        return jobs.FACES_GENERATE, {**common, "seeds": seeds}
+        for key, value in ((Key.FACES_SEED, self.seed()), (Key.FACES_ROWS, self.rows_spin.value()),
+                           (Key.FACES_COLS, self.cols_spin.value()), (Key.FACES_PSI, self.psi())):
+            self.settings.set(key, value)
+        return jobs.FACES_GENERATE, {"model": self.model_path(), "seeds": self.seeds(), "psi": self.psi()}
 
-    def interpolate(self) -> None:
-        self._interpolating = True
-        try:
-            self.run()
-        finally:
-            self._interpolating = False
+    def show_result(self, images: Any) -> None:
+        self._show_grid(images, self.cols_spin.value())   # a newer request would have superseded this one
 
-    def show_result(self, value: Any) -> None:
-        if value is None or len(value) == 0:
-            return
-        grid = make_grid(np.asarray(value), cols=self._grid_cols)
-        self.view.set_array(grid)
-        self.save_button.setEnabled(True)
-        self.set_status(f"{len(value)} faces, {grid.shape[1]}×{grid.shape[0]} px.")
+    def _show_grid(self, images: Any, cols: int) -> None:
+        self.view.set_images(np.asarray(images), cols)
+        for button in (self.save_image_button, self.save_grid_button):
+            button.setEnabled(True)
+        self.set_status(" ".join([f"{len(images)} faces, seeds from {self.seed():g}, ψ {self.psi():.2f}."]
+                                 + self.notes))
 
-    def save_picture(self) -> None:
-        if self.view.array is None:
+    def _save_path(self, title: str, suggested: str, pattern: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, pattern)
+        suffix = Path(suggested).suffix
+        if path and not path.lower().endswith(suffix):
+            path += suffix
+        return path
+
+    def save_picture(self, whole: bool) -> None:
+        picture = self.view.array if whole else self.view.selected_image()
+        if picture is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the picture", "faces.png", "PNG images (*.png)")
-        if not path:
-            return
-        if not path.lower().endswith(".png"):
-            path += ".png"
+        path = self._save_path("Save the grid" if whole else "Save the face", "faces.png" if whole else "face.png",
+                               "PNG images (*.png)")
+        if path:
+            self._write(lambda: save_png(picture, path), f"Saved {path}.", self.set_status)
+
+    @staticmethod
+    def _write(save: Any, done: str, report: Any) -> None:
         try:
-            save_png(self.view.array, path)
-        except (OSError, ValueError) as exc:
-            self.set_status(f"Could not save {path}: {exc}", error=True)
+            save()
+        except (OSError, ValueError, ModelDeskError) as exc:
+            report(f"Could not save: {exc}", error=True)
             return
-        self.set_status(f"Saved {path}.")
+        report(done)
+
+    # --- a path through seeds ---------------------------------------------------
+    def make_path(self) -> None:
+        if self.runner.is_running(self.path_key):
+            return
+        try:
+            model = self.model_path()
+            seeds = parse_seeds(self.path_edit.text())
+            if len(seeds) < 2:
+                raise BadInput("A path needs at least 2 seeds, e.g. 3,7,12.")
+        except (BadInput, ModelDeskError) as exc:
+            self.path_controls.set_status(str(exc), error=True)
+            return
+        self.settings.set(Key.FACES_PATH, self.path_edit.text())
+        self.settings.set(Key.FACES_FRAMES, self.frames_spin.value())
+        job = self.path_controls.start(jobs.FACES_INTERPOLATE, model=model, seeds=seeds,
+                                       frames=self.frames_spin.value(), psi=self.psi())
+        job.result.connect(self._show_path)
+
+    def _show_path(self, frames: Any) -> None:
+        self.player.set_frames(np.asarray(frames))
+        for button in (self.gif_button, self.frames_button):
+            button.setEnabled(True)
+        self.path_controls.set_status(f"{len(frames)} frames through seeds {self.path_edit.text()}.")
+
+    def export_gif(self) -> None:
+        frames = self.player.frames
+        path = self._save_path("Export the path as a GIF", "path.gif", "GIF images (*.gif)") if frames is not None else ""
+        if path:
+            self._write(lambda: save_gif(frames, path, fps=self.player.fps.value()),
+                        f"Saved a {len(frames)}-frame GIF to {path}.", self.path_controls.set_status)
+
+    def export_frames(self) -> None:
+        frames = self.player.frames
+        folder = QFileDialog.getExistingDirectory(self, "Export the frames as PNGs into") if frames is not None else ""
+        if folder:
+            self._write(lambda: save_frames(frames, folder), f"Saved {len(frames)} PNG frames to {folder}.",
+                        self.path_controls.set_status)
 
     # --- training -------------------------------------------------------------
+    def attach_dashboard(self, dashboard: Any) -> None:
+        self.dashboard = dashboard
+
+    def _show_dashboard(self) -> None:
+        window = self.window()
+        if hasattr(window, "show_panel"):
+            window.show_panel("dashboard")
+
     def _choose_images(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a folder of images", self.images_edit.text())
         if folder:
             self.images_edit.setText(folder)
 
-    def train(self) -> None:
+    def train(self, resume: bool = False) -> None:
         if self.runner.is_running(self.train_key):
             return
         folder, name = self.images_edit.text().strip(), self.name_edit.text().strip()
@@ -192,65 +301,51 @@ class FacesPanel(TaskPanel):
             self.train_controls.set_status("Choose a folder of images to train on.", error=True)
             return
         if not name:
-            self.train_controls.set_status("Name the new model.", error=True)
+            self.train_controls.set_status("Name the model.", error=True)
             return
         self.settings.set(Key.FACES_IMAGES, folder)
+        self.settings.set(Key.FACES_IMAGE_SIZE, self.size_combo.currentData())
         width = self.width_spin.value()
-        job = self.train_controls.start(jobs.FACES_TRAIN, image_folder=folder, out_name=name,
+        job = self.train_controls.start(jobs.FACES_TRAIN, image_folder=folder, out_name=name, resume=resume,
                                         epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
-                                        ngf=width, ndf=width)
-        job.metric.connect(self.on_metric)
+                                        image_size=self.size_combo.currentData(), ngf=width, ndf=width,
+                                        preview_every=self.preview_spin.value(),
+                                        spectral_norm=self.spectral_check.isChecked())
+        self._follow_training(job, name)
+        self.train_controls.set_status("Resuming…" if resume else "Training…")
+
+    def _follow_training(self, job: Job, name: str) -> None:
         job.data.connect(self._on_samples)
         job.log.connect(self.train_controls.set_status)
         job.result.connect(self._on_trained)
         job.cancelled.connect(self._on_train_stopped)
-        self.g_points.clear()
-        self.d_points.clear()
-        self._draw_losses()
-        self.train_controls.set_status("Training…")
-
-    def on_metric(self, event: Metric) -> None:
-        points = {"g_loss": self.g_points, "d_loss": self.d_points}.get(event.name)
-        if points is not None:
-            points.append((event.step, event.value))
-            self._draw_losses()
-
-    def _loss_plot(self) -> QWidget:
-        import pyqtgraph as pg
-
-        plot = pg.PlotWidget(title="Losses per step")
-        plot.setBackground("w")
-        plot.showGrid(x=True, y=True, alpha=0.3)
-        plot.addLegend(offset=(-10, 10))
-        plot.setLabel("bottom", "step")
-        plot.setMinimumHeight(180)
-        self.g_curve = plot.plot([], [], pen=pg.mkPen("#2563eb", width=2), name="generator")
-        self.d_curve = plot.plot([], [], pen=pg.mkPen("#dc2626", width=2), name="discriminator")
-        return plot
-
-    def _draw_losses(self) -> None:
-        if self.loss_slot.widget is None:
-            return
-        for curve, points in ((self.g_curve, self.g_points), (self.d_curve, self.d_points)):
-            curve.setData([p[0] for p in points], [p[1] for p in points])
+        if self.dashboard is not None:
+            self.dashboard.follow(job, f"{name} · train-faces")
 
     def _on_samples(self, event: Data) -> None:
-        self.samples_view.set_array(event.payload)
+        if event.kind == "samples":
+            self.samples_view.set_array(event.payload)
 
-    def _on_trained(self, path: Any) -> None:
-        """Select the new model for generation."""
-        self._offer(path)
-        self.train_controls.set_status(f"Trained model saved to {path}.")
+    def _on_trained(self, result: dict) -> None:
+        self._offer(result["model"])
+        self.train_controls.set_status(f"Trained to epoch {result['epochs_trained']}; the model is saved in "
+                                       f"{result['model']}.")
 
-    def _on_train_stopped(self, path: Any) -> None:
-        """A stopped run keeps its last finished epoch (``path``), if one finished."""
-        if path is None:
+    def _on_train_stopped(self, result: Optional[dict]) -> None:
+        """A stopped run keeps its last finished epoch; the message says which, or that none was saved."""
+        if result is None:
             self.train_controls.set_status("Training stopped before the first epoch ended: nothing was saved.")
             return
-        self._offer(path)
-        self.train_controls.set_status(f"Training stopped; the last finished epoch is kept in {path}.")
+        self._offer(result["model"])
+        if result["new_epochs"]:
+            self.train_controls.set_status(f"Training stopped; epoch {result['epochs_trained']}, the last finished "
+                                           f"one, is kept in {result['model']}.")
+        else:
+            self.train_controls.set_status(f"Training stopped before a new epoch ended; {result['model']} still "
+                                           f"holds epoch {result['epochs_trained']}, as before.")
 
-    def _offer(self, path: Any) -> None:
+    def _offer(self, path: str) -> None:
         self.ctx.models.refresh()
         if self.picker is not None:
             self.picker.set_path(str(path))
+

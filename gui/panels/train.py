@@ -66,14 +66,7 @@ class _DashboardTab(TaskPanel):
         self.output.clear()
         job.log.connect(self.output.appendPlainText)
         if self.dashboard is not None:
-            dashboard = self.dashboard
-            dashboard.start_live(self.live_title())
-            job.metric.connect(dashboard.on_metric)
-            job.data.connect(dashboard.on_data)
-            outcome = {"status": "done"}  # cancelled / error arrive before finished
-            job.cancelled.connect(lambda _value: outcome.update(status="stopped"))
-            job.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
-            job.finished.connect(lambda: dashboard.finish_live(outcome["status"]))
+            self.dashboard.follow(job, self.live_title())
 
     def _show_dashboard(self) -> None:
         window = self.window()

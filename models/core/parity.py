@@ -12,7 +12,7 @@ from typing import Any
 #: variants in the order they are shown, with their label
 VARIANTS = (("fp32", "ONNX fp32"), ("int8", "ONNX INT8"))
 #: kinder words for metric names that exporters use; any other is shown as written (a "_pct" name with a %)
-WORDS = {"max_prob_diff": "max |Δp|", "max_abs_diff": "max |Δlogit|"}
+WORDS = {"max_prob_diff": "max |Δp|", "max_abs_diff": "max |Δlogit|", "max_pixel_diff": "max pixel difference"}
 
 
 def _number(name: str, value: Any) -> str:

@@ -53,13 +53,13 @@ class ModelInfo:
     path: Path
     task: str
     source: str = "app"            # app | imported | hf-cache | folder
-    weights: str = "safetensors"   # safetensors | pickle | ctranslate2 | gguf | none
+    weights: str = "safetensors"   # safetensors | pickle | ctranslate2 | gguf | onnx (an ONNX-only generator) | none
     model_type: str = ""
     manifest: dict = field(default_factory=dict)
 
     @property
     def has_onnx(self) -> bool:
-        return (self.path / "onnx").is_dir() and any((self.path / "onnx").glob("*.onnx"))
+        return self.weights == "onnx" or (self.path / "onnx").is_dir() and any((self.path / "onnx").glob("*.onnx"))
 
 
 # --- reading a folder -------------------------------------------------------
@@ -129,9 +129,16 @@ def inspect(folder: os.PathLike | str, source: str = "folder", name: Optional[st
         return ModelInfo(name=name or folder.stem, path=folder, task="generate", source=source, weights="gguf",
                          model_type="gguf")
     if not folder.is_dir():
+        if folder.suffix.lower() == ".onnx":
+            raise ModelDeskError(f"{folder} is an ONNX file: import it first (Models page, or models import).")
         raise ModelDeskError(f"{folder} is a file, not a model folder.")
     config_path = folder / "config.json"
     if not config_path.is_file():
+        from models.faces.onnx_generator import MODEL_TYPE, is_onnx_generator_folder  # light: no onnx import
+
+        if is_onnx_generator_folder(folder):
+            return ModelInfo(name=name or folder.name, path=folder, task="faces", source=source, weights="onnx",
+                             model_type=MODEL_TYPE, manifest=read_manifest(folder))
         raise ModelDeskError(f"{folder} is not a model folder: it has no config.json.")
     config = fileio.read_json(config_path)
     manifest = read_manifest(folder)
@@ -305,10 +312,19 @@ def import_folder(folder: os.PathLike | str, name: Optional[str] = None, copy: b
 
     By default it is referenced where it lies; ``copy`` copies it into the app's
     models folder. A CTranslate2 (faster-whisper) folder is converted to Hugging
-    Face layout in the models folder.
+    Face layout in the models folder. An ONNX face generator (a folder holding one, or the
+    ``.onnx`` file itself, which is copied) is checked against the documented signature first.
     """
+    if Path(folder).expanduser().is_file() and Path(folder).suffix.lower() == ".onnx":
+        from models.faces.onnx_generator import import_onnx_file
+
+        return inspect(import_onnx_file(Path(folder).expanduser(), paths.models_dir(), name), source="app")
     info = inspect(folder, source="imported", name=name)
     name = safe_name(name or info.name)
+    if info.weights == "onnx":
+        from models.faces.onnx_generator import read_signature, top_level_onnx
+
+        read_signature(top_level_onnx(info.path), info.name)  # refuse what cannot run before listing it
     if info.weights == "ctranslate2":
         from models.transcribe.ct2_import import convert_whisper  # torch needed only here
         target = paths.models_dir() / name

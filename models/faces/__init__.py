@@ -1,1 +1,1 @@
-"""Face synthesis: the DCGAN (definition, generation, training) and torch-free image helpers."""
+"""Face synthesis: seeds and latents, one render path for the DCGAN and ONNX generators, training, quality."""

@@ -18,7 +18,8 @@ MODEL_JOBS = ("models.classify.classifier:classify_texts", "models.classify.clas
               "models.translate.translator:translate", "models.translate.translator:languages",
               "models.transcribe.files:transcribe_file", "models.transcribe.live:run_live",
               "models.transcribe.onnx_export:export_recognizer",
-              "models.faces.dcgan:generate", "models.faces.dcgan:interpolate", "models.faces.dcgan:train_dcgan")
+              "models.faces.generation:generate", "models.faces.generation:interpolate",
+              "models.faces.training:train_faces", "models.faces.onnx_export:export_generator")
 
 
 def job(target: str):

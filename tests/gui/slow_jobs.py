@@ -64,3 +64,19 @@ def slow_transcribe(path, cancel=None, **kwargs):
             check(cancel)
             time.sleep(0.05)
     return files.transcribe_file(path=path, cancel=cancel, **kwargs)
+
+
+def slow_faces(**kwargs):
+    """models.faces.generation.generate, noting each call in MODELDESK_HOME/renders.txt and taking a second
+    first (cancellable), so requests pile up while it runs."""
+    import os
+    from pathlib import Path
+
+    from models.faces import generation
+
+    with open(Path(os.environ["MODELDESK_HOME"]) / "renders.txt", "a", encoding="utf-8") as log:
+        log.write(f"{kwargs['psi']}\n")
+    cancel = kwargs.get("cancel")
+    if cancel is not None and cancel.wait(1.0):
+        return None
+    return generation.generate(**kwargs)

@@ -108,7 +108,7 @@ def drive_every_page(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> 
     faces = window.page("faces")
     qtbot.mouseClick(faces.run_button, Qt.MouseButton.LeftButton)
     finish_all(runner)
-    faces.interpolate()
+    faces.make_path()
     faces.images_edit.setText(str(tmp_path))
     qtbot.mouseClick(faces.train_controls.run_button, Qt.MouseButton.LeftButton)
     finish_all(runner)

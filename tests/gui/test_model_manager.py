@@ -113,8 +113,10 @@ def test_bad_input_goes_to_the_status_line(page, qtbot, monkeypatch, tmp_path, t
     with qtbot.waitSignal(page.ctx.models.changed, timeout=30000):
         qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
     assert page.select("gan")
-    click_and_wait(qtbot, page, page.convert_button)
-    assert "cannot export a face generator to ONNX yet" in page.controls.status.text()
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=60000):
+        qtbot.mouseClick(page.convert_button, Qt.MouseButton.LeftButton)   # a face generator exports too
+    assert "INT8: max pixel difference" in page.controls.status.text()
+    assert "16 seeds, against torch" in page.details.text() and rows(page)["gan"][4] == "yes"
 
 
 def catalogue_rows(page: ModelManager) -> dict[str, str]:
@@ -204,3 +206,17 @@ def test_the_cache_tab_lists_cached_models_and_deletes_one_after_asking(page, qt
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=30000)
     assert view.table.item(0, 0).text() == "org/keep" and (tmp_path / "hf-cache" / "models--org--keep").is_dir()
     assert page.controls.status.text() == "Deleted org/drop from the Hugging Face cache (2.0 kB freed)."
+
+
+def test_an_onnx_face_generator_file_imports_from_its_button(page, qtbot, monkeypatch, tmp_path):
+    from tests.fixtures.faces_models import build_onnx_generator
+
+    folder = build_onnx_generator(tmp_path / "downloads", sidecar={"value_range": [0, 1]}, name="my-gan.onnx",
+                                  sigmoid=True)
+    monkeypatch.setattr("gui.model_manager.QFileDialog.getOpenFileName",
+                        lambda *a, **k: (str(folder / "my-gan.onnx"), "ONNX"))
+    with qtbot.waitSignal(page.ctx.models.changed, timeout=30000):
+        qtbot.mouseClick(page.import_file_button, Qt.MouseButton.LeftButton)
+    copied = paths.models_dir() / "my-gan"
+    assert rows(page)["my-gan"] == ["my-gan", "faces", "app", "onnx", "yes", str(copied)]
+    assert "my-gan: faces model" in page.controls.status.text() and page.details.text().count("onnx-generator") == 1
