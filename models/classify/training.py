@@ -139,15 +139,25 @@ def _stratified_split(y: np.ndarray, labels: Sequence[str], fraction: float, see
     return np.sort(np.concatenate([train_idx, np.flatnonzero(np.isin(y, singles))])), np.sort(val_idx)
 
 
-def load_dataset(config: TrainConfig) -> Dataset:
+def load_dataset(config: TrainConfig, labels: Optional[Sequence[str]] = None) -> Dataset:
     """Read the files and make the splits; every problem with the data is a ModelDeskError here,
-    before anything is written."""
+    before anything is written.
+
+    ``labels`` fixes the class order (a teacher's, when a student must match its outputs); the
+    files may then hold only those labels.
+    """
     train = tabular.read_examples(config.train, config.text_column, config.label_column)
     notes = list(train.notes)
-    labels = sorted(set(train.labels))
-    if len(labels) < 2:
-        raise ModelDeskError(f"{Path(config.train).name} has a single class ('{labels[0]}'); "
+    found = sorted(set(train.labels))
+    if len(found) < 2:
+        raise ModelDeskError(f"{Path(config.train).name} has a single class ('{found[0]}'); "
                              "a classifier needs at least two.")
+    if labels is not None:
+        unknown = sorted(set(found) - set(labels))
+        if unknown:
+            raise ModelDeskError(f"{Path(config.train).name} has label(s) the model does not know: "
+                                 f"{', '.join(unknown)} (it knows {', '.join(labels)}).")
+    labels = list(labels) if labels is not None else found
     index = {label: i for i, label in enumerate(labels)}
     texts = list(train.texts)
     y = np.array([index[label] for label in train.labels], dtype=int)
@@ -290,8 +300,15 @@ def predict_probs(model: Any, features: Sequence[dict], pad_id: int, batch_size:
 
 # --- the loop ----------------------------------------------------------------
 
-class _Session:
-    """State shared by the folds of one training call: the run, the best checkpoint, throughput."""
+class Session:
+    """State shared by the folds of one training call: the run, the best checkpoint, throughput.
+
+    Compression (models.classify.compress) trains a smaller model with this same loop: it
+    overrides the hooks ``new_model``, ``batch_loss`` and ``manifest_extra``.
+    """
+
+    #: what the run folder records as its kind
+    kind = "train"
 
     def __init__(self, config: TrainConfig, info: store.ModelInfo, tokenizer: Any, data: Dataset,
                  features: list[dict], target: Path, run: runs.Run, device: runtime.DeviceChoice,
@@ -331,16 +348,32 @@ class _Session:
             return True
         return score < reference if self.config.metric in metrics.LOWER_IS_BETTER else score > reference
 
+    # --- hooks --------------------------------------------------------------
+    def new_model(self, train_idx: np.ndarray) -> Any:
+        """The model one fold trains: the base encoder with a fresh head for the labels."""
+        return load_for_training(self.info, self.data.labels)
+
+    def batch_loss(self, model: Any, inputs: dict, targets: Any, loss_fn: Any, autocast: Callable[[], Any]) -> Any:
+        """The loss of one training batch (the forward runs under ``autocast``)."""
+        with autocast():
+            logits = model(**inputs).logits
+        return loss_fn(logits.float(), targets)
+
+    def manifest_extra(self) -> dict:
+        """Manifest entries added to (or replacing) the fine-tuning ones of every checkpoint."""
+        return {}
+
     def save(self, model: Any, evaluation: dict, epoch: int, fold: Optional[int]) -> None:
         """Write the checkpoint into a temp folder, then swap it in: the old best survives any failure."""
         with fileio.atomic_dir(self.target) as tmp:
             model.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
-            store.write_manifest(tmp, task="classify", source=f"fine-tuned from {self.info.name}",
-                                 base_model=str(self.info.path), labels=self.data.labels, run=self.run.id,
-                                 epoch=epoch, fold=fold, metric=self.config.metric,
-                                 metrics=metrics.scalars(evaluation), max_length=self.config.max_length,
-                                 train_file=str(Path(self.config.train).resolve()))
+            store.write_manifest(tmp, **{
+                "task": "classify", "source": f"fine-tuned from {self.info.name}", "base_model": str(self.info.path),
+                "labels": self.data.labels, "run": self.run.id, "epoch": epoch, "fold": fold,
+                "metric": self.config.metric, "metrics": metrics.scalars(evaluation),
+                "max_length": self.config.max_length, "train_file": str(Path(self.config.train).resolve()),
+                **self.manifest_extra()})
         cache.forget(lambda key: isinstance(key, tuple) and str(self.target) in key)  # no stale classifier
 
     def train_fold(self, fold: Optional[int], train_idx: np.ndarray, val_idx: np.ndarray) -> Optional[dict]:
@@ -349,7 +382,7 @@ class _Session:
 
         config, device = self.config, self.device
         set_seed(config.seed + (fold or 0))
-        model = load_for_training(self.info, self.data.labels).to(device.device)
+        model = self.new_model(train_idx).to(device.device)
         # fused: one kernel for all parameters (on the CPU ~7x faster than the per-tensor loop)
         optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, fused=True)
         n_batches = self.batches_per_epoch[fold or 0]
@@ -390,9 +423,7 @@ class _Session:
                                  pad_to=None if config.bucketing else config.max_length,
                                  padding_side=getattr(self.tokenizer, "padding_side", "right"))
                 inputs = {k: v.to(device.device) for k, v in inputs.items()}
-                with autocast():
-                    logits = model(**inputs).logits
-                loss = loss_fn(logits.float(), y[idx].to(device.device))
+                loss = self.batch_loss(model, inputs, y[idx].to(device.device), loss_fn, autocast)
                 scaler.scale(loss / config.grad_accum).backward()
                 window += loss.item() / config.grad_accum
                 last = b + 1 == len(batches)
@@ -479,9 +510,18 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
     """
     config = TrainConfig.from_options(options)
     runtime.torch_only(backend, "training", progress)
-    info = store.open_model(config.model, task=store.ENCODER, allow_pickle=config.allow_pickle)
+    return run_training(config, progress, cancel)
+
+
+def run_training(config: TrainConfig, progress: ProgressFn = None, cancel: Optional[CancelToken] = None,
+                 session_type: type[Session] = Session, labels: Optional[Sequence[str]] = None,
+                 task: str = store.ENCODER) -> TrainResult:
+    """The body of :func:`train_classifier` for a validated config; ``session_type`` (a ``Session``
+    subclass) decides the model, the loss and the manifest, ``labels`` fixes the class order and
+    ``task`` is what ``config.model`` must be."""
+    info = store.open_model(config.model, task=task, allow_pickle=config.allow_pickle)
     target = _target(config)
-    data = load_dataset(config)
+    data = load_dataset(config, labels)
     tokenizer = load_tokenizer(info)
     notes = list(data.notes)
     from transformers import AutoConfig
@@ -498,11 +538,11 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
                      f"{config.max_length} tokens and {'were' if truncated != 1 else 'was'} truncated.")
     check(cancel)
     device = runtime.choose_device(config.device)
-    run = runs.create_run({"kind": "train", **dataclasses.asdict(config), "labels": data.labels,
+    run = runs.create_run({"kind": session_type.kind, **dataclasses.asdict(config), "labels": data.labels,
                            "base_model": str(info.path), "device": device.label,
                            "sizes": {"train": int(len(data.folds[0][0])), "validation": int(len(data.folds[0][1]))}},
                           name=config.out_name)
-    session = _Session(config, info, tokenizer, data, features, target, run, device, progress, cancel)
+    session = session_type(config, info, tokenizer, data, features, target, run, device, progress, cancel)
     for note in notes:
         session.log(note, "warning")
     status = "completed"
@@ -524,7 +564,7 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
     return _finish(session, status)
 
 
-def _finish(session: _Session, status: str) -> TrainResult:
+def _finish(session: Session, status: str) -> TrainResult:
     """Record the outcome: final evaluation, k-fold summary, status; emit the evaluation for the dashboard."""
     config, run = session.config, session.run
     cv = metrics.summarize(session.fold_evals) if config.kfold and status == "completed" else None
