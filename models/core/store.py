@@ -9,6 +9,7 @@ This module never imports torch or Qt, so the GUI can list models instantly.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -36,6 +37,9 @@ _SEQ2SEQ_TRANSLATE = {"marian", "m2m_100", "nllb", "nllb_moe", "mbart", "t5", "m
 _SPEECH = {"whisper", "wav2vec2", "wav2vec2-conformer", "hubert", "wavlm", "data2vec-audio", "sew", "sew-d", "unispeech", "unispeech-sat", "mctct"}
 _CAUSAL = {"gpt2", "gpt_neo", "gpt_neox", "gptj", "llama", "mistral", "qwen2", "qwen3", "phi", "phi3", "opt", "bloom", "falcon", "gemma", "gemma2", "gemma3_text", "smollm3", "olmo", "codegen", "stablelm", "mixtral", "starcoder2"}
 _ENCODERS = {"bert", "roberta", "xlm-roberta", "distilbert", "albert", "electra", "deberta", "deberta-v2", "mpnet", "camembert", "modernbert", "xlm", "flaubert", "ernie", "nomic_bert", "megatron-bert", "funnel", "longformer", "big_bird", "mobilebert", "squeezebert", "layoutlm"}
+#: model types whose classes ModelDesk defines itself (plain code in this repository, never remote code):
+#: the module whose import registers them with transformers' Auto classes
+LOCAL_ARCHITECTURES = {"modeldesk_pruned_bert": "models.classify.pruned_bert"}
 
 
 @dataclass
@@ -157,6 +161,8 @@ def open_model(name_or_path: os.PathLike | str, task: Optional[str] = None, allo
             "checkpoints (Settings menu, or --allow-pickle) to load its weights only (weights_only=True).")
     if info.weights == "ctranslate2":
         raise ModelDeskError(f"{info.name} is a CTranslate2 (faster-whisper) folder; import it first to convert it.")
+    if info.model_type in LOCAL_ARCHITECTURES:
+        importlib.import_module(LOCAL_ARCHITECTURES[info.model_type])  # before anything loads it
     return info
 
 
