@@ -10,7 +10,7 @@ from models.core.events import Cancelled, ModelDeskError, describe_error
 
 #: modules that each define ``register(subparsers)``; every parser sets ``func``
 COMMAND_MODULES = ("cli.classify", "cli.generate", "cli.translate", "cli.faces", "cli.transcribe",
-                   "cli.models_cmd", "cli.train")
+                   "cli.models_cmd", "cli.train", "cli.compress")
 
 log = logging.getLogger("modeldesk.cli")
 

@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(func=run_evaluate)
 
 
-def _printer() -> Callable:
+def epoch_printer() -> Callable:
     """Epoch summaries on stdout; notes and the live progress line on stderr."""
     from models.core.events import Log
     from models.classify.training import EPOCH_LOG
@@ -84,7 +84,7 @@ def run_train(args: argparse.Namespace) -> int:
         grad_accum=args.grad_accum, max_length=args.max_length, patience=args.patience, metric=args.metric,
         weight_decay=args.weight_decay, warmup=args.warmup, schedule=args.schedule, grad_clip=args.grad_clip,
         kfold=args.kfold, val_fraction=args.val_fraction, class_weights=args.class_weights, seed=args.seed,
-        overwrite=args.overwrite, device=args.device, allow_pickle=args.allow_pickle, progress=_printer())
+        overwrite=args.overwrite, device=args.device, allow_pickle=args.allow_pickle, progress=epoch_printer())
     if result.evaluation is not None:
         print()
         print(format_report(result.evaluation, result.cv))
