@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from .options import add_model_options, quiet_libraries
-from .train import epoch_printer
+from .train import add_loop_options, epoch_printer
 
 
 def _share(text: str) -> float:
@@ -47,20 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="weight of matching the teacher's hidden states; 0 turns it off (default 0)")
     parser.add_argument("--validation", metavar="FILE",
                         help="labelled file that picks the best epoch (default: a stratified split of --train)")
-    parser.add_argument("--text-column", metavar="C", help="column holding the text (default: detected)")
-    parser.add_argument("--label-column", metavar="C", help="column holding the label (default: detected)")
-    parser.add_argument("--epochs", type=int, default=3, metavar="N", help="maximum epochs (default 3)")
-    parser.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
-    parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="examples per batch (default 16)")
-    parser.add_argument("--max-length", type=int, default=128, metavar="N",
-                        help="tokens per text; longer texts are truncated (default 128)")
-    parser.add_argument("--patience", type=int, default=2, metavar="N",
-                        help="epochs without improvement before stopping early; 0 never (default 2)")
-    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    add_loop_options(parser, lr=1e-4)
     parser.add_argument("--latency-rows", type=int, default=100, metavar="N",
                         help="texts of --eval timed one at a time per model (default 100)")
     parser.add_argument("--no-export", action="store_true", help="do not export the result to ONNX + INT8")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing model named --out")
     parser.set_defaults(func=run)
 
 

@@ -37,6 +37,7 @@ PRUNE_TOLERANCE = 1e-4
 @dataclass
 class CompressConfig(training.TrainConfig):
     """TrainConfig (``model`` is the teacher) plus what to compress and how."""
+    lr: float = 1e-4                    # a student learns faster than a fine-tuned encoder may
     test: str = ""                      # held-out labelled file every variant is measured on
     method: str = "distill"
     layers: int = 2                     # distill: the student's layers
