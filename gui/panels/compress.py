@@ -32,18 +32,15 @@ def summary(points: list[dict], name: str) -> str:
     """One sentence: the new model beside its teacher, from the points of one run."""
     base = tradeoff_baseline(points)
     mine = {p["backend"]: p for p in points if p["name"] == name}
-    own = mine.get("torch")
-    if base is None or own is None:
+    own, int8 = mine.get("torch"), mine.get("onnx-int8")
+    if base is None or own is None or not base["f1_macro"]:
         return f"Saved '{name}'."
-    parts = [f"Saved '{name}': macro-F1 {own['f1_macro']:.3f} "
-             f"({own['f1_macro'] / base['f1_macro']:.1%} of the teacher's {base['f1_macro']:.3f})"
-             if base["f1_macro"] else f"Saved '{name}': macro-F1 {own['f1_macro']:.3f}",
-             f"{base['latency_ms'] / own['latency_ms']:.1f}x faster at batch size 1 with torch"]
-    if "onnx-int8" in mine:
-        parts.append(f"{base['latency_ms'] / mine['onnx-int8']['latency_ms']:.1f}x with INT8")
-    parts.append(f"{own['size_mb']:.1f} MB against {base['size_mb']:.1f} MB, {own['params']:,} parameters "
-                 f"against {base['params']:,}.")
-    return ", ".join(parts[:-1]) + "; " + parts[-1]
+    faster = f"{base['latency_ms'] / own['latency_ms']:.1f}x faster at batch size 1 with torch"
+    if int8 is not None:
+        faster += f", {base['latency_ms'] / int8['latency_ms']:.1f}x with INT8"
+    return (f"Saved '{name}': macro-F1 {own['f1_macro']:.3f} ({own['f1_macro'] / base['f1_macro']:.1%} of the "
+            f"teacher's), {faster}; {own['size_mb']:.1f} MB and {own['params']:,} parameters against "
+            f"{base['size_mb']:.1f} MB and {base['params']:,}.")
 
 
 class CompressTab(_DashboardTab):

@@ -84,9 +84,9 @@ def measure(variants: Sequence[tuple[str, str, str]], data: os.PathLike | str, e
         probs = clf.predict_proba(examples.texts, batch_size=32, cancel=cancel)
         y = [clf.labels.index(label) for label in examples.labels]
         scored = metrics.evaluate(y, probs, clf.labels)
-        points.append({"name": clf.info.name, "role": role,
-                       "model": str(clf.info.path), "backend": clf.backend, "f1_macro": scored["f1_macro"],
-                       "accuracy": scored["accuracy"], "rows": len(examples.texts),
+        points.append({"name": clf.info.name, "role": role, "model": str(clf.info.path), "backend": clf.backend,
+                       "device": clf.device, "f1_macro": scored["f1_macro"], "accuracy": scored["accuracy"],
+                       "rows": len(examples.texts),
                        "size_mb": weights_file_bytes(clf.info.path, clf.backend) / 2**20,
                        "params": parameter_count(clf.info.path), "data": str(data.resolve())})
     texts = [examples.texts[i] for i in latency_indices(len(examples.texts), latency_rows)]
