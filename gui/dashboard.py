@@ -49,8 +49,8 @@ class Dashboard(QWidget):
         self.confusion: Any = None                  # numpy array of counts
         self.threshold_readout: Optional[dict] = None
         self.overlays: dict[str, Series] = {}       # run id -> series -> points
-        self.tradeoff: dict[str, dict] = {}         # point id -> trade-off point (models.classify.tradeoff)
-        self.tradeoff_hidden: set[str] = set()      # ids of the points listed but not plotted
+        self.tradeoff: dict[str, dict] = {}         # report.tradeoff_key -> point (models.classify.tradeoff)
+        self.tradeoff_hidden: set[str] = set()      # keys of the points listed but not plotted
         self.plots: Any = None                      # DashboardPlots, once shown and pyqtgraph has loaded
         self.slot: Optional[PlotSlot] = None
         self._redraw_timer = QTimer(self)
@@ -201,9 +201,6 @@ class Dashboard(QWidget):
             self.tradeoff.pop(key, None)
             self.tradeoff_hidden.discard(key)
         self._draw_tradeoff()
-
-    def shown_tradeoff(self) -> list[dict]:
-        return [p for key, p in self.tradeoff.items() if key not in self.tradeoff_hidden]
 
     def _draw_tradeoff(self) -> None:
         if self.plots is not None:
