@@ -8,11 +8,9 @@ held-out rows: macro-F1, latency at batch size 1 (median, interleaved with the t
 Every ratio is against the torch fp32 teacher measured in the same run; the script checks the
 issue's targets (and that the pruned model has fewer parameters) and exits 1 if one is missed.
 
-Threads: the commands run torch on ``--threads`` threads (default 1) and are pinned to that many
-CPUs, because the classifier path leaves ONNX Runtime's thread pool at its own default (two
-threads here, even on one CPU): pinned, INT8 gets no more cores than torch, which can only
-understate its speed-up. Two torch threads on a loaded machine are worse still for torch: each
-parallel region waits for the thread that was descheduled.
+Threads: every command runs with ``--threads`` (default 1), which sizes torch and ONNX Runtime
+alike. On a loaded machine two torch threads distort the comparison against torch: each of its
+parallel regions waits for the thread that was descheduled.
 
     .venv/bin/python benchmarks/compress_classifier.py [--rows 2400] [--held-out 0.5] [--threads 1]
         [--distill-epochs 4] [--prune-epochs 2] [--latency-rows 200] [--workdir DIR [--reuse-teacher]]
@@ -57,7 +55,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=2400)
     parser.add_argument("--held-out", type=float, default=0.5)
     parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads of every command, and the CPUs they are pinned to (default 1)")
+                        help="torch and ONNX Runtime threads of every command (default 1)")
     parser.add_argument("--teacher-epochs", type=int, default=2)
     parser.add_argument("--distill-epochs", type=int, default=4)
     parser.add_argument("--prune-epochs", type=int, default=2)
@@ -69,8 +67,6 @@ def main() -> int:
     parser.add_argument("--reuse-teacher", action="store_true",
                         help="with --workdir: keep a teacher fine-tuned there by an earlier run")
     args = parser.parse_args()
-    cpus = sorted(os.sched_getaffinity(0))[-args.threads:]
-    os.sched_setaffinity(0, cpus)   # the commands inherit it
     with tempfile.TemporaryDirectory(prefix="compress-classifier-") as tmp:
         workdir = args.workdir or Path(tmp)
         home = workdir / "home"
@@ -107,7 +103,7 @@ def main() -> int:
         print(outputs[name])
         print()
     print(f"{len(train)} training rows, {len(test)} held-out rows; teacher fine-tuned in {seconds['teacher']:.0f} s "
-          f"{'(earlier run) ' if reuse else ''}({args.threads} torch thread(s) on CPU {cpus}, device {args.device})")
+          f"{'(earlier run) ' if reuse else ''}({args.threads} thread(s), device {args.device})")
     teacher, student = point(distilled, "teacher", "torch"), point(distilled, "student", "torch")
     student_int8 = point(distilled, "student", "onnx-int8")
     checks = [

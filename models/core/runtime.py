@@ -77,18 +77,26 @@ def choose_device(preference: str = "auto") -> DeviceChoice:
     return DeviceChoice("cpu", "float32", f"{prefix}{why}; running on the CPU")
 
 
+#: the thread count a setting or an option asked for (set_threads); ONNX Runtime sessions use it too
+_asked_threads: Optional[int] = None
+
+
 def set_threads(count: Optional[int] = None) -> int:
     """Set torch's intra-op threads once, at start-up, and return the number used.
 
     ``count`` comes from a setting or an option; else MODELDESK_THREADS, else every core.
     No job may change it: torch keeps the count per thread and every thread started later takes
     the last one set, so a job that lowered it slowed the jobs started beside it (a training job
-    started during a live session ran on one thread).
+    started during a live session ran on one thread). A count asked for (not the every-core
+    default) also sizes ONNX Runtime's sessions (``ort_session``), so torch and ONNX Runtime
+    compare on the same budget.
 
     Before torch is loaded this only sets OMP_NUM_THREADS, which torch reads when it loads: a
     command that never needs torch (``models list``) does not pay for importing it.
     """
-    count = max(1, count or int(os.environ.get("MODELDESK_THREADS", 0)) or (os.cpu_count() or 1))
+    global _asked_threads
+    _asked_threads = count or int(os.environ.get("MODELDESK_THREADS", 0)) or None
+    count = max(1, _asked_threads or (os.cpu_count() or 1))
     if "torch" not in sys.modules:
         os.environ["OMP_NUM_THREADS"] = str(count)
         return count
@@ -109,11 +117,13 @@ def ort_providers(device: str) -> list[str]:
 
 
 def ort_session(model_path: str, device: str = "cpu", threads: Optional[int] = None) -> Any:
-    """An ONNX Runtime session with full graph optimisation and a thread budget."""
+    """An ONNX Runtime session with full graph optimisation and a thread budget: ``threads``, else
+    the count asked of ``set_threads``, else ONNX Runtime's own choice (one per physical core)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    threads = threads or _asked_threads
     if threads:
         opts.intra_op_num_threads = threads
     return ort.InferenceSession(model_path, sess_options=opts, providers=ort_providers(device))
