@@ -15,6 +15,7 @@ RUNS = (
     ["onnx_classifier.py"],
     ["train_bucketing.py"],
     ["minilm_vs_tfidf.py"],
+    ["compress_classifier.py"],
     ["speech_decode.py"],
     ["vad_compare.py"],
     ["live_transcribe.py", "--minutes", "10"],

@@ -11,7 +11,7 @@ from models.core.events import Cancelled, ModelDeskError, describe_error
 
 #: modules that each define ``register(subparsers)``; every parser sets ``func``
 COMMAND_MODULES = ("cli.classify", "cli.generate", "cli.translate", "cli.faces", "cli.transcribe",
-                   "cli.models_cmd", "cli.train")
+                   "cli.models_cmd", "cli.train", "cli.compress")
 
 log = logging.getLogger("modeldesk.cli")
 
@@ -28,7 +28,8 @@ def _thread_count(text: str) -> int:
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=_thread_count, metavar="N",
-                        help="torch threads for this run (default: MODELDESK_THREADS, else every core)")
+                        help="torch and ONNX Runtime threads for this run (default: MODELDESK_THREADS, else every "
+                             "core for torch and ONNX Runtime's own choice)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -19,17 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--train", required=True, metavar="FILE", help="labelled training file")
     train.add_argument("--eval", metavar="FILE", help="separate validation file (default: a stratified split)")
     train.add_argument("--out", required=True, metavar="NAME", help="name of the new classifier")
-    train.add_argument("--text-column", metavar="C", help="column holding the text (default: detected)")
-    train.add_argument("--label-column", metavar="C", help="column holding the label (default: detected)")
-    train.add_argument("--epochs", type=int, default=3, metavar="N", help="maximum epochs (default 3)")
-    train.add_argument("--lr", type=float, default=5e-5, help="peak learning rate (default 5e-5)")
-    train.add_argument("--batch-size", type=int, default=16, metavar="N", help="examples per batch (default 16)")
+    add_loop_options(train, lr=5e-5)
     train.add_argument("--grad-accum", type=int, default=1, metavar="N",
                        help="batches per optimizer step (default 1)")
-    train.add_argument("--max-length", type=int, default=128, metavar="N",
-                       help="tokens per text; longer texts are truncated (default 128)")
-    train.add_argument("--patience", type=int, default=2, metavar="N",
-                       help="epochs without improvement before stopping early; 0 never (default 2)")
     train.add_argument("--metric", default="f1_macro",
                        choices=("f1_macro", "accuracy", "loss", "roc_auc", "precision_macro", "recall_macro"),
                        help="validation metric for early stopping and the best checkpoint (default f1_macro)")
@@ -43,8 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="K-fold cross-validation, reporting mean ± std (default off)")
     train.add_argument("--val-fraction", type=float, default=0.2, help="validation share without --eval (0.2)")
     train.add_argument("--class-weights", action="store_true", help="weight the loss against class imbalance")
-    train.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    train.add_argument("--overwrite", action="store_true", help="replace an existing model named --out")
     train.set_defaults(func=run_train)
 
     evaluate = subparsers.add_parser(
@@ -59,7 +49,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(func=run_evaluate)
 
 
-def _printer() -> Callable:
+def add_loop_options(parser: argparse.ArgumentParser, lr: float) -> None:
+    """The columns and the loop settings of every command that trains (train-classifier, compress-classifier)."""
+    parser.add_argument("--text-column", metavar="C", help="column holding the text (default: detected)")
+    parser.add_argument("--label-column", metavar="C", help="column holding the label (default: detected)")
+    parser.add_argument("--epochs", type=int, default=3, metavar="N", help="maximum epochs (default 3)")
+    parser.add_argument("--lr", type=float, default=lr, help="peak learning rate (default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="examples per batch (default 16)")
+    parser.add_argument("--max-length", type=int, default=128, metavar="N",
+                        help="tokens per text; longer texts are truncated (default 128)")
+    parser.add_argument("--patience", type=int, default=2, metavar="N",
+                        help="epochs without improvement before stopping early; 0 never (default 2)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing model named --out")
+
+
+def epoch_printer() -> Callable:
     """Epoch summaries on stdout; notes and the live progress line on stderr."""
     from models.core.events import Log
     from models.classify.training import EPOCH_LOG
@@ -87,7 +92,7 @@ def run_train(args: argparse.Namespace) -> int:
         grad_accum=args.grad_accum, max_length=args.max_length, patience=args.patience, metric=args.metric,
         weight_decay=args.weight_decay, warmup=args.warmup, schedule=args.schedule, grad_clip=args.grad_clip,
         kfold=args.kfold, val_fraction=args.val_fraction, class_weights=args.class_weights, seed=args.seed,
-        overwrite=args.overwrite, device=args.device, allow_pickle=args.allow_pickle, progress=_printer())
+        overwrite=args.overwrite, device=args.device, allow_pickle=args.allow_pickle, progress=epoch_printer())
     if not distributed.from_env().main:   # the first process prints for all
         return 0 if result.status == "completed" else 130
     if result.evaluation is not None:

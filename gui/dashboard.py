@@ -6,10 +6,13 @@ losses and the sliced Wasserstein distance per epoch), fed by
 with their AUC in the legend, a confusion-matrix heatmap with counts and a per-class table, and
 for two classes a threshold slider reading out precision, recall, TPR and FPR. Past runs are
 listed, reload on click, and overlay on the curves when ticked; they are read in the engine
-(``models.core.runs``).
+(``models.core.runs``). The trade-off view plots one point per measured variant (a model on one
+backend): macro-F1 against latency at batch size 1 and against size on disk; compression and
+measure jobs add points, a run reloaded adds its own, and each can be hidden or removed.
 
 This page holds the data behind each plot in plain attributes (``step_loss``, ``epoch_metrics``,
-``evaluation``, ``roc_curves``, ``pr_curves``, ``confusion``, ``overlays``, ``threshold_readout``),
+``evaluation``, ``roc_curves``, ``pr_curves``, ``confusion``, ``overlays``, ``threshold_readout``,
+``tradeoff``, ``tradeoff_hidden``),
 so tests and other pages can read what is shown. The plots (``gui.dashboard_plots``) are built
 the first time the page is shown: a window that opens on another page never waits for pyqtgraph.
 """
@@ -21,7 +24,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from models.classify.report import at_threshold
+from models.classify.report import at_threshold, tradeoff_key
 from models.core.events import Data, Metric
 from models.core.runs import series_key
 
@@ -47,6 +50,8 @@ class Dashboard(QWidget):
         self.confusion: Any = None                  # numpy array of counts
         self.threshold_readout: Optional[dict] = None
         self.overlays: dict[str, Series] = {}       # run id -> series -> points
+        self.tradeoff: dict[str, dict] = {}         # report.tradeoff_key -> point (models.classify.tradeoff)
+        self.tradeoff_hidden: set[str] = set()      # keys of the points listed but not plotted
         self.plots: Any = None                      # DashboardPlots, once shown and pyqtgraph has loaded
         self.slot: Optional[PlotSlot] = None
         self._redraw_timer = QTimer(self)
@@ -88,12 +93,13 @@ class Dashboard(QWidget):
         """Create the plots and draw what the page already holds."""
         from .dashboard_plots import DashboardPlots
 
-        self.plots = DashboardPlots(self.set_threshold)
+        self.plots = DashboardPlots(self.set_threshold, self.show_tradeoff_point, self.remove_tradeoff)
         QTimer.singleShot(0, self._draw_all)
         return self.plots
 
     def _draw_all(self) -> None:
         self._draw_curves()
+        self._draw_tradeoff()
         if self.evaluation is not None:
             self.show_evaluation(self.evaluation)
 
@@ -119,6 +125,8 @@ class Dashboard(QWidget):
     def on_data(self, data: Data) -> None:
         if data.kind == "evaluation":
             self.show_evaluation(data.payload)
+        elif data.kind == "tradeoff":
+            self.add_tradeoff(data.payload)
 
     def follow(self, job: Any, title: str) -> None:
         """Show a training job live (its metrics and evaluation), then its outcome and its run in the list."""
@@ -166,6 +174,8 @@ class Dashboard(QWidget):
         self._draw_curves()
         if run["evaluation"]:
             self.show_evaluation(run["evaluation"])
+        if run.get("tradeoff"):
+            self.add_tradeoff(run["tradeoff"])
 
     def set_overlay(self, run_id: str, shown: bool) -> None:
         """Add or remove a past run's epoch curves (drawn dashed, one colour per run)."""
@@ -182,6 +192,31 @@ class Dashboard(QWidget):
 
     def _on_run_ticked(self, item: QListWidgetItem) -> None:
         self.set_overlay(item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked)
+
+    # --- the trade-off view -----------------------------------------------------
+    def add_tradeoff(self, points: list[dict]) -> None:
+        """Plot these points; a point of the same model, backend and file replaces the older one."""
+        for point in points:
+            key = tradeoff_key(point)
+            self.tradeoff[key] = point
+            self.tradeoff_hidden.discard(key)
+        self._draw_tradeoff()
+
+    def show_tradeoff_point(self, key: str, shown: bool) -> None:
+        """Put a listed point on the plot, or take it off (it stays listed)."""
+        (self.tradeoff_hidden.discard if shown else self.tradeoff_hidden.add)(key)
+        self._draw_tradeoff()
+
+    def remove_tradeoff(self, keys: list[str]) -> None:
+        """Forget points: off the plot and off the list."""
+        for key in keys:
+            self.tradeoff.pop(key, None)
+            self.tradeoff_hidden.discard(key)
+        self._draw_tradeoff()
+
+    def _draw_tradeoff(self) -> None:
+        if self.plots is not None:
+            self.plots.draw_tradeoff(self.tradeoff, self.tradeoff_hidden)
 
     # --- what is shown ------------------------------------------------------------
     def _draw_curves(self) -> None:

@@ -1,4 +1,5 @@
-"""The Dashboard's plots (pyqtgraph): curves, ROC and PR, the confusion matrix, the threshold slider.
+"""The Dashboard's plots (pyqtgraph): curves, ROC and PR, the confusion matrix, the threshold slider,
+and the trade-off view (macro-F1 against latency and size, one point per variant).
 
 Views only: they draw what ``gui.dashboard.Dashboard`` holds and are created the first time the
 page is shown, so the window never waits for pyqtgraph to import.
@@ -10,8 +11,10 @@ from typing import Any, Callable, Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSlider, QTableWidget, QTableWidgetItem,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QSlider, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from models.classify.report import tradeoff_label
 
 #: epoch-level metrics drawn on the scores plot and on the loss plot; other metrics are kept, not drawn
 SCORES = ("val_accuracy", "val_f1_macro", "val_roc_auc")
@@ -21,6 +24,8 @@ QUALITY = ("swd",)
 #: what a past run adds when overlaid (more would bury the live curves): a classifier's validation loss and
 #: F1, a GAN's two losses and its SWD
 OVERLAID = ("val_loss", "val_f1_macro", "g_loss", "d_loss", "swd")
+#: trade-off marker per backend (colour: one per model)
+BACKEND_SYMBOLS = {"torch": "o", "onnx-fp32": "s", "onnx-int8": "t"}
 
 Series = dict[str, list[tuple[float, float]]]
 
@@ -36,9 +41,13 @@ def _plot(title: str, x: str, y: str) -> pg.PlotWidget:
 
 
 class DashboardPlots(QTabWidget):
-    """Training curves, ROC, PR and confusion tabs; ``on_threshold`` gets the slider's value (0–1)."""
+    """Training curves, ROC, PR, confusion and trade-off tabs; ``on_threshold`` gets the slider's value
+    (0–1), ``on_variant`` a trade-off point's key and whether it is ticked, ``on_remove`` the keys of
+    the points to forget."""
 
-    def __init__(self, on_threshold: Callable[[float], None], parent: Optional[QWidget] = None) -> None:
+    def __init__(self, on_threshold: Callable[[float], None],
+                 on_variant: Optional[Callable[[str, bool], None]] = None,
+                 on_remove: Optional[Callable[[list[str]], None]] = None, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         curves = QWidget()
         curves_layout = QVBoxLayout(curves)
@@ -92,6 +101,33 @@ class DashboardPlots(QTabWidget):
         matrix_layout.addLayout(right, 2)
         self.addTab(matrix, "Confusion")
         self._threshold_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("r"))
+        self._build_tradeoff(on_variant, on_remove)
+
+    def _build_tradeoff(self, on_variant: Optional[Callable[[str, bool], None]],
+                        on_remove: Optional[Callable[[list[str]], None]]) -> None:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        plots = QVBoxLayout()
+        self.latency_plot = _plot("Macro-F1 against latency at batch size 1", "latency (ms, median)", "macro-F1")
+        self.size_plot = _plot("Macro-F1 against size on disk", "size (MB)", "macro-F1")
+        plots.addWidget(self.latency_plot)
+        plots.addWidget(self.size_plot)
+        row.addLayout(plots, 3)
+        side = QVBoxLayout()
+        side.addWidget(QLabel("Variants (tick to plot):"))
+        self.variant_list = QListWidget()
+        self.variant_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        if on_variant is not None:
+            self.variant_list.itemChanged.connect(lambda item: on_variant(
+                item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked))
+        side.addWidget(self.variant_list, 1)
+        self.remove_variants_button = QPushButton("Remove selected")
+        if on_remove is not None:
+            self.remove_variants_button.clicked.connect(lambda: on_remove(
+                [item.data(Qt.ItemDataRole.UserRole) for item in self.variant_list.selectedItems()]))
+        side.addWidget(self.remove_variants_button)
+        row.addLayout(side, 1)
+        self.addTab(page, "Trade-off")
 
     # --- curves -------------------------------------------------------------
     def draw_curves(self, steps: Series, epochs: Series, overlays: dict[str, Series]) -> None:
@@ -132,6 +168,40 @@ class DashboardPlots(QTabWidget):
         xs, ys = zip(*points)
         plot.plot(list(xs), list(ys), pen=pen, name=name, symbol=symbol, symbolSize=6,
                   symbolBrush=pen.color() if symbol else None)
+
+    # --- the trade-off view -------------------------------------------------
+    def draw_tradeoff(self, points: dict[str, dict], hidden: set[str]) -> None:
+        """List every point (ticked unless hidden) and plot the ticked ones, one colour per model."""
+        self.variant_list.blockSignals(True)
+        self.variant_list.clear()
+        for key, point in points.items():
+            item = QListWidgetItem(tradeoff_label(point))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(f"{point['model']}\nmeasured on {point['data']} ({point['rows']} rows)")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if key in hidden else Qt.CheckState.Checked)
+            self.variant_list.addItem(item)
+        self.variant_list.blockSignals(False)
+        shown = [p for key, p in points.items() if key not in hidden]
+        models = list(dict.fromkeys(p["model"] for p in shown))
+        for plot, x in ((self.latency_plot, "latency_ms"), (self.size_plot, "size_mb")):
+            plot.clear()
+            for k, model in enumerate(models):
+                mine = [p for p in shown if p["model"] == model]
+                colour = pg.intColor(k, max(len(models), 3))
+                plot.addItem(pg.ScatterPlotItem(
+                    x=[p[x] for p in mine], y=[p["f1_macro"] for p in mine], size=12, brush=pg.mkBrush(colour),
+                    pen=pg.mkPen("k"), symbol=[BACKEND_SYMBOLS.get(p["backend"], "d") for p in mine],
+                    name=f"{mine[0].get('role') or 'model'} {mine[0]['name']}"))
+                for p in mine:
+                    label = pg.TextItem(p["backend"], color=colour, anchor=(0, 1))
+                    label.setPos(p[x], p["f1_macro"])
+                    plot.addItem(label)
+
+    def plotted_tradeoff(self) -> list[tuple[float, float]]:
+        """(latency in ms, macro-F1) of every point on the latency plot, read back from its items."""
+        return [(float(spot.pos().x()), float(spot.pos().y())) for item in self.latency_plot.getPlotItem().items
+                if isinstance(item, pg.ScatterPlotItem) for spot in item.points()]
 
     # --- an evaluation ------------------------------------------------------
     def show_evaluation(self, evaluation: dict) -> None:

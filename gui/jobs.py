@@ -33,6 +33,8 @@ FILE_COLUMNS = JobSpec("models.classify.classifier:file_columns")
 DESCRIBE_LABELLED = JobSpec("models.classify.tabular:describe_labelled")
 TRAIN_CLASSIFIER = JobSpec("models.classify.training:train_classifier", MODEL)
 EVALUATE_CLASSIFIER = JobSpec("models.classify.evaluation:evaluate_classifier", MODEL)
+COMPRESS_CLASSIFIER = JobSpec("models.classify.compress:compress_classifier", MODEL)
+MEASURE_CLASSIFIERS = JobSpec("models.classify.tradeoff:measure_classifiers", MODEL)
 
 GENERATE = JobSpec("models.generate.generator:generate", MODEL)
 GENERATE_DESCRIBE = JobSpec("models.generate.generator:describe", MODEL)

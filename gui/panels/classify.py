@@ -22,6 +22,7 @@ from ..settings import Key
 from ..widgets.layout import hrow
 from ..widgets.model_picker import ModelPicker
 from ..widgets.probability_bars import ProbabilityBars
+from .compress import CompressTab
 from .train import EvaluateTab, TrainTab
 
 DATA_FILTER = "Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
@@ -184,6 +185,8 @@ class ClassifyPanel(QWidget):
         self.evaluate = EvaluateTab(ctx)
         self.add_tab(self.train, "Train")
         self.add_tab(self.evaluate, "Evaluate")
+        self.compress = CompressTab(ctx)
+        self.add_tab(self.compress, "Compress")
 
     def add_tab(self, widget: QWidget, label: str) -> int:
         """Add a tab; its model picker follows the others, and it gets the dashboard if it wants one."""

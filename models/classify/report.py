@@ -46,3 +46,42 @@ def format_report(evaluation: dict, cv: Optional[dict] = None) -> str:
         for name, stats in cv.items():
             lines.append(f"{name:<16} {stats['mean']:.4f} ± {stats['std']:.4f}")
     return "\n".join(lines)
+
+
+def tradeoff_baseline(points: Sequence[dict]) -> Optional[dict]:
+    """The point others are compared with: the teacher on torch (else the first torch point, else the first)."""
+    for wanted in (lambda p: p.get("role") == "teacher" and p["backend"] == "torch",
+                   lambda p: p["backend"] == "torch", lambda p: True):
+        for point in points:
+            if wanted(point):
+                return point
+    return None
+
+
+def format_tradeoff(points: Sequence[dict]) -> str:
+    """A table of trade-off points, with macro-F1 kept and speed-up against the baseline of the same run."""
+    base = tradeoff_baseline(points)
+    if base is None:
+        return "no measurements"
+    rows = [("variant", "backend", "macro-F1", "kept", "latency bs=1", "speed-up", "size", "params")]
+    for p in points:
+        kept = f"{p['f1_macro'] / base['f1_macro']:.1%}" if base["f1_macro"] else "n/a"
+        rows.append((f"{p.get('role') or 'model'} {p['name']}", p["backend"], f"{p['f1_macro']:.4f}", kept,
+                     f"{p['latency_ms']:.2f} ms", f"{base['latency_ms'] / p['latency_ms']:.2f}x",
+                     f"{p['size_mb']:.1f} MB", f"{p['params'] / 1e6:.2f} M"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    lines.append(f"(kept and speed-up against {base.get('role') or 'model'} {base['name']} on {base['backend']}, "
+                 f"measured in the same run; latency is the median over {base.get('latency_rows', 0)} texts)")
+    return "\n".join(lines)
+
+
+def tradeoff_key(point: dict) -> str:
+    """What identifies a trade-off point: the model, its backend and the file it was measured on."""
+    return f"{point['model']}|{point['backend']}|{point['data']}"
+
+
+def tradeoff_label(point: dict) -> str:
+    """How lists and plots name a point."""
+    return f"{point.get('role') or 'model'} {point['name']} · {point['backend']}"

@@ -19,3 +19,15 @@ class TrainResult:
     cv: Optional[dict] = None                 # k-fold mean ± std
     samples_per_s: float = 0.0                # training throughput (evaluation excluded)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CompressResult:
+    """What a compression produced: the training of the smaller model, what it kept of its teacher, and
+    the trade-off points of both measured on the same held-out file (none when it was stopped)."""
+    method: str                                    # distill | prune
+    teacher: str                                   # the teacher's folder
+    training: TrainResult
+    compression: dict = field(default_factory=dict)  # layers kept, or heads and FFN neurons removed
+    points: list[dict] = field(default_factory=list)  # models.classify.tradeoff points
+    parity: Optional[dict] = None                  # the ONNX export's parity report, when it was exported

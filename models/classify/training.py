@@ -148,15 +148,25 @@ def _stratified_split(y: np.ndarray, labels: Sequence[str], fraction: float, see
     return np.sort(np.concatenate([train_idx, np.flatnonzero(np.isin(y, singles))])), np.sort(val_idx)
 
 
-def load_dataset(config: TrainConfig) -> Dataset:
+def load_dataset(config: TrainConfig, labels: Optional[Sequence[str]] = None) -> Dataset:
     """Read the files and make the splits; every problem with the data is a ModelDeskError here,
-    before anything is written."""
+    before anything is written.
+
+    ``labels`` fixes the class order (a teacher's, when a student must match its outputs); the
+    files may then hold only those labels.
+    """
     train = tabular.read_examples(config.train, config.text_column, config.label_column)
     notes = list(train.notes)
-    labels = sorted(set(train.labels))
-    if len(labels) < 2:
-        raise ModelDeskError(f"{Path(config.train).name} has a single class ('{labels[0]}'); "
+    found = sorted(set(train.labels))
+    if len(found) < 2:
+        raise ModelDeskError(f"{Path(config.train).name} has a single class ('{found[0]}'); "
                              "a classifier needs at least two.")
+    if labels is not None:
+        unknown = sorted(set(found) - set(labels))
+        if unknown:
+            raise ModelDeskError(f"{Path(config.train).name} has label(s) the model does not know: "
+                                 f"{', '.join(unknown)} (it knows {', '.join(labels)}).")
+    labels = list(labels) if labels is not None else found
     index = {label: i for i, label in enumerate(labels)}
     texts = list(train.texts)
     y = np.array([index[label] for label in train.labels], dtype=int)
@@ -321,8 +331,15 @@ class _OtherProcess:
         return []
 
 
-class _Session:
-    """State shared by the folds of one training call: the run, the best checkpoint, throughput."""
+class Session:
+    """State shared by the folds of one training call: the run, the best checkpoint, throughput.
+
+    Compression (models.classify.compress) trains a smaller model with this same loop: it
+    overrides the hooks ``new_model``, ``batch_loss`` and ``manifest_extra``.
+    """
+
+    #: what the run folder records as its kind
+    kind = "train"
 
     def __init__(self, config: TrainConfig, info: store.ModelInfo, tokenizer: Any, data: Dataset,
                  features: list[dict], target: Path, run: runs.Run | _OtherProcess, device: runtime.DeviceChoice,
@@ -376,6 +393,23 @@ class _Session:
             out[where] = probs
         return out
 
+    # --- hooks --------------------------------------------------------------
+    def new_model(self, train_idx: np.ndarray) -> Any:
+        """The model one fold trains: the base encoder with a fresh head for the labels."""
+        return load_for_training(self.info, self.data.labels)
+
+    def batch_loss(self, model: Any, inputs: dict, targets: Any, loss_fn: Any, autocast: Callable[[], Any]) -> Any:
+        """The loss of one training batch (the forward runs under ``autocast``): per-row losses, which the
+        loop weighs into the whole batch's mean across processes, or one scalar (``loss_fn`` is the
+        class-weighted mean cross-entropy)."""
+        with autocast():
+            logits = model(**inputs).logits
+        return torch.nn.functional.cross_entropy(logits.float(), targets, weight=loss_fn.weight, reduction="none")
+
+    def manifest_extra(self) -> dict:
+        """Manifest entries added to (or replacing) the fine-tuning ones of every checkpoint."""
+        return {}
+
     def save(self, model: Any, evaluation: dict, epoch: int, fold: Optional[int]) -> None:
         """Write the checkpoint into a temp folder, then swap it in: the old best survives any failure."""
         if not self.world.main:
@@ -383,11 +417,12 @@ class _Session:
         with fileio.atomic_dir(self.target) as tmp:
             distributed.unwrap(model).save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
-            store.write_manifest(tmp, task="classify", source=f"fine-tuned from {self.info.name}",
-                                 base_model=str(self.info.path), labels=self.data.labels, run=self.run.id,
-                                 epoch=epoch, fold=fold, metric=self.config.metric,
-                                 metrics=metrics.scalars(evaluation), max_length=self.config.max_length,
-                                 train_file=str(Path(self.config.train).resolve()))
+            store.write_manifest(tmp, **{
+                "task": "classify", "source": f"fine-tuned from {self.info.name}", "base_model": str(self.info.path),
+                "labels": self.data.labels, "run": self.run.id, "epoch": epoch, "fold": fold,
+                "metric": self.config.metric, "metrics": metrics.scalars(evaluation),
+                "max_length": self.config.max_length, "train_file": str(Path(self.config.train).resolve()),
+                **self.manifest_extra()})
         cache.forget(lambda key: isinstance(key, tuple) and str(self.target) in key)  # no stale classifier
 
     def train_fold(self, fold: Optional[int], train_idx: np.ndarray, val_idx: np.ndarray) -> Optional[dict]:
@@ -396,7 +431,7 @@ class _Session:
 
         config, device, world = self.config, self.device, self.world
         set_seed(config.seed + (fold or 0))
-        model = distributed.wrap(load_for_training(self.info, self.data.labels).to(device.device), world, device)
+        model = distributed.wrap(self.new_model(train_idx).to(device.device), world, device)
         # fused: one kernel for all parameters (on the CPU ~7x faster than the per-tensor loop)
         optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, fused=True)
         n_batches = self.batches_per_epoch[fold or 0]
@@ -414,6 +449,7 @@ class _Session:
             w = np.ones(len(self.data.labels))
             w[present] = compute_class_weight("balanced", classes=present, y=self.data.y[train_idx])
             weight = torch.tensor(w, dtype=torch.float32, device=device.device)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
         scaler = torch.amp.GradScaler("cuda", enabled=device.is_cuda and device.dtype_name == "float16")
         autocast = _autocast(device)
         rng = np.random.default_rng(config.seed + (fold or 0))
@@ -444,11 +480,9 @@ class _Session:
                 # gradients averaged over the processes are then exactly those of the whole batch
                 denominator = float(weight[y[idx].to(device.device)].sum()) if weight is not None else len(idx)
                 with distributed.no_sync(model, not stepping):
-                    with autocast():
-                        logits = model(**inputs).logits
-                    per_row = torch.nn.functional.cross_entropy(logits.float(), y[mine].to(device.device),
-                                                                weight=weight, reduction="none")
-                    loss = per_row.sum() * (share * world.size / denominator)
+                    loss = self.batch_loss(model, inputs, y[mine].to(device.device), loss_fn, autocast)
+                    if loss.dim():   # per-row losses: this process's exact share of the batch's mean
+                        loss = loss.sum() * (share * world.size / denominator)
                     scaler.scale(loss / config.grad_accum).backward()
                 window += loss.item() / config.grad_accum
                 if stepping:
@@ -537,12 +571,21 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
     accelerate launch, the processes train together (see the module docstring).
     """
     config = TrainConfig.from_options(options)
+    return run_training(config, progress, cancel)
+
+
+def run_training(config: TrainConfig, progress: ProgressFn = None, cancel: Optional[CancelToken] = None,
+                 session_type: type[Session] = Session, labels: Optional[Sequence[str]] = None,
+                 task: str = store.ENCODER) -> TrainResult:
+    """The body of :func:`train_classifier` for a validated config; ``session_type`` (a ``Session``
+    subclass) decides the model, the loss and the manifest, ``labels`` fixes the class order and
+    ``task`` is what ``config.model`` must be."""
     world = distributed.from_env()
     if not world.main:
         progress = None   # the first process reports for all
-    info = store.open_model(config.model, task=store.ENCODER, allow_pickle=config.allow_pickle)
+    info = store.open_model(config.model, task=task, allow_pickle=config.allow_pickle)
     target = _target(config)
-    data = load_dataset(config)
+    data = load_dataset(config, labels)
     tokenizer = load_tokenizer(info)
     notes = list(data.notes)
     from transformers import AutoConfig
@@ -566,19 +609,19 @@ def train_classifier(progress: ProgressFn = None, cancel: Optional[CancelToken] 
         if world.main:   # files by absolute path, so the run can rebuild its split from anywhere
             files = {"train": str(Path(config.train).resolve()), "eval": str(Path(config.eval).resolve()) if config.eval
                      else None}
-            run = runs.create_run({"kind": "train", **dataclasses.asdict(config), **files, "labels": data.labels,
+            run = runs.create_run({"kind": session_type.kind, **dataclasses.asdict(config), **files, "labels": data.labels,
                                    "base_model": str(info.path), "device": device.label, "processes": world.size,
                                    "sizes": {"train": int(len(data.folds[0][0])),
                                              "validation": int(len(data.folds[0][1]))}}, name=config.out_name)
         run_id = distributed.broadcast(run.id, world)
-        session = _Session(config, info, tokenizer, data, features, target,
+        session = session_type(config, info, tokenizer, data, features, target,
                            run if world.main else _OtherProcess(run_id), device, progress, cancel, world)
         return _train(session, notes)
     finally:
         distributed.stop(world)
 
 
-def _train(session: _Session, notes: Sequence[str]) -> TrainResult:
+def _train(session: Session, notes: Sequence[str]) -> TrainResult:
     """Every fold, then the outcome; a failure is recorded in the run before it goes on."""
     config, data, run = session.config, session.data, session.run
     for note in notes:
@@ -602,7 +645,7 @@ def _train(session: _Session, notes: Sequence[str]) -> TrainResult:
     return _finish(session, status)
 
 
-def _finish(session: _Session, status: str) -> TrainResult:
+def _finish(session: Session, status: str) -> TrainResult:
     """Record the outcome: final evaluation, k-fold summary, status; emit the evaluation for the dashboard."""
     config, run = session.config, session.run
     cv = metrics.summarize(session.fold_evals) if config.kfold and status == "completed" else None

@@ -6,6 +6,7 @@ One folder per run under ``MODELDESK_HOME/runs/``:
 - ``metrics.jsonl`` one JSON object per measurement, appended as training goes
   (a line cut short by a crash is ignored when reading);
 - ``evaluation.json`` the final evaluation (metrics, curves, confusion matrix);
+- ``tradeoff.json``  speed/accuracy points of the models measured (compression and measure runs);
 - ``status.json``   running / completed / stopped / failed, with the saved model.
 
 Every file except the metrics log is written atomically. No torch, no Qt.
@@ -110,6 +111,13 @@ class Run:
         data = fileio.read_json(self.folder / "evaluation.json")
         return data or None
 
+    def save_tradeoff(self, points: list[dict]) -> None:
+        """The speed/accuracy points measured in this run (models.classify.tradeoff)."""
+        fileio.write_json(self.folder / "tradeoff.json", {"points": points})
+
+    def tradeoff(self) -> list[dict]:
+        return list(fileio.read_json(self.folder / "tradeoff.json").get("points", []))
+
     def set_status(self, status: str, **extra) -> None:
         """Record the run's state (with e.g. the saved model's path or the error)."""
         if status not in STATUSES:
@@ -168,7 +176,7 @@ def run_titles() -> list[tuple[str, str]]:
 
 def replay(id_or_path: os.PathLike | str) -> dict:
     """A run as the dashboard draws it: its title, its step and epoch curves by series name
-    (lists of (x, value)), and its final evaluation (None if it has none)."""
+    (lists of (x, value)), its final evaluation (None if it has none) and its trade-off points."""
     run = load_run(id_or_path)
     steps: dict[str, list[tuple[float, float]]] = {}
     epochs: dict[str, list[tuple[float, float]]] = {}
@@ -179,4 +187,5 @@ def replay(id_or_path: os.PathLike | str) -> dict:
         x = record.get("epoch") if record.get("epoch") is not None else record.get("step", 0)
         (epochs if record.get("scope") == "epoch" else steps).setdefault(key, []).append(
             (float(x), float(record["value"])))
-    return {"id": run.id, "title": run.title, "steps": steps, "epochs": epochs, "evaluation": run.evaluation()}
+    return {"id": run.id, "title": run.title, "steps": steps, "epochs": epochs, "evaluation": run.evaluation(),
+            "tradeoff": run.tradeoff()}

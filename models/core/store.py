@@ -10,6 +10,7 @@ This module never imports torch or Qt, so the GUI can list models instantly.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -44,6 +45,9 @@ _CAUSAL = {"gpt2", "gpt_neo", "gpt_neox", "gptj", "llama", "mistral", "qwen2", "
 _ENCODERS = {"bert", "roberta", "xlm-roberta", "distilbert", "albert", "electra", "deberta", "deberta-v2", "mpnet", "camembert", "modernbert", "xlm", "flaubert", "ernie", "nomic_bert", "megatron-bert", "funnel", "longformer", "big_bird", "mobilebert", "squeezebert", "layoutlm"}
 #: model types transformers runs with its own code (an auto_map in their config is ignored)
 _NATIVE = _SEQ2SEQ_TRANSLATE | _SPEECH | _CAUSAL | _ENCODERS
+#: model types whose classes ModelDesk defines itself (plain code in this repository, never remote code):
+#: the module whose import registers them with transformers' Auto classes
+LOCAL_ARCHITECTURES = {"modeldesk_pruned_bert": "models.classify.pruned_bert"}
 
 
 @dataclass
@@ -176,6 +180,8 @@ def open_model(name_or_path: os.PathLike | str, task: Optional[str] = None, allo
     if info.weights == "ctranslate2":
         raise ModelDeskError(f"{info.name} is a CTranslate2 (faster-whisper) folder; import it first to convert it.")
     _check_files(info)
+    if info.model_type in LOCAL_ARCHITECTURES:
+        importlib.import_module(LOCAL_ARCHITECTURES[info.model_type])  # before anything loads it
     return info
 
 

@@ -84,6 +84,11 @@ def drive_every_page(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> 
     qtbot.mouseClick(classify.train.run_button, Qt.MouseButton.LeftButton)
     classify.evaluate.data_file.set_path(str(data))
     qtbot.mouseClick(classify.evaluate.run_button, Qt.MouseButton.LeftButton)
+    classify.compress.train_file.set_path(str(data))
+    classify.compress.test_file.set_path(str(data))
+    classify.compress.name_edit.setText("small")
+    qtbot.mouseClick(classify.compress.run_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(classify.compress.measure_controls.run_button, Qt.MouseButton.LeftButton)
     finish_all(runner)
 
     window.show_panel("generate")

@@ -1,0 +1,184 @@
+"""The Compress tab of the Classify page: distil or prune a fine-tuned classifier, and measure classifiers.
+
+Compress trains a smaller classifier from the chosen one (models.classify.compress) with the
+fine-tuning loop, so progress, Stop and the live curves on the Dashboard are those of the Train
+tab; at the end the result and its teacher, measured on the held-out file, become points on the
+Dashboard's trade-off view. "Measure" adds the chosen classifier alone (torch, and INT8 if it was
+exported) on the same file, so earlier students or other models can be compared too.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QStackedWidget,
+                               QWidget)
+
+from models.classify.report import format_tradeoff, tradeoff_baseline
+from models.core import store
+from workers.runner import JobSpec
+
+from .. import jobs
+from ..panel import BadInput
+from ..widgets.job_controls import JobControls
+from ..widgets.labelled_file import LabelledFileField
+from ..widgets.layout import hrow
+from .train import _DashboardTab, _real, _spin
+
+METHODS = (("distill", "Distil into fewer layers"), ("prune", "Prune heads and FFN neurons"))
+
+
+def summary(points: list[dict], name: str) -> str:
+    """One sentence: the new model beside its teacher, from the points of one run."""
+    base = tradeoff_baseline(points)
+    mine = {p["backend"]: p for p in points if p["name"] == name}
+    own, int8 = mine.get("torch"), mine.get("onnx-int8")
+    if base is None or own is None or not base["f1_macro"]:
+        return f"Saved '{name}'."
+    faster = f"{base['latency_ms'] / own['latency_ms']:.1f}x faster at batch size 1 with torch"
+    if int8 is not None:
+        faster += f", {base['latency_ms'] / int8['latency_ms']:.1f}x with INT8"
+    return (f"Saved '{name}': macro-F1 {own['f1_macro']:.3f} ({own['f1_macro'] / base['f1_macro']:.1%} of the "
+            f"teacher's), {faster}; {own['size_mb']:.1f} MB and {own['params']:,} parameters against "
+            f"{base['size_mb']:.1f} MB and {base['params']:,}.")
+
+
+class CompressTab(_DashboardTab):
+    """Teacher, data, method and its settings, Compress/Stop; Measure adds a classifier to the trade-off view."""
+
+    name = "classify-compress"
+    title = "Compress a classifier"
+    task = "classify"
+    run_label = "Compress"
+
+    def build(self) -> None:
+        super().build()
+        self.form.labelForField(self.picker).setText("Teacher:")
+        self.train_file = LabelledFileField(self.runner)
+        self.test_file = LabelledFileField(self.runner, "a held-out labelled file: the teacher and the result are "
+                                           "measured on it (never trained on)", with_columns=False)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("name of the smaller classifier, e.g. support-tickets-2l")
+        self.overwrite = QCheckBox("Replace a model of that name")
+        self.form.addRow("Training file:", self.train_file)
+        self.form.addRow("Evaluation file:", self.test_file)
+        self.form.addRow("New model:", hrow(self.name_edit, self.overwrite))
+        self.picker.changed.connect(self._suggest_name)
+
+        self.method = QComboBox()
+        for value, label in METHODS:
+            self.method.addItem(label, value)
+        self.layers = _spin(1, 47, 2, "layers of the student, taken from the teacher's")
+        self.layer_choice = QComboBox()
+        self.layer_choice.addItem("evenly spread (last included)", "spread")
+        self.layer_choice.addItem("the first N", "first")
+        self.sparsity = _real(0.0, 0.95, 0.4, 2, 0.05, "share of all attention heads removed (least important first)")
+        self.ffn_sparsity = _real(0.0, 0.95, 0.0, 2, 0.05, "share of all FFN neurons removed (least important first)")
+        self.settings_stack = QStackedWidget()
+        for rows in ((("Student layers:", self.layers), ("Start from:", self.layer_choice)),
+                     (("Head sparsity:", self.sparsity), ("FFN sparsity:", self.ffn_sparsity))):
+            page = QWidget()
+            form = QFormLayout(page)
+            form.setContentsMargins(0, 0, 0, 0)
+            for label, widget in rows:
+                form.addRow(label, widget)
+            self.settings_stack.addWidget(page)
+        self.method.currentIndexChanged.connect(self._on_method)
+        self.temperature = _real(0.1, 20.0, 2.0, 2, 0.5, "softmax temperature of the teacher's soft targets")
+        self.alpha = _real(0.0, 1.0, 0.5, 2, 0.1, "weight of the soft targets; the labels weigh 1 - this")
+        self.hidden_weight = _real(0.0, 100.0, 0.0, 2, 0.5, "weight of matching the teacher's hidden states (0: off)")
+        self.epochs = _spin(1, 1000, 3, "maximum passes over the training data (pruning: the recovery fine-tune)")
+        self.lr = _real(1e-7, 1.0, 1e-4, 7, 1e-5, "peak learning rate of AdamW")
+        self.batch_size = _spin(1, 4096, 16, "examples per batch")
+        self.max_length = _spin(8, 8192, 128, "tokens per text; longer texts are truncated")
+        self.patience = _spin(0, 100, 2, "epochs without improvement before stopping early (0: never)")
+        self.export = QCheckBox("Export to ONNX + INT8 and measure it too")
+        self.export.setChecked(True)
+        options = QGroupBox("Compression settings")
+        grid = QHBoxLayout(options)
+        left, right = QFormLayout(), QFormLayout()
+        left.addRow("Method:", self.method)
+        left.addRow(self.settings_stack)
+        for label, widget in (("Temperature:", self.temperature), ("Soft-target weight:", self.alpha),
+                              ("Hidden-state weight:", self.hidden_weight)):
+            left.addRow(label, widget)
+        for label, widget in (("Epochs:", self.epochs), ("Learning rate:", self.lr), ("Batch size:", self.batch_size),
+                              ("Max length:", self.max_length), ("Early-stop patience:", self.patience),
+                              ("", self.export)):
+            right.addRow(label, widget)
+        grid.addLayout(left)
+        grid.addLayout(right)
+        self.body.addWidget(options)
+        self.body.addWidget(self.output, 1)
+        self.measure_controls = JobControls(self.runner, f"{self.name}-measure", "Measure the chosen model")
+        self.measure_controls.run_button.setToolTip("Add the chosen classifier (torch, and INT8 if exported) to "
+                                                    "the trade-off view, measured on the evaluation file")
+        self.measure_controls.run_clicked.connect(self.measure)
+        self.body.addWidget(self.measure_controls)
+        self.body.addWidget(self.dashboard_button)
+
+    def _on_method(self, index: int) -> None:
+        self.settings_stack.setCurrentIndex(index)
+        self.epochs.setValue(3 if self.method.currentData() == "distill" else 2)
+
+    def _suggest_name(self, path: str) -> None:
+        if path and not self.name_edit.text().strip():
+            self.name_edit.setText(store.safe_name(f"{Path(path).name}-small"))
+
+    def live_title(self) -> str:
+        return f"Compressing into {self.name_edit.text().strip()}"
+
+    def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
+        model = self.model_path()
+        if not self.train_file.path():
+            raise BadInput("Choose a labelled training file first.")
+        if not self.test_file.path():
+            raise BadInput("Choose a held-out evaluation file to measure the models on.")
+        name = self.name_edit.text().strip()
+        if not name:
+            raise BadInput("Give the smaller classifier a name.")
+        text_column, label_column = self.train_file.columns()
+        return jobs.COMPRESS_CLASSIFIER, {
+            "model": model, "train": self.train_file.path(), "test": self.test_file.path(), "out_name": name,
+            "overwrite": self.overwrite.isChecked(), "text_column": text_column, "label_column": label_column,
+            "method": self.method.currentData(), "layers": self.layers.value(),
+            "layer_choice": self.layer_choice.currentData(), "sparsity": self.sparsity.value(),
+            "ffn_sparsity": self.ffn_sparsity.value(), "temperature": self.temperature.value(),
+            "alpha": self.alpha.value(), "hidden_weight": self.hidden_weight.value(), "epochs": self.epochs.value(),
+            "lr": self.lr.value(), "batch_size": self.batch_size.value(), "max_length": self.max_length.value(),
+            "patience": self.patience.value(), "export": self.export.isChecked()}
+
+    def show_result(self, value: Any) -> None:
+        result = value.training
+        if value.points:
+            self.output.appendPlainText("\n" + format_tradeoff(value.points))
+        if result.model_path is None:
+            self.set_status("Stopped before the first epoch ended: no model was saved.")
+            return
+        name = Path(result.model_path).name
+        if result.status == "stopped":
+            self.set_status(f"Stopped: the best checkpoint so far (epoch {result.best_epoch}) is kept as '{name}'; "
+                            "nothing was measured.")
+        else:
+            self.set_status(summary(value.points, name))
+        self.ctx.models.refresh()
+
+    # --- Measure ----------------------------------------------------------------
+    def measure(self) -> None:
+        """Measure the chosen classifier on the evaluation file and add it to the trade-off view."""
+        try:
+            model = self.model_path()
+            if not self.test_file.path():
+                raise BadInput("Choose the evaluation file to measure the model on.")
+        except BadInput as exc:
+            self.measure_controls.set_status(str(exc), error=True)
+            return
+        text_column, label_column = self.train_file.columns()
+        job = self.measure_controls.start(jobs.MEASURE_CLASSIFIERS, models=[model], data=self.test_file.path(),
+                                          text_column=text_column, label_column=label_column)
+        if self.dashboard is not None:
+            job.data.connect(self.dashboard.on_data)
+        job.result.connect(lambda points: self.measure_controls.set_status(
+            "Measured: " + "; ".join(f"{p['backend']} macro-F1 {p['f1_macro']:.3f}, {p['latency_ms']:.2f} ms at "
+                                     f"batch size 1, {p['size_mb']:.1f} MB" for p in points)
+            + ". See the Dashboard's Trade-off tab."))
