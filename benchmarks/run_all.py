@@ -12,11 +12,14 @@ HERE = Path(__file__).resolve().parent
 RUNS = (
     ["text_tasks.py"],
     ["lm_backends.py", "--tokens", "32"],
-    ["onnx_classifier.py"],
+    ["classify_backends.py"],
     ["train_bucketing.py"],
     ["minilm_vs_tfidf.py"],
     ["compress_classifier.py"],
     ["speech_decode.py"],
+    ["speech_backends.py"],
+    ["faces_backends.py"],
+    ["ui_stall.py"],
     ["vad_compare.py"],
     ["live_transcribe.py", "--minutes", "10"],
 )

@@ -34,6 +34,7 @@ class TaskPanel(QWidget):
     task: Optional[str] = None     # the store task for the model picker; None: no picker
     run_label = "Run"
     latest_wins = False            # True: a new run supersedes the one in flight (pages that render as controls move)
+    trains = False                 # True: the page makes a model (torch weights), so it offers no backend
 
     def __init__(self, ctx: AppContext, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -51,7 +52,7 @@ class TaskPanel(QWidget):
         if self.task:
             self.picker = ModelPicker(self.task, ctx)
             self.form.addRow("Model:", self.picker)
-            if self.task in EXPORTERS:   # training pages (an encoder) always run PyTorch
+            if self.task in EXPORTERS and not self.trains:   # training always runs PyTorch
                 self.backend = BackendChoice(ctx, self.picker, f"{self.job_key()}-export")
                 self.form.addRow("Backend:", self.backend)
             self.first_run = FirstRun(self.task, ctx, self.picker)

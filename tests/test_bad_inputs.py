@@ -293,7 +293,7 @@ def faces_saved(unreadable: int) -> Callable[[Path], None]:
 def sixteen_bits_are_scaled(i: Inputs) -> Callable[[Path], None]:
     def check(folder: Path) -> None:
         faces_saved(0)(folder)
-        from models.faces.dcgan import ImageFolder
+        from models.faces.training import ImageFolder
 
         images = ImageFolder(i["modes"], 64)
         deep = images.load(images.files.index(i["deep"]))
@@ -376,9 +376,9 @@ ROWS: dict[str, Row] = {
     "images-empty-folder": Row(lambda i, o, m: train_faces(
         i, "no-images", error=exact(f"{i['no-images']} has no jpg, png or webp images."))),
     "images-corrupt-files": Row(lambda i, o, m: train_faces(
-        i, "some-corrupt", writes=("home/models/faces/",), check=faces_saved(unreadable=2))),
+        i, "some-corrupt", writes=("home/models/faces/", "home/runs/"), check=faces_saved(unreadable=2))),
     "images-grey-rgba-16bit-tiny": Row(lambda i, o, m: train_faces(
-        i, "modes", writes=("home/models/faces/",), check=sixteen_bits_are_scaled(i))),
+        i, "modes", writes=("home/models/faces/", "home/runs/"), check=sixteen_bits_are_scaled(i))),
     # output
     "output-is-a-folder": Row(lambda i, o, m: classify_file(
         i, "small", m.folder(o / "out" / "taken"),
@@ -608,8 +608,9 @@ class Gui:
         panel = self.show(TranscribePanel(self.ctx))
         panel.picker.set_path(str(model))
         self.status = panel.status
-        panel.transcribe_file(str(sound))
-        self.idle(panel.job_key(), "transcribe-devices")
+        panel.transcribe_files([str(sound)])   # as a drop onto the Files tab's queue does
+        self.qtbot.waitUntil(lambda: not panel.queue.running, timeout=WAIT_MS)
+        self.idle("transcribe-devices")
 
     def live(self, model: Path, microphone: Optional[str] = None) -> None:
         panel = self.show(TranscribePanel(self.ctx))

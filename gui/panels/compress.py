@@ -49,6 +49,7 @@ class CompressTab(_DashboardTab):
     name = "classify-compress"
     title = "Compress a classifier"
     task = "classify"
+    trains = True   # distils or prunes with training's loop; Measure compares the backends itself
     run_label = "Compress"
 
     def build(self) -> None:

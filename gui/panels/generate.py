@@ -15,6 +15,7 @@ from models.generate.sampling import PRESETS, Sampling, format_stop, parse_stop
 from workers.runner import Job, JobSpec
 
 from .. import jobs
+from ..lifetime import while_alive
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
 
@@ -182,8 +183,9 @@ class GeneratePanel(TaskPanel):
             return
         self.mode_label.setText("Reading the model…")
         job = self.runner.start_latest(f"{self.name}-describe", jobs.GENERATE_DESCRIBE, model=path)
-        job.result.connect(lambda facts: self.set_chat(facts["chat"], facts.get("context")))
-        job.error.connect(lambda message, _details: (self.set_chat(False), self.set_status(message, error=True)))
+        job.result.connect(while_alive(self, lambda facts: self.set_chat(facts["chat"], facts.get("context"))))
+        job.error.connect(while_alive(self, lambda message, _details: (self.set_chat(False),
+                                                                       self.set_status(message, error=True))))
 
     def set_chat(self, chat: bool, context: Optional[int] = None) -> None:
         """Switch the page between chat (the model has a chat template) and plain completion."""

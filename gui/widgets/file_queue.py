@@ -20,6 +20,8 @@ from models.core.events import Progress
 from models.transcribe.transcript import Segment
 from workers.runner import Job, JobRunner, JobSpec
 
+from ..lifetime import while_alive
+
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "Queued", "Transcribing", "Done", "Stopped", "Failed"
 SOUND_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".aiff", ".aif", ".m4a"}
 
@@ -30,6 +32,12 @@ class QueueItem:
     status: str = QUEUED
     detail: str = ""
     segments: list[Segment] = field(default_factory=list)
+
+
+def _failure(item: QueueItem) -> str:
+    """Why a file failed, naming it once (most messages name their file already)."""
+    name = Path(item.path).name
+    return item.detail if name in item.detail else f"{name} failed: {item.detail}"
 
 
 class FileQueue(QWidget):
@@ -130,9 +138,11 @@ class FileQueue(QWidget):
             self._update_buttons()
             done = sum(item.status == DONE for item in self.items)
             failed = [item for item in self.items if item.status == FAILED]
-            text = f"Queue finished: {done} of {len(self.items)} files transcribed."
-            if failed:
-                text += f" {Path(failed[0].path).name} failed: {failed[0].detail}"
+            if failed and len(self.items) == 1:   # one file: its own sentence says it all
+                text = _failure(failed[0])
+            else:
+                text = f"Queue finished: {done} of {len(self.items)} files transcribed."
+                text += f" {_failure(failed[0])}" if failed else ""
             self.status_changed.emit(text, bool(failed))
             return
         try:
@@ -143,10 +153,10 @@ class FileQueue(QWidget):
         self._running = row
         self._set(row, RUNNING, 0)
         job = self.runner.start(self.key, spec, **kwargs)
-        job.progress.connect(lambda event, r=row: self._progress(r, event))
-        job.result.connect(lambda value, r=row: self._finished(r, value))
-        job.cancelled.connect(lambda _value, r=row: self._stopped(r))
-        job.error.connect(lambda message, _details, r=row: self._failed(r, message))
+        job.progress.connect(while_alive(self, lambda event, r=row: self._progress(r, event)))
+        job.result.connect(while_alive(self, lambda value, r=row: self._finished(r, value)))
+        job.cancelled.connect(while_alive(self, lambda _value, r=row: self._stopped(r)))
+        job.error.connect(while_alive(self, lambda message, _details, r=row: self._failed(r, message)))
         self._update_buttons()
 
     def _progress(self, row: int, event: Progress) -> None:
@@ -169,7 +179,7 @@ class FileQueue(QWidget):
 
     def _failed(self, row: int, message: str) -> None:
         self._set(row, FAILED, None, message)
-        self.status_changed.emit(f"{Path(self.items[row].path).name}: {message}", True)
+        self.status_changed.emit(_failure(self.items[row]), True)
         self._after(row)
 
     def _after(self, row: int) -> None:

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 from models.core.events import Progress
 from workers.runner import Job, JobRunner
 
+from ..lifetime import while_alive
+
 ERROR_STYLE = "color: #c0392b;"
 #: seconds after Stop before "Stop now" is offered
 STOP_NOW_AFTER = 3.0
@@ -71,9 +73,9 @@ class JobControls(QWidget):
     def _follow(self, job: Job) -> Job:
         self.job = job
         job.progress.connect(self._on_progress)
-        job.result.connect(lambda _value, j=job: self._ended(j, "Done.", full=True))
-        job.cancelled.connect(lambda _value, j=job: self._ended(j, "Stopped."))
-        job.error.connect(lambda message, _details, j=job: self._ended(j, message, error=True))
+        job.result.connect(while_alive(self, lambda _value, j=job: self._ended(j, "Done.", full=True)))
+        job.cancelled.connect(while_alive(self, lambda _value, j=job: self._ended(j, "Stopped.")))
+        job.error.connect(while_alive(self, lambda message, _details, j=job: self._ended(j, message, error=True)))
         self.progress_bar.setRange(0, 0)   # busy until the first progress event
         self.set_status("Working…")
         return job

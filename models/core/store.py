@@ -187,7 +187,10 @@ def open_model(name_or_path: os.PathLike | str, task: Optional[str] = None, allo
 
 def _check_files(info: ModelInfo) -> None:
     """Refuse, before any library reads them, files that would fail deep inside a load or run code:
-    a config that maps to the model's own Python code, damaged safetensors, a missing tokenizer."""
+    a config that maps to the model's own Python code, damaged safetensors, a missing tokenizer.
+    A GGUF file holds its own config and tokenizer, which transformers reads."""
+    if info.weights == "gguf":
+        return
     config = fileio.read_json(info.path / "config.json")
     if config.get("auto_map") and info.model_type not in _NATIVE:
         raise ModelDeskError(f"{_shown(info)} needs Python code of its own to load (auto_map in its config.json), "

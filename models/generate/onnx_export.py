@@ -159,8 +159,7 @@ def load_ort_lm(info: store.ModelInfo, device: str, backend: runtime.Backend) ->
     fp32_path, int8_path = onnx_paths(info.path)
     onnx_file = int8_path if backend is runtime.Backend.ORT_INT8 else fp32_path
     if not onnx_file.is_file():
-        kind = "INT8" if backend is runtime.Backend.ORT_INT8 else "ONNX"
-        raise ModelDeskError(f"{info.name} has no {kind} export yet; export it on the Models page.")
+        raise runtime.no_export(info.name, backend)
     tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
     config = AutoConfig.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
     try:

@@ -261,8 +261,7 @@ def load_ort_recognizer(info: store.ModelInfo, choice: runtime.DeviceChoice, bac
     int8 = backend is runtime.Backend.ORT_INT8
     files = onnx_files(info.path, int8)
     if not all(path.is_file() for path in files.values()):
-        kind = "INT8" if int8 else "ONNX"
-        raise ModelDeskError(f"{info.name} has no {kind} export yet; export it on the Models page.")
+        raise runtime.no_export(info.name, backend)
     if choice.device == "cuda" and "CUDAExecutionProvider" not in ort.get_available_providers():
         raise ModelDeskError("ONNX Runtime has no CUDA execution provider here: choose the CPU device "
                              "or the torch backend.")

@@ -232,6 +232,5 @@ def load_ort_net(info: store.ModelInfo, config: Any, device: str, backend: runti
     kind = "int8" if backend is runtime.Backend.ORT_INT8 else "fp32"
     paths = onnx_paths(info.path, kind)
     if not all(path.is_file() for path in paths):
-        shown = "INT8" if kind == "int8" else "ONNX"
-        raise ModelDeskError(f"{info.name} has no {shown} export yet; export it on the Models page.")
+        raise runtime.no_export(info.name, backend)
     return OrtSeq2Seq(*paths, rules_for(info.path, config), device)

@@ -87,7 +87,7 @@ def test_parity_in_words_for_any_task_s_metrics():
     # other tasks' names (greedy tokens, pixels, WER) read as written, numbers kept short
     assert format_parity({"set": "8 prompts × 32 tokens", "int8": {"same_tokens_pct": 87.5, "wer": 0.1384,
                                                                   "max_pixel_diff": 3, "note": "greedy"}}) == (
-        "ONNX INT8: same tokens 87.5%, wer 0.138, max pixel diff 3, note greedy (vs torch, on 8 prompts × 32 tokens)")
+        "ONNX INT8: same tokens 87.5%, wer 0.138, max pixel difference 3, note greedy (vs torch, on 8 prompts × 32 tokens)")
     # a report written before the schema had a "set"
     assert format_parity({"texts": 42, "fp32": {"max_abs_diff": 3.5e-6, "argmax_agreement_pct": 100.0}}) == (
         "ONNX fp32: max |Δlogit| 3.5e-06, argmax agreement 100.0% (vs torch, on 42 sentences)")

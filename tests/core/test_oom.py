@@ -103,10 +103,10 @@ def test_classify_file_retries_at_half_the_batch(tiny_text_classifier, tmp_path,
 def test_translate_falls_back_to_the_cpu(tiny_marian, monkeypatch):
     real = translator.load
 
-    def load(model, device="auto", allow_pickle=False):
+    def load(model, device="auto", backend="torch", allow_pickle=False):
         if device != "cpu":
             raise TORCH_OOM
-        return real(model, device=device, allow_pickle=allow_pickle)
+        return real(model, device=device, backend=backend, allow_pickle=allow_pickle)
 
     monkeypatch.setattr(translator, "load", load)
     events = []
@@ -118,14 +118,14 @@ def test_translate_falls_back_to_the_cpu(tiny_marian, monkeypatch):
 
 def test_training_retries_at_half_the_batch_and_keeps_the_model(train_home, train_encoder, tmp_path, monkeypatch):
     data = write_rows(tmp_path / "train.csv", make_rows(6, seed=4, topics=("sports", "weather")))
-    real = training._Session.train_fold
+    real = training.Session.train_fold
 
     def train_fold(self, *args, **kwargs):
         if self.config.batch_size > 4:
             raise TORCH_OOM
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(training._Session, "train_fold", train_fold)
+    monkeypatch.setattr(training.Session, "train_fold", train_fold)
     events = []
     result = training.train_classifier(model=str(train_encoder), train=str(data), out_name="oom-model", epochs=1,
                                        batch_size=8, progress=events.append)

@@ -48,12 +48,12 @@ def test_onnx_backends_decode_like_torch(exported_gpt2, backend):
 
 
 def test_a_backend_without_its_export_says_so(tiny_gpt2, exported_gpt2, tmp_path):
-    with pytest.raises(ModelDeskError, match="has no ONNX export yet; export it on the Models page"):
+    with pytest.raises(ModelDeskError, match="has no ONNX fp32 export yet: export it on the Models page"):
         generate(tiny_gpt2, "x", backend="onnx-fp32")
     folder = tmp_path / "fp32-only"
     shutil.copytree(exported_gpt2[0], folder)
     onnx_paths(folder)[1].unlink()
-    with pytest.raises(ModelDeskError, match="has no INT8 export yet"):
+    with pytest.raises(ModelDeskError, match="has no ONNX INT8 export yet"):
         generate(folder, "x", backend="onnx-int8")
     assert generate(folder, "the", max_new_tokens=3, temperature=0, backend="onnx-fp32") == \
         generate(folder, "the", max_new_tokens=3, temperature=0)

@@ -40,7 +40,7 @@ def test_every_task_page_has_it_and_training_has_none(window):
         page = window.page(name)
         panels = page.findChildren(TaskPanel) or [page]
         for panel in panels:
-            if panel.task == store.ENCODER:   # the Train tab fine-tunes: always PyTorch
+            if panel.trains or panel.task == store.ENCODER:   # Train and Compress make models: PyTorch
                 assert panel.backend is None
             else:
                 assert isinstance(panel.backend, BackendChoice), (name, panel.name)

@@ -64,7 +64,7 @@ def test_run_live_needs_pickle_consent_then_loads_weights_only(tiny_whisper, pic
     with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
         run_live(str(folder), source=ArraySource(quiet, TARGET_RATE, speed=None), autosave=False, device="cpu")
     assert torch_loads == []
-    with pytest.raises(ModelDeskError, match="has no INT8 export yet"):   # no silent fall back to torch
+    with pytest.raises(ModelDeskError, match="has no ONNX INT8 export yet"):   # no silent fall back to torch
         run_live(str(folder), source=ArraySource(quiet, TARGET_RATE, speed=None), autosave=False, device="cpu",
                  backend="onnx-int8", allow_pickle=True)
     result = run_live(str(folder), source=ArraySource(quiet, TARGET_RATE, speed=None), autosave=False, device="cpu",

@@ -262,7 +262,7 @@ def test_transcribe_file_needs_pickle_consent_then_loads_weights_only(tiny_whisp
 
 def test_an_onnx_backend_without_an_export_says_so(tiny_whisper, tiny_ctc, espeak_wav):
     wav, _ = espeak_wav
-    with pytest.raises(ModelDeskError, match="has no INT8 export yet; export it on the Models page"):
+    with pytest.raises(ModelDeskError, match="has no ONNX INT8 export yet: export it on the Models page"):
         transcribe_file(tiny_whisper, wav, device="cpu", backend="onnx-int8")
     with pytest.raises(ModelDeskError, match="CTC model: ONNX Runtime runs exported Whisper models only"):
         Recognizer.load(tiny_ctc, device="cpu", backend="onnx-fp32")

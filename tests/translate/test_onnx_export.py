@@ -44,12 +44,12 @@ def test_onnx_translates_like_torch(exported_marian, beams):
 
 
 def test_onnx_without_an_export_says_so(tiny_marian, exported_marian, tmp_path):
-    with pytest.raises(ModelDeskError, match="has no ONNX export yet; export it on the Models page"):
+    with pytest.raises(ModelDeskError, match="has no ONNX fp32 export yet: export it on the Models page"):
         translate(tiny_marian, "hello", backend="onnx-fp32")
     folder = tmp_path / "fp32-only"
     shutil.copytree(exported_marian[0], folder)
     onnx_paths(folder, "int8")[1].unlink()
-    with pytest.raises(ModelDeskError, match="has no INT8 export yet"):
+    with pytest.raises(ModelDeskError, match="has no ONNX INT8 export yet"):
         translate(folder, "hello", backend="onnx-int8")
 
 

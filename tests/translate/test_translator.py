@@ -168,7 +168,7 @@ def test_listing_languages_needs_pickle_consent_then_loads_weights_only(tiny_nll
     with pytest.raises(ModelDeskError, match="has only a pickle checkpoint"):
         languages(folder, device="cpu", backend="torch")
     assert torch_loads == []
-    with pytest.raises(ModelDeskError, match="has no INT8 export yet"):
+    with pytest.raises(ModelDeskError, match="has no ONNX INT8 export yet"):
         languages(folder, device="cpu", backend="onnx-int8", allow_pickle=True)
     assert torch_loads == []
     assert languages(folder, device="cpu", backend="torch", allow_pickle=True) == languages(tiny_nllb)
