@@ -45,14 +45,15 @@ def bench_classify(tmp: Path) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from benchmarks.onnx_classifier import MINILM, build_classifier
+    from transformers import AutoTokenizer, BertForSequenceClassification
+
+    from benchmarks.minilm_vs_tfidf import minilm_path
     from models.classify.classifier import Classifier
 
-    if not MINILM.is_dir():
-        print("classify: skipped (MiniLM is not installed)")
-        return
-    folder = tmp / "minilm-classifier"
-    build_classifier(folder)
+    folder = tmp / "minilm-classifier"   # MiniLM's encoder with a seeded random 2-way head
+    torch.manual_seed(0)
+    BertForSequenceClassification.from_pretrained(minilm_path(), num_labels=2, local_files_only=True).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True).save_pretrained(folder)
     clf = Classifier.load(folder, device="cpu")
     rng = random.Random(0)
     words = "the film was good but the plot was slow and the actors did their best with it".split()
