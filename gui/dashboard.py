@@ -30,6 +30,7 @@ from models.core.runs import series_key
 
 from . import jobs
 from .context import AppContext
+from .lifetime import while_alive
 from .widgets.plot_slot import PlotSlot
 
 Series = dict[str, list[tuple[float, float]]]
@@ -134,9 +135,9 @@ class Dashboard(QWidget):
         job.metric.connect(self.on_metric)
         job.data.connect(self.on_data)
         outcome = {"status": "done"}  # cancelled / error arrive before finished
-        job.cancelled.connect(lambda _value: outcome.update(status="stopped"))
-        job.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
-        job.finished.connect(lambda: self.finish_live(outcome["status"]))
+        job.cancelled.connect(while_alive(self, lambda _value: outcome.update(status="stopped")))
+        job.error.connect(while_alive(self, lambda message, _details: outcome.update(status=f"failed ({message})")))
+        job.finished.connect(while_alive(self, lambda: self.finish_live(outcome["status"])))
 
     def finish_live(self, status: str) -> None:
         """The job ended: draw everything and list its run."""

@@ -17,6 +17,7 @@ from workers.runner import Job, JobSpec
 
 from .. import jobs
 from ..context import AppContext
+from ..lifetime import while_alive
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
 from ..widgets.layout import hrow
@@ -116,7 +117,7 @@ class FileTab(TaskPanel):
             self.output_edit.setText(str(source.with_name(f"{source.stem}-predictions.csv")))
         job = self.runner.start_latest(f"{self.name}-columns", jobs.FILE_COLUMNS, input_path=path)
         job.result.connect(self._fill_columns)
-        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+        job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def _fill_columns(self, value: dict) -> None:
         self.column_combo.clear()

@@ -264,8 +264,8 @@ class GeneratePanel(TaskPanel):
         job.progress.connect(self._on_progress)
         job.data.connect(self._on_data)
         if self.chat_mode:
-            job.cancelled.connect(lambda value: value is None and self._take_back_turn())
-            job.error.connect(lambda _message, _details: self._take_back_turn())
+            job.cancelled.connect(while_alive(self, lambda value: value is None and self._take_back_turn()))
+            job.error.connect(while_alive(self, lambda _message, _details: self._take_back_turn()))
 
     def _take_back_turn(self) -> None:
         """No reply came: the message goes back into the box, to send again."""
@@ -318,15 +318,15 @@ class GeneratePanel(TaskPanel):
         self.conversation.model = self.picker.path() if self.picker else ""
         job = self.runner.start_latest(f"{self.name}-file", jobs.SAVE_CONVERSATION,
                                        conversation=self.conversation.to_dict(), path=path)
-        job.result.connect(lambda written: self.set_status(f"Saved the conversation to {written}."))
-        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+        job.result.connect(while_alive(self, lambda written: self.set_status(f"Saved the conversation to {written}.")))
+        job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def open_conversation(self, path: str) -> None:
         """Open a saved conversation: its turns, system prompt and sampling settings (and its model, if here)."""
         self.settings.set(Key.GENERATE_DIR, str(Path(path).parent))
         job = self.runner.start_latest(f"{self.name}-file", jobs.LOAD_CONVERSATION, path=path)
-        job.result.connect(lambda data: self._opened(Path(path).name, data))
-        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+        job.result.connect(while_alive(self, lambda data: self._opened(Path(path).name, data)))
+        job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def _opened(self, name: str, data: dict) -> None:
         self.conversation = Conversation.from_dict(data)

@@ -28,6 +28,7 @@ from models.transcribe.transcript import Segment, export, to_txt
 from workers.runner import Job, JobSpec
 
 from .. import jobs
+from ..lifetime import while_alive
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
 from ..widgets.file_queue import FileQueue
@@ -148,7 +149,7 @@ class TranscribePanel(TaskPanel):
         self.mic_combo.setPlaceholderText("Looking for microphones…")
         job = self.runner.start_latest(f"{self.name}-devices", jobs.INPUT_DEVICES)
         job.result.connect(self._show_devices)
-        job.error.connect(lambda message, _details: self._show_devices([], message))
+        job.error.connect(while_alive(self, lambda message, _details: self._show_devices([], message)))
 
     def _show_devices(self, devices: list["InputDevice"], problem: str = "") -> None:
         wanted = self.mic_combo.currentData() or self.settings.get(Key.TRANSCRIBE_DEVICE)
@@ -270,7 +271,7 @@ class TranscribePanel(TaskPanel):
     def play(self, path: str, start: float, end: float) -> None:
         """Play a cue's audio in the engine (a click on another cue stops this one)."""
         job = self.runner.start_latest(f"{self.name}-play", jobs.PLAY_AUDIO, path=path, start=start, end=end)
-        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+        job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()

@@ -16,6 +16,7 @@ from models.core.events import Final, Partial
 from workers.runner import Job, JobSpec
 
 from .. import jobs
+from ..lifetime import while_alive
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
 from ..widgets.job_controls import JobControls
@@ -134,7 +135,7 @@ class TranslatePanel(TaskPanel):
             return
         job = self.runner.start_latest(self._languages_key(), jobs.TRANSLATE_DESCRIBE, model=path)
         job.result.connect(self._described)
-        job.error.connect(lambda message, _details: self._languages_failed(message))
+        job.error.connect(while_alive(self, lambda message, _details: self._languages_failed(message)))
 
     def _languages_failed(self, message: str) -> None:
         self._set_codes([], note="unavailable")
@@ -250,8 +251,8 @@ class TranslatePanel(TaskPanel):
     def load_file(self, path: str) -> None:
         """Read a text file into the input box (in the engine: a document can be large)."""
         job = self.runner.start_latest(f"{self.name}-open", jobs.READ_TEXT, path=path)
-        job.result.connect(lambda text: self._opened(Path(path).name, text))
-        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+        job.result.connect(while_alive(self, lambda text: self._opened(Path(path).name, text)))
+        job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def _opened(self, name: str, text: str) -> None:
         self.input.setPlainText(text)
@@ -271,8 +272,8 @@ class TranslatePanel(TaskPanel):
         self.settings.set(Key.TRANSLATE_DIR, str(Path(path).parent))
         job = self.runner.start_latest(f"{self.name}-save", jobs.SAVE_TEXT, target=path,
                                        text=self.output.toPlainText())
-        job.result.connect(lambda _none: self.set_status(f"Saved the translation to {path}."))
-        job.error.connect(lambda message, _details: self.set_status(message, error=True))
+        job.result.connect(while_alive(self, lambda _none: self.set_status(f"Saved the translation to {path}.")))
+        job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def _document_dialog(self) -> None:
         folder = self.settings.get(Key.TRANSLATE_DIR)

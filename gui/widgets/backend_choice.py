@@ -20,6 +20,7 @@ from models.core.parity import format_figures, format_parity
 from models.core.store import ModelInfo
 
 from .. import jobs
+from ..lifetime import while_alive
 from .job_controls import ERROR_STYLE, JobControls
 from .model_picker import ModelPicker
 
@@ -143,7 +144,7 @@ class BackendChoice(QWidget):
         self.export_controls.setVisible(True)
         job = self.export_controls.start(jobs.EXPORT_ONNX, model=model)
         job.result.connect(self._exported)
-        job.error.connect(lambda message, _details: self.set_state(message, problem=True))
+        job.error.connect(while_alive(self, lambda message, _details: self.set_state(message, problem=True)))
         self._show_state()
 
     def _exported(self, parity: dict) -> None:
