@@ -135,8 +135,8 @@ class Dashboard(QWidget):
         job.metric.connect(self.on_metric)
         job.data.connect(self.on_data)
         outcome = {"status": "done"}  # cancelled / error arrive before finished
-        job.cancelled.connect(while_alive(self, lambda _value: outcome.update(status="stopped")))
-        job.error.connect(while_alive(self, lambda message, _details: outcome.update(status=f"failed ({message})")))
+        job.cancelled.connect(lambda _value: outcome.update(status="stopped"))
+        job.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
         job.finished.connect(while_alive(self, lambda: self.finish_live(outcome["status"])))
 
     def finish_live(self, status: str) -> None:

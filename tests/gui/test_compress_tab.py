@@ -4,9 +4,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.dashboard import Dashboard
-from gui.panels.classify import ClassifyPanel
-from gui.settings import Key
 from models.classify.report import tradeoff_key
 from models.core import runs
 from tests.fixtures.training_data import make_rows
@@ -15,17 +12,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
-def page(qtbot, train_home, app_ctx):
-    """The Classify page with the Dashboard attached and shown (its plots built), as the main window wires them."""
-    app_ctx.settings.set(Key.DEVICE, "cpu")
-    classify = ClassifyPanel(app_ctx)
-    dashboard = Dashboard(app_ctx)
-    classify.attach_dashboard(dashboard)
-    qtbot.addWidget(classify)
-    qtbot.addWidget(dashboard)
-    dashboard.show()
-    qtbot.waitUntil(lambda: dashboard.plots is not None, timeout=20_000)
-    return classify, dashboard
+def page(classify_with_dashboard):
+    return classify_with_dashboard
 
 
 def fill(tab, teacher, train, held_out, name, epochs):

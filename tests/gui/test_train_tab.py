@@ -7,8 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit
 
 from gui.dashboard import Dashboard
-from gui.panels.classify import ClassifyPanel
-from gui.settings import Key
 from models.classify import report
 from models.classify.training import train_classifier
 from models.core import runs, store
@@ -19,16 +17,8 @@ LABELS = ["cooking", "sports", "weather"]
 
 
 @pytest.fixture
-def page(qtbot, train_home, app_ctx):
-    """The Classify page with the Dashboard attached, as the main window wires them."""
-    app_ctx.settings.set(Key.DEVICE, "cpu")
-    classify = ClassifyPanel(app_ctx)
-    dashboard = Dashboard(app_ctx)
-    classify.attach_dashboard(dashboard)
-    qtbot.addWidget(classify)
-    qtbot.addWidget(dashboard)
-    dashboard.show()   # builds its plots
-    return classify, dashboard
+def page(classify_with_dashboard):
+    return classify_with_dashboard
 
 
 def fill_training(tab, encoder, data, name, epochs=2):
