@@ -201,6 +201,15 @@ class AudioSource:
         self.stop()
 
 
+def device_lost(name: str) -> str:
+    """One message for a device that went away, whether PortAudio ended the stream or it just went quiet.
+
+    Which of the two happens when a sound server dies depends on timing inside PortAudio, so the user
+    must not see a different story for the same event.
+    """
+    return f"The input device '{name}' stopped delivering audio (was it unplugged?)."
+
+
 class MicrophoneSource(AudioSource):
     """A sounddevice InputStream at the device's own rate, mixed down to mono.
 
@@ -254,7 +263,7 @@ class MicrophoneSource(AudioSource):
 
     def _on_finished(self) -> None:
         if not self._stopping:
-            self.error = f"The input device '{self.name}' stopped delivering audio (was it unplugged?)."
+            self.error = device_lost(self.name)
         self._finished.set()
 
     def read(self, timeout: float = 0.1) -> Optional[Block]:

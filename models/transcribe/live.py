@@ -86,7 +86,7 @@ class LiveSession:
                         self.error = self.error or source.error
                         return
                     if source.live and time.monotonic() - last_audio > self.stall_seconds:
-                        self.error = f"The input device '{source.name}' delivered no audio for {self.stall_seconds:g} s."
+                        self.error = audio.device_lost(source.name)
                         return
                     continue
                 last_audio = time.monotonic()
