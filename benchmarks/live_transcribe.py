@@ -18,10 +18,11 @@ the decode time per second of audio; then
      through the same pipeline, with RSS at the start and the end.
 
 --backend runs the recogniser on torch or on the model's ONNX export (made here first);
---window shortens Whisper's encoder input for the live decodes (short utterances decode faster).
+--window caps Whisper's encoder input for the live decodes; --end-silence sets the pause that ends
+an utterance (the floor of the latency, since the final text is decoded as soon as the speaker pauses).
 
     .venv/bin/python benchmarks/live_transcribe.py [--model FOLDER] [--sentences 12] [--rounds 4] [--minutes 60]
-        [--backend onnx-int8] [--window 10] [--engine] [--no-baseline]
+        [--backend onnx-int8] [--window 10] [--end-silence 0.5] [--engine] [--no-baseline]
 """
 from __future__ import annotations
 
@@ -275,7 +276,11 @@ def main() -> int:
                                                    "(default: MODELDESK_THREADS, else every core)")
     parser.add_argument("--rounds", type=int, default=4, help="pieces of the speech, alternating the pipelines")
     parser.add_argument("--backend", choices=("torch", "onnx-fp32", "onnx-int8"), default="torch")
-    parser.add_argument("--window", type=float, default=30.0, help="Whisper's encoder window for live decodes (s)")
+    parser.add_argument("--window", type=float, default=30.0,
+                        help="caps Whisper's encoder input for live decodes (s; short audio gets less anyway)")
+    parser.add_argument("--end-silence", default=str(StreamConfig.end_silence),
+                        help="silence that ends an utterance (s); a list such as 0.5,0.35 adds a pipeline "
+                             "for each further value, interleaved with the others")
     parser.add_argument("--engine", action="store_true",
                         help="also run the session through the engine process, as the GUI does")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive live loop")
@@ -306,7 +311,7 @@ def main() -> int:
         corpus = speech_corpus.build(args.sentences)
         wav = speech_corpus.write_wav(corpus.audio, Path(tmp) / "speech.wav")
         print(f"speech: {len(corpus.texts)} sentences, {corpus.seconds:.1f} s; torch threads {torch.get_num_threads()}; "
-              f"backend {args.backend}; live window {args.window:g} s")
+              f"backend {args.backend}; live window {args.window:g} s, end silence {args.end_silence} s")
         recognizer.decode(corpus.audio[:16000])   # warm-up
 
         start = time.perf_counter()
@@ -314,9 +319,13 @@ def main() -> int:
         offline_wer = word_error_rate(corpus.reference, offline.text)
         print(f"offline: WER {offline_wer:.3f} in {time.perf_counter() - start:.1f} s")
 
-        streaming = StreamConfig(window=args.window)
+        silences = [float(value) for value in args.end_silence.split(",")]
+        streaming = StreamConfig(window=args.window, end_silence=silences[0])
         configs = {"baseline": NAIVE, "streaming": streaming, "engine": streaming}
-        labels = ([] if args.no_baseline else ["baseline"]) + ["streaming"] + (["engine"] if args.engine else [])
+        configs.update({f"end {value:g} s": StreamConfig(window=args.window, end_silence=value)
+                        for value in silences[1:]})
+        labels = ([] if args.no_baseline else ["baseline"]) + ["streaming"] + (["engine"] if args.engine else []) \
+            + [f"end {value:g} s" for value in silences[1:]]
         runs = [LiveFigures(label) for label in labels]
         parts = corpus.split(args.rounds)
         runner = app = None

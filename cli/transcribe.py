@@ -35,8 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--compute-device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default: the GPU when there is one)")
     parser.add_argument("--window", type=float, default=30.0, metavar="S",
-                        help="Whisper's encoder window, 1-30 s (default 30, as trained; shorter decodes short "
-                             "speech faster at some cost in accuracy)")
+                        help="the most audio Whisper's encoder takes at once, 1-30 s (default 30, as trained; "
+                             "shorter audio gets a shorter input anyway, never under 10 s; a cap under 10 s "
+                             "decodes faster at some cost in accuracy)")
     rules = CueRules()
     parser.add_argument("--cue-seconds", type=float, default=rules.max_seconds, metavar="S",
                         help=f"longest subtitle cue (default {rules.max_seconds:g} s)")

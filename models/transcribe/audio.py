@@ -9,6 +9,7 @@ microphones without paying for them.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import queue
@@ -596,10 +597,8 @@ class SileroVad:
     context_samples = 64
 
     def __init__(self, model_path: Optional[Union[str, Path]] = None) -> None:
-        from models.core import runtime
-
         path = Path(model_path) if model_path else silero_model_path()
-        self._session = runtime.ort_session(str(path), "cpu", threads=1)
+        self._session = _silero_session(str(path))
         self._sr = np.array(TARGET_RATE, dtype=np.int64)
         self.reset()
 
@@ -612,6 +611,16 @@ class SileroVad:
         prob, self._state = self._session.run(None, {"input": x, "state": self._state, "sr": self._sr})
         self._context = x[0, -self.context_samples:]
         return float(prob[0, 0])
+
+
+@functools.lru_cache(maxsize=2)
+def _silero_session(path: str) -> Any:
+    """One session per file for the whole process: every file transcribed builds a detector, and
+    creating the session took longer than running it over a 4 s clip. The recurrent state lives
+    in each SileroVad, so detectors on several threads can share it (ORT's run is thread-safe)."""
+    from models.core import runtime
+
+    return runtime.ort_session(path, "cpu", threads=1)
 
 
 def silero_model_path() -> Path:

@@ -11,7 +11,8 @@ import torch
 
 from models.core.events import CancelToken, Cancelled, Final, ModelDeskError, Progress
 from models.transcribe.files import speech_regions, speech_windows, transcribe_file
-from models.transcribe.recognizer import SAMPLE_RATE, Decoded, Recognizer, read_audio, resample, split_at_silences
+from models.transcribe.recognizer import (SAMPLE_RATE, Decoded, Recognizer, encoder_window, read_audio, resample,
+                                          split_at_silences)
 from tests.fixtures.speech_models import TINY_WHISPER_POSITIONS, WHISPER_LANGUAGES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -268,3 +269,17 @@ def test_an_onnx_backend_without_an_export_says_so(tiny_whisper, tiny_ctc, espea
         Recognizer.load(tiny_ctc, device="cpu", backend="onnx-fp32")
     with pytest.raises(ModelDeskError, match="Unknown backend 'tensorrt'"):
         Recognizer.load(tiny_whisper, device="cpu", backend="tensorrt")
+
+
+def test_the_encoder_input_is_fitted_to_the_audio(tiny_whisper_en, monkeypatch):
+    """Short audio is not padded to 30 s: a second more than it, 10 s at least, the cap at most."""
+    assert [encoder_window(int(s * SAMPLE_RATE)) for s in (0.5, 4.0, 9.2, 25.0, 29.5, 45.0)] == \
+        [10.0, 10.0, 11.0, 26.0, 30.0, 30.0]
+    assert encoder_window(4 * SAMPLE_RATE, window=5.0) == 5.0   # a cap under 10 s still holds
+    rec = Recognizer.load(tiny_whisper_en, device="cpu")
+    frames: list[int] = []
+    start = rec.runner.start
+    monkeypatch.setattr(rec.runner, "start", lambda features: (frames.append(features.shape[-1]), start(features)))
+    for seconds, window in ((4.0, 30.0), (25.0, 30.0), (4.0, 5.0), (45.0, 30.0)):
+        rec.decode(noise(seconds), window=window)
+    assert frames == [1000, 2600, 500, 3000]   # 100 mel frames a second
