@@ -27,6 +27,7 @@ from typing import Optional, Sequence
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import table  # noqa: E402
 from minilm_vs_tfidf import minilm_path, run_cli  # noqa: E402
 from topic_corpus import make_rows, split, write_csv  # noqa: E402
 
@@ -92,6 +93,17 @@ def measure(workdir: Path, held: Path, one: Path, repeats: int, threads: Optiona
     return {"rows": len(truth), "results": results}
 
 
+def first_prediction(home: str, backend: str) -> None:
+    """Load the fine-tuned model on ``backend`` and classify one text (what the memory column measures)."""
+    import os
+
+    os.environ["MODELDESK_HOME"] = home
+    sys.path.insert(0, str(HERE.parent))
+    from models.classify.classifier import Classifier
+
+    Classifier.load(MODEL, device="cpu", backend=backend).predict(["a first text"], batch_size=1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2400, help="corpus rows; half train, half held out")
@@ -106,6 +118,7 @@ def main() -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         held, one = prepare(workdir, args.rows, args.eval_rows, args.epochs, args.threads)
         out = measure(workdir, held, one, args.repeats, args.threads)
+        memory = {b: table.peak_memory(first_prediction, str(workdir / "home"), b) for b in BACKENDS}
     results = out["results"]
     base = results["torch"]
     print(f"\n`classify --file --batch-size 1` on {out['rows']} held-out rows, fine-tuned MiniLM-L6, "
@@ -115,6 +128,10 @@ def main() -> int:
     for backend, r in results.items():
         print(f"{backend:<10} {r['compute_s']:8.2f}s {base['compute_s'] / r['compute_s']:8.2f}x "
               f"{r['agreement']:9.1%} {r['f1']:9.4f} {(r['f1'] - base['f1']) * 100:+13.2f}")
+    for backend, r in results.items():
+        table.record("classify", backend, base["compute_s"] / r["compute_s"], memory[backend],
+                     f"agreement {r['agreement']:.1%}, macro-F1 {(r['f1'] - base['f1']) * 100:+.2f} points",
+                     f"`classify --file --batch-size 1` compute on {out['rows']} held-out rows")
     best = max((b for b in results if b != "torch"), key=lambda b: base["compute_s"] / results[b]["compute_s"])
     r = results[best]
     ratio, drop = base["compute_s"] / r["compute_s"], (base["f1"] - r["f1"]) * 100

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import table  # noqa: E402
+
 
 def _random_dcgan(folder: Path) -> Path:
     import torch
@@ -36,6 +38,16 @@ def _random_dcgan(folder: Path) -> Path:
     folder.mkdir(parents=True)
     dcgan.save_model(folder, generator.eval(), discriminator, {**config, "epochs_trained": 0})
     return folder
+
+
+def first_render(folder: str, backend: str, device: str, threads: int) -> None:
+    """Load the generator on ``backend`` and render one face (what the memory column measures)."""
+    from models.core import runtime
+
+    runtime.set_threads(threads or None)
+    from models.faces import generation
+
+    generation.generate(generation.load_renderer(folder, device, backend), range(1))
 
 
 def _seconds(call, repeats: int) -> float:
@@ -75,6 +87,7 @@ def main() -> int:
     print(f"{'backend':10} {'grid 16 ms':>10} {'vs torch':>8} {'batch 64 ms':>11} {'vs torch':>8} {'max pixel diff':>14}")
     baseline: dict[int, float] = {}
     for backend, key in (("torch", None), ("onnx-fp32", "fp32"), ("onnx-int8", "int8")):
+        memory = table.peak_memory(first_render, str(folder), backend, args.device, args.threads)
         renderer = generation.load_renderer(folder, args.device, backend)
         row = [f"{backend:10}"]
         for count in (16, 64):
@@ -84,6 +97,8 @@ def main() -> int:
                     f"{baseline[count] / seconds:7.2f}×"]
         row.append(f"{parity[key]['max_pixel_diff']:14d}" if key else f"{'-':>14}")
         print(" ".join(row), flush=True)
+        table.record("faces", backend, baseline[64] / seconds, memory,
+                     table.parity_text(parity, backend) if key else "reference", "a batch of 64 faces")
     print(f"parity measured on {parity['set']}")
     shutil.rmtree(work, ignore_errors=True)
     return 0

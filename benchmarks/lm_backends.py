@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import table  # noqa: E402
+
 
 def build(folder: Path) -> Path:
     import torch
@@ -36,6 +38,17 @@ def build(folder: Path) -> Path:
     torch.manual_seed(0)
     GPT2LMHeadModel(config).eval().save_pretrained(folder)
     return folder
+
+
+def first_tokens(folder: str, backend: str, threads: int) -> None:
+    """Load the model on ``backend`` and decode a few tokens (what the memory column measures)."""
+    from models.core import runtime
+
+    runtime.set_threads(threads)
+    from models.generate import generator
+
+    model = generator.load(folder, device="cpu", backend=backend)
+    generator.greedy_tokens(model.net.start, [100, 101], 4)
 
 
 def main() -> int:
@@ -65,6 +78,7 @@ def main() -> int:
         fp32, int8 = onnx_paths(folder)
         nets = {"torch": generator.load(folder, device="cpu").net, "onnx-fp32": OrtLM(fp32, "cpu", args.threads),
                 "onnx-int8": OrtLM(int8, "cpu", args.threads)}
+        memory = {b: table.peak_memory(first_tokens, str(folder), b, args.threads) for b in nets}
         prompt = list(range(100, 116))
         check = {b: generator.greedy_tokens(net.start, prompt, 32) for b, net in nets.items()}
         best = {b: float("inf") for b in nets}
@@ -77,7 +91,11 @@ def main() -> int:
         print(f"torch threads {torch.get_num_threads()}, ONNX Runtime threads {args.threads}; "
               f"{args.tokens} tokens after a {len(prompt)}-token prompt, best of 3")
         for backend in nets:
-            print(f"  {backend:10s} {rate[backend]:7.1f} tokens/s  {rate[backend] / rate['torch']:.2f}x torch fp32")
+            print(f"  {backend:10s} {rate[backend]:7.1f} tokens/s  {rate[backend] / rate['torch']:.2f}x torch fp32  "
+                  f"peak memory {table.megabytes(memory[backend])}")
+            table.record("generate", backend, rate[backend] / rate["torch"], memory[backend],
+                         table.parity_text(parity, backend) if backend != "torch" else "reference",
+                         f"greedy tokens/s with the KV cache, GPT-2-small shape, {args.tokens} tokens")
         print(f"INT8 vs torch fp32: {rate['onnx-int8'] / rate['torch']:.2f}x (target >= 2x); same 32 greedy tokens "
               f"as ONNX fp32: {check['onnx-int8'] == check['onnx-fp32']}; ONNX fp32 as torch: "
               f"{check['onnx-fp32'] == check['torch']}")

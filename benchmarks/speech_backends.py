@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import table  # noqa: E402
+
 FW_VENV = Path(tempfile.gettempdir()) / "modeldesk-faster-whisper-venv"   # throw-away, never the project's
 FW_SCRIPT = r"""
 import json, sys, time
@@ -55,6 +57,18 @@ def faster_whisper_python(venv: Path) -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "faster-whisper"], check=True)
     return python
+
+
+def first_decode(folder: str, backend: str, threads: int) -> None:
+    """Load Whisper on ``backend`` and decode a second (what the memory column measures)."""
+    import numpy as np
+
+    from models.core import runtime
+
+    runtime.set_threads(threads)
+    from models.transcribe.recognizer import Recognizer
+
+    Recognizer.load(folder, device="cpu", backend=backend).decode(np.zeros(16000, np.float32))
 
 
 def main() -> int:
@@ -100,7 +114,10 @@ def main() -> int:
             clips.append(str(write_wav(audio, Path(tmp) / f"clip{k:02d}.wav")))
         reference = " ".join(sentences)
         backends = ("torch", "onnx-fp32", "onnx-int8")
+        memory = {b: table.peak_memory(first_decode, str(folder), b, args.threads) for b in backends}
         recognizers = {b: Recognizer.load(folder, device="cpu", backend=b) for b in backends}
+        for backend in backends:   # warm-up
+            recognizers[backend].decode(np.zeros(RATE, np.float32))
         times: dict[str, list[float]] = {b: [] for b in backends + ("faster-whisper",)}
         texts: dict[str, str] = {}
         python = faster_whisper_python(args.fw_venv)
@@ -119,8 +136,6 @@ def main() -> int:
             times["faster-whisper"] += data["times"]
             texts["faster-whisper"] = " ".join(data["texts"])
 
-        for backend in backends:   # warm-up
-            recognizers[backend].decode(np.zeros(RATE, np.float32))
         for r in range(args.rounds):
             order = [*(lambda b=b: ours(b) for b in backends), theirs]
             for step in (order if r % 2 == 0 else order[::-1]):
@@ -130,10 +145,15 @@ def main() -> int:
         print(f"\n{len(clips)} clips, {args.threads} threads, window {args.window:g} s, load "
               f"{os.getloadavg()[0]:.1f} (median of {args.rounds} interleaved rounds, model loading excluded)")
         print(f"{'':16s} {'seconds':>8s} {'vs faster-whisper':>18s} {'vs torch':>9s} {'WER':>6s}")
+        torch_wer = word_error_rate(reference, texts["torch"])
         for name, values in times.items():
-            median = statistics.median(values)
-            print(f"{name:16s} {median:8.2f} {median / base:18.2f} {median / torch_time:9.2f} "
-                  f"{word_error_rate(reference, texts[name]):6.3f}")
+            median, wer = statistics.median(values), word_error_rate(reference, texts[name])
+            print(f"{name:16s} {median:8.2f} {median / base:18.2f} {median / torch_time:9.2f} {wer:6.3f}")
+            words = f"WER {wer:.3f}" + (f" (torch {torch_wer:.3f})" if name != "torch" else "")
+            if name.startswith("onnx"):
+                words += f"; tokens: {table.parity_text(parity, name)}"
+            table.record("transcribe", name, torch_time / median, memory.get(name), words,
+                         f"{len(clips)} short clips, model loaded once; faster-whisper is int8 CTranslate2")
 
         counter = Path(tmp) / "loads.txt"
         command = [sys.executable, "-c",
