@@ -31,6 +31,7 @@ RUNS = (
     ["ui_stall.py"],
     ["vad_compare.py"],
     ["live_transcribe.py", "--minutes", "10"],
+    ["gpu_check.py"],
 )
 
 
