@@ -201,18 +201,10 @@ def check_generate(work: Path, quick: bool) -> Check:
 
 def check_translate(work: Path, quick: bool) -> Check:
     """A random 3-layer Marian through the app's translate call (beam 4, batches of 8)."""
-    import torch
-    from transformers import MarianConfig, MarianMTModel
-
+    from benchmarks.translate_backends import random_marian
     from models.translate import translator
-    from tests.fixtures.text_models import build_marian
 
-    folder = build_marian(work / "marian")
-    config = MarianConfig.from_pretrained(folder)
-    config.update({"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
-                   "decoder_attention_heads": 4, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024})
-    torch.manual_seed(0)
-    MarianMTModel(config).eval().save_pretrained(folder)
+    folder = random_marian(work / "marian", width=256, layers=3, heads=4)
     rng = random.Random(0)
     count = 16 if quick else 64
     text = " ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14))) + "." for _ in range(count))

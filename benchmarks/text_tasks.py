@@ -163,18 +163,10 @@ def bench_streaming(tmp: Path) -> None:
 
 
 def bench_translate(tmp: Path) -> None:
-    import torch
-    from transformers import MarianConfig, MarianMTModel
-
+    from benchmarks.translate_backends import random_marian
     from models.translate import translator
-    from tests.fixtures.text_models import build_marian
 
-    folder = build_marian(tmp / "marian")
-    config = MarianConfig.from_pretrained(folder)
-    config.update({"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
-                   "decoder_attention_heads": 4, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024})
-    torch.manual_seed(0)
-    MarianMTModel(config).eval().save_pretrained(folder)
+    folder = random_marian(tmp / "marian", width=256, layers=3, heads=4)
     rng = random.Random(0)
     words = "the cat sat on the mat a small dog runs in the park hello world".split()
     text = " ".join(" ".join(rng.choice(words) for _ in range(rng.randint(4, 14))) + "." for _ in range(32))

@@ -29,8 +29,9 @@ from benchmarks import table  # noqa: E402
 BACKENDS = ("torch", "onnx-fp32", "onnx-int8")
 
 
-def build(folder: Path) -> Path:
-    """The test Marian model (real tokenizer) grown to opus-mt's shape, with random weights."""
+def random_marian(folder: Path, width: int = 512, layers: int = 6, heads: int = 8) -> Path:
+    """The test Marian model (real tokenizer) grown to ``layers`` + ``layers`` of ``width`` (opus-mt's shape by
+    default; the feed-forward is four times as wide), with seeded random weights."""
     import torch
     from transformers import MarianConfig, MarianMTModel
 
@@ -38,8 +39,9 @@ def build(folder: Path) -> Path:
 
     build_marian(folder)
     config = MarianConfig.from_pretrained(folder)
-    config.update({"d_model": 512, "encoder_layers": 6, "decoder_layers": 6, "encoder_attention_heads": 8,
-                   "decoder_attention_heads": 8, "encoder_ffn_dim": 2048, "decoder_ffn_dim": 2048})
+    config.update({"d_model": width, "encoder_layers": layers, "decoder_layers": layers,
+                   "encoder_attention_heads": heads, "decoder_attention_heads": heads,
+                   "encoder_ffn_dim": 4 * width, "decoder_ffn_dim": 4 * width})
     torch.manual_seed(0)
     MarianMTModel(config).eval().save_pretrained(folder)
     return folder
@@ -71,7 +73,7 @@ def main() -> int:
         from models.core.exports import export_model
         from models.translate import translator
 
-        folder = build(Path(tmp) / "marian-random")
+        folder = random_marian(Path(tmp) / "marian-random")
         started = time.perf_counter()
         parity = export_model(folder)
         print(f"export (fp32 + INT8, with its parity check): {time.perf_counter() - started:.0f} s; parity {parity}")
