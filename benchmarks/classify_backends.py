@@ -97,8 +97,7 @@ def first_prediction(home: str, backend: str) -> None:
     """Load the fine-tuned model on ``backend`` and classify one text (what the memory column measures)."""
     import os
 
-    os.environ["MODELDESK_HOME"] = home
-    sys.path.insert(0, str(HERE.parent))
+    os.environ["MODELDESK_HOME"] = home   # the child starts with this process's sys.path (spawn)
     from models.classify.classifier import Classifier
 
     Classifier.load(MODEL, device="cpu", backend=backend).predict(["a first text"], batch_size=1)

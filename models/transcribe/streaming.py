@@ -66,7 +66,7 @@ class StreamConfig:
     """Segmentation, decoding cadence and hallucination gate (seconds unless stated)."""
     vad: str = "auto"               # silero when installed, else energy
     speech_threshold: float = 0.5   # VAD score that counts as speech
-    end_silence: float = 0.35       # silence that ends an utterance: the floor of the latency (see below)
+    end_silence: float = 0.35       # silence that ends an utterance: the latency's floor (module docstring)
     pause: float = 0.09             # silence after which the utterance is decoded ahead of its end
     partial_every: float = 0.8      # new audio between two partial decodes while speaking ...
     busy_share: float = 0.5         # ... or more, so partials keep the decoder at most this busy
