@@ -13,6 +13,15 @@ The timestamp rules (``timestamp_rules``), as the reference Whisper applies them
 - the first token is a timestamp no later than ``max_initial`` seconds;
 - when the timestamps together are more likely than any text token, a timestamp is chosen;
 - here also: never past the audio of the window (``limit``).
+
+The safeguards of the reference's ``transcribe`` (``with_fallback``): a window is decoded at
+temperature 0 and, when its text looks like a loop (zlib packs it better than 2.4, or it ran to
+its token budget without an end) or the model doubts it (mean log probability under -1), again
+at 0.2, 0.4, ... 1.0 by seeded sampling, so a run repeats exactly. The first attempt that passes
+is kept; when none does, the most likely one that is not a loop; only a window that loops at
+every temperature is given up, and the caller says so with its time range. The budget grows
+with the window's audio (``token_budget``), so a loop on 2 s of speech stops after a few dozen
+tokens instead of at the model's limit.
 """
 from __future__ import annotations
 
@@ -34,6 +43,15 @@ SURE_NO_SPEECH = 0.9
 COMPRESSION_RATIO_THRESHOLD = 2.4
 #: the first timestamp comes within this many seconds of the window's start (the reference's default)
 MAX_INITIAL_TIMESTAMP = 1.0
+#: the reference's fallback temperatures; sampling above 0 is seeded with FALLBACK_SEED
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+FALLBACK_SEED = 0
+#: after a window decoded this hot, the next one is not conditioned on its text (the reference's rule)
+PROMPT_RESET_TEMPERATURE = 0.5
+#: tokens a window may take: a floor plus this many per second of audio. Speech runs at 2-4 text
+#: tokens a second and timestamps add about one; twice the fastest leaves room for dense speech
+TOKENS_PER_SECOND = 8.0
+MIN_TOKENS = 24
 
 NEG_INF = -np.inf
 Step = Callable[[list], np.ndarray]
@@ -114,12 +132,17 @@ def timestamp_rules(logits: np.ndarray, sampled: Sequence[int], specials: Specia
 
 def greedy(step: Step, logits: np.ndarray, specials: Specials, budget: int, timestamps: bool = False,
            limit: int = 1500, max_initial: float = MAX_INITIAL_TIMESTAMP,
-           on_step: Optional[Callable[[], None]] = None) -> tuple[list[int], float]:
-    """Greedy tokens from ``logits`` (the prediction after the forced prefix) until the end token.
+           on_step: Optional[Callable[[], None]] = None, temperature: float = 0.0,
+           rng: Optional[np.random.Generator] = None) -> tuple[list[int], float]:
+    """Tokens from ``logits`` (the prediction after the forced prefix) until the end token:
+    the most likely at temperature 0, else sampled with ``rng`` from the tempered distribution.
 
     Returns (the sampled tokens without the end token, the sum of their log probabilities and the
-    end's). ``on_step`` runs between two decoder steps (a live session listens to new audio there).
+    end's, both untempered as the reference scores them). ``on_step`` runs between two decoder
+    steps (a live session listens to new audio there).
     """
+    if temperature > 0 and rng is None:
+        rng = np.random.default_rng(FALLBACK_SEED)
     eot = specials.eot
     begin = specials.timestamp_begin if timestamps else None
     first_special = eot + 1
@@ -137,7 +160,12 @@ def greedy(step: Step, logits: np.ndarray, specials: Specials, budget: int, time
         if begin is not None:
             timestamp_rules(logits, tokens, specials, limit, initial)
         logprobs = log_softmax(logits)
-        token = int(np.argmax(logprobs))
+        if temperature > 0:
+            assert rng is not None
+            probs = np.exp(log_softmax(logits.astype(np.float64) / temperature))
+            token = int(rng.choice(probs.size, p=probs / probs.sum()))
+        else:
+            token = int(np.argmax(logprobs))
         total += float(logprobs[token])
         if token == eot:
             break
@@ -199,3 +227,55 @@ def looks_silent(text: str, no_speech_prob: Optional[float], avg_logprob: Option
     if no_speech_prob > SURE_NO_SPEECH:
         return True
     return no_speech_prob > no_speech_threshold and avg_logprob < logprob_threshold
+
+
+def token_budget(seconds: float, limit: int) -> int:
+    """How many tokens a window of ``seconds`` of audio may take (module docstring), at most ``limit``."""
+    return max(1, min(limit, MIN_TOKENS + math.ceil(TOKENS_PER_SECOND * seconds)))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One decode of a window at one temperature. ``finished``: it ended with the end token
+    (not at its budget); ``avg_logprob`` counts the end token too, as the reference does."""
+    tokens: tuple[int, ...]
+    text: str
+    avg_logprob: float
+    temperature: float
+    finished: bool
+
+    @property
+    def loops(self) -> bool:
+        """Text that repeats itself: packed too well by zlib, or still going at its budget."""
+        return not self.finished or compression_ratio(self.text) > COMPRESSION_RATIO_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """The attempt kept for a window; ``gave_up``: it looped at every temperature (nothing kept)."""
+    chosen: Attempt
+    attempts: int
+    gave_up: bool = False
+
+
+def with_fallback(attempt: Callable[[float, Optional[np.random.Generator]], Attempt],
+                  no_speech_prob: Optional[float], temperatures: Sequence[float] = TEMPERATURES,
+                  seed: int = FALLBACK_SEED) -> Fallback:
+    """Decode at each temperature in turn until an attempt passes (module docstring).
+
+    A window the model calls silence (no_speech_prob above 0.6 with a doubtful mean) passes as it
+    is: the caller drops it, and sampling could only invent words for it.
+    """
+    tried: list[Attempt] = []
+    for k, temperature in enumerate(temperatures):
+        rng = np.random.default_rng([seed, k]) if temperature > 0 else None
+        result = attempt(temperature, rng)
+        tried.append(result)
+        silence = (no_speech_prob is not None and no_speech_prob > NO_SPEECH_THRESHOLD
+                   and result.avg_logprob < LOGPROB_THRESHOLD)
+        if silence or (not result.loops and result.avg_logprob >= LOGPROB_THRESHOLD):
+            return Fallback(result, len(tried))
+    usable = [a for a in tried if not a.loops]
+    if usable:
+        return Fallback(max(usable, key=lambda a: a.avg_logprob), len(tried))
+    return Fallback(tried[-1], len(tried), gave_up=True)

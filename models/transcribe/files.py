@@ -4,8 +4,11 @@ A recording is first mapped by the voice-activity detector (silero when installe
 session uses): speech regions, padded a little, are packed into windows of at most 30 s, and a
 pause longer than ``MAX_GAP`` ends a window, so long silence is never decoded. Each window is
 decoded with Whisper's timestamps (and word timings); a window whose last segment was left open
-is decoded again from its last complete timestamp. Windows the model calls silent, and segments
-that repeat themselves (zlib compresses them too well), are dropped.
+is decoded again from its last complete timestamp, conditioned on the text before it as the
+reference does (not after a window that needed a temperature above 0.5: its text is doubtful).
+Each decode has the reference's safeguards (decoding.with_fallback); windows the model calls
+silent are dropped, and a window that looped at every temperature is dropped with a warning
+that names its time range, so speech never disappears unsaid.
 """
 from __future__ import annotations
 
@@ -16,9 +19,10 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core.events import CancelToken, Final, Progress, ProgressFn, check, emit
+from models.core.events import CancelToken, Final, Log, Progress, ProgressFn, check, emit
 from models.transcribe import decoding
-from models.transcribe.recognizer import SAMPLE_RATE, WINDOW_SECONDS, Recognizer, read_audio, split_at_silences
+from models.transcribe.recognizer import (SAMPLE_RATE, WINDOW_SECONDS, Recognizer, encoder_window, read_audio,
+                                          split_at_silences)
 from models.transcribe.transcript import Segment, Transcript, Word
 
 #: a pause longer than this ends a window (seconds)
@@ -105,37 +109,56 @@ def _clock(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def time_range(start: float, end: float) -> str:
+    """'0:03.2-0:05.0': a stretch of a recording, to a tenth of a second."""
+    def stamp(seconds: float) -> str:
+        minutes, secs = divmod(seconds, 60.0)
+        return f"{int(minutes)}:{secs:04.1f}"
+    return f"{stamp(start)}-{stamp(end)}"
+
+
+def gave_up_warning(start: float, end: float) -> Log:
+    """The warning for a window dropped after every temperature looped (decoding.with_fallback)."""
+    return Log(f"No text kept for {time_range(start, end)}: the model repeated itself at every "
+               "temperature there.", level="warning")
+
+
 def transcribe_audio(recognizer: Recognizer, audio: np.ndarray, language: Optional[str] = None,
                      task: str = "transcribe", words: bool = True, label: str = "audio",
-                     window: float = WINDOW_SECONDS, progress: ProgressFn = None,
+                     window: float = WINDOW_SECONDS, condition: bool = True, progress: ProgressFn = None,
                      cancel: Optional[CancelToken] = None) -> Transcript:
     """Timed segments of 16 kHz mono ``audio`` (see the module docstring); emits a Final per
-    segment and a Progress in seconds of audio after each decode, and stops between decodes.
-    ``window`` (seconds) is Whisper's encoder input: shorter is faster, at some cost in accuracy."""
+    segment, a Log warning per window given up, and a Progress in seconds of audio after each
+    decode, and stops between decodes. ``window`` (seconds) is Whisper's encoder input: shorter
+    is faster and less accurate. ``condition``: prompt each window with the text before it."""
     code = recognizer.check_request(language, task)
     duration = audio.size / SAMPLE_RATE
     emit(progress, Progress(0.0, duration, f"Finding speech in {label}"))
     transcript = Transcript(language=code)
     regions = speech_regions(audio)
+    window = encoder_window(window)
+    context: list[str] = []   # the text since the last reset, the next window's prompt
     for start, end in speech_windows(regions, audio, max_seconds=window):
         seek = start
         while end - seek >= MIN_WINDOW * SAMPLE_RATE:
             check(cancel)
             chunk = audio[seek:min(end, seek + int(window * SAMPLE_RATE))]
             decoded = recognizer.decode(chunk, language=language, task=task, timestamps=True, words=words,
-                                        window=window)
+                                        window=window, prompt_text=" ".join(context[-16:]) if condition else None)
             if transcript.language is None:
                 transcript.language = decoded.language
             done = int((decoded.done or 0.0) * SAMPLE_RATE)
             advance = done if done >= SAMPLE_RATE // 2 else chunk.size   # always move on
-            if not decoded.looks_silent():
-                kept = decoded.segments or ()
-                for piece in kept:
-                    if decoding.compression_ratio(piece.text) > decoding.COMPRESSION_RATIO_THRESHOLD:
-                        continue   # a repetition loop, not speech
+            if decoded.gave_up:
+                emit(progress, gave_up_warning(seek / SAMPLE_RATE, (seek + chunk.size) / SAMPLE_RATE))
+            elif not decoded.looks_silent():
+                for piece in decoded.segments:
                     segment = fit_to_speech(piece.shifted(seek / SAMPLE_RATE), regions)
                     transcript.segments.append(segment)
+                    context.append(segment.text)
                     emit(progress, Final(segment.text, segment.start, segment.end))
+            if decoded.gave_up or decoded.temperature > decoding.PROMPT_RESET_TEMPERATURE:
+                context = []
             seek += advance
             at = min(seek, end) / SAMPLE_RATE
             emit(progress, Progress(at, duration, f"{_clock(at)} of {_clock(duration)}"))
@@ -145,7 +168,8 @@ def transcribe_audio(recognizer: Recognizer, audio: np.ndarray, language: Option
 
 def transcribe_file(model: "Recognizer | os.PathLike | str", path: os.PathLike | str,
                     language: Optional[str] = None, task: str = "transcribe", words: bool = True,
-                    window: float = WINDOW_SECONDS, device: str = "auto", backend: str = "torch",
+                    window: float = WINDOW_SECONDS, condition: bool = True, device: str = "auto",
+                    backend: str = "torch",
                     allow_pickle: bool = False, progress: ProgressFn = None,
                     cancel: Optional[CancelToken] = None) -> Transcript:
     """Transcribe (or, with Whisper, translate to English) a sound file into timed segments.
@@ -158,4 +182,4 @@ def transcribe_file(model: "Recognizer | os.PathLike | str", path: os.PathLike |
                   else Recognizer.load(model, device=device, allow_pickle=allow_pickle, backend=backend))
     recognizer.check_request(language, task)
     return transcribe_audio(recognizer, audio, language=language, task=task, words=words, window=window,
-                            label=Path(path).name, progress=progress, cancel=cancel)
+                            condition=condition, label=Path(path).name, progress=progress, cancel=cancel)

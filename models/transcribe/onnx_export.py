@@ -230,6 +230,9 @@ class OrtRunner:
     def start(self, features: np.ndarray) -> None:
         cross_k, cross_v = self.sessions["encoder"].run(None, {"features": features})
         self._cross = (cross_k, cross_v)
+        self.rewind()
+
+    def rewind(self) -> None:
         self._self = (self._empty(), self._empty())
 
     def step(self, ids: list[int]) -> np.ndarray:

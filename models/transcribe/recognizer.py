@@ -28,8 +28,6 @@ from models.transcribe.transcript import Segment, Word
 SAMPLE_RATE = 16000
 #: Whisper hears at most 30 s at a time; CTC models get the same windows to bound memory
 WINDOW_SECONDS = 30.0
-#: the shortest encoder input Whisper gets for short audio (seconds); see encoder_window
-SHORT_WINDOW = 10.0
 #: where a long recording is cut: the quietest point in this many last seconds of a window
 CUT_SEARCH_SECONDS = 5.0
 #: audio samples per Whisper encoder frame (two 10 ms mel frames)
@@ -46,7 +44,9 @@ class Decoded:
     are the chosen ids (with timestamps when asked for). ``segments`` (timestamps or words
     asked for) are timed in seconds from the window's start, and ``done`` says how much of the
     window they cover: less than all of it when the last segment was left open, so the caller
-    decodes again from there.
+    decodes again from there. ``temperature`` is the one the kept text was decoded at, and
+    ``gave_up`` says the window looped at every temperature and its text was dropped
+    (decoding.with_fallback): the caller names its time range in a warning.
     """
     text: str
     no_speech_prob: Optional[float] = None
@@ -55,6 +55,8 @@ class Decoded:
     language: Optional[str] = None
     segments: tuple[Segment, ...] = ()
     done: Optional[float] = None
+    temperature: float = 0.0
+    gave_up: bool = False
 
     def looks_silent(self, no_speech_threshold: float = NO_SPEECH_THRESHOLD,
                      logprob_threshold: float = LOGPROB_THRESHOLD) -> bool:
@@ -72,21 +74,22 @@ class WhisperRunner(Protocol):
     def step(self, ids: list[int]) -> np.ndarray:
         """Feed ``ids`` after those fed since ``start``; the logits (vocab,) after the last one."""
 
+    def rewind(self) -> None:
+        """Empty the decoder's cache, keeping the window's encoding (a decode at another temperature)."""
+
     def scores(self, ids: list[int]) -> np.ndarray:
         """The alignment heads' cross-attention scores (heads, len(ids), frames) for a whole sequence."""
 
 
-def encoder_window(samples: int, window: float = WINDOW_SECONDS) -> float:
-    """Whisper's encoder input (seconds) for ``samples`` of audio: a second more than the audio,
-    at least SHORT_WINDOW, at most ``window``.
+def encoder_window(window: float = WINDOW_SECONDS) -> float:
+    """Whisper's encoder input (seconds): 30 s, as Whisper was trained, unless a shorter one is chosen.
 
-    The encoder costs as much for 4 s of speech padded to 30 s as for 30 s of speech, and the
-    decoder attends to every padded frame as well. On 48 held-out clips of 3-16 s
-    (benchmarks/encoder_window.py) a 10 s floor decoded 1.3-2.2x faster than 30 s, and the WER
-    fell rather than rose (torch 0.271 against 0.318 on short clips, 0.278 against 0.328 on long
-    ones); with an 8 s floor the INT8 WER on long clips rose to 0.308, so the floor is 10 s.
+    Short audio is padded to the whole input. A fitted input (a second more than the audio, at
+    least 10 s) decoded 1.3-2.2x faster, but it made tiny.en loop on short clips (issue 18: WER
+    0.14 rose to 0.30, and a 2.5 s sentence came back empty), so a shorter input is only ever
+    the user's explicit choice (``--window``, the Transcribe page's "Encoder window").
     """
-    return min(window, max(SHORT_WINDOW, math.ceil(samples / SAMPLE_RATE) + 1.0))
+    return float(min(WINDOW_SECONDS, max(1.0, window)))
 
 
 def resample(audio: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
@@ -271,12 +274,14 @@ class Recognizer(cache.Shared):
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
                prompt_text: Optional[str] = None, timestamps: bool = False, words: bool = False,
-               window: float = WINDOW_SECONDS) -> Decoded:
-        """Greedy text for one window (float32 mono at 16 kHz, at most ``window`` s; longer is cut).
+               window: float = WINDOW_SECONDS, fallback: bool = True) -> Decoded:
+        """The text of one window (float32 mono at 16 kHz, at most ``window`` s; longer is cut).
 
         ``timestamps``: Whisper's timestamp mode, giving timed segments; ``words``: word timings
-        too. ``window`` (Whisper) caps the encoder's input: 30 s as trained; shorter audio gets
-        a shorter input (encoder_window), and a cap under 10 s trades accuracy for speed.
+        too. ``window`` (Whisper) is the encoder's input: 30 s as trained; shorter is faster and
+        less accurate (encoder_window). ``fallback``: decode again at higher temperatures when
+        the text loops or the model doubts it (decoding.with_fallback); without it, greedy only
+        (a live partial that is decoded again soon anyway).
         """
         code = self.check_request(language, task)
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -284,7 +289,7 @@ class Recognizer(cache.Shared):
             return Decoded(text="", language=code, done=0.0)
         with self.in_use():
             if self.kind == "whisper":
-                return self._decode_whisper(audio, code, task, prompt_text, timestamps, words, window)
+                return self._decode_whisper(audio, code, task, prompt_text, timestamps, words, window, fallback)
             return self._decode_ctc(audio, timed=timestamps or words)
 
     def features(self, audio: np.ndarray, window: float = WINDOW_SECONDS) -> np.ndarray:
@@ -309,11 +314,11 @@ class Recognizer(cache.Shared):
             hook()
 
     def _decode_whisper(self, audio: np.ndarray, code: Optional[str], task: str, prompt_text: Optional[str],
-                        timestamps: bool, words: bool, window: float) -> Decoded:
+                        timestamps: bool, words: bool, window: float, fallback: bool) -> Decoded:
         specials, runner = self.specials, self.runner
         assert runner is not None
-        audio = audio[:int(min(window, WINDOW_SECONDS) * SAMPLE_RATE)]
-        window = encoder_window(audio.size, window)
+        window = encoder_window(window)
+        audio = audio[:int(window * SAMPLE_RATE)]
         timestamps = (timestamps or words) and specials.timestamp_begin is not None
         runner.start(self.features(audio, window))
         self._on_step()   # a live session may drop this decode now rather than after its first token
@@ -332,25 +337,40 @@ class Recognizer(cache.Shared):
             forced.append(specials.no_timestamps)
         if forced:
             logits = runner.step(forced)
-        budget = min(specials.max_tokens // 2, specials.max_tokens - len(prefix) - len(forced))
-        frames = math.ceil(audio.size / SAMPLES_PER_FRAME)
-        tokens, total = decoding.greedy(runner.step, logits, specials, budget, timestamps=timestamps,
-                                        limit=frames, on_step=self._on_step if self.step_hooks else None)
-        count = len(tokens) + (1 if len(tokens) < budget else 0)
-        avg = total / count if count else None
         duration = audio.size / SAMPLE_RATE
+        budget = decoding.token_budget(duration, min(specials.max_tokens // 2,
+                                                     specials.max_tokens - len(prefix) - len(forced)))
+        frames = math.ceil(audio.size / SAMPLES_PER_FRAME)
         begin = specials.timestamp_begin
-        text_tokens = [t for t in tokens if begin is None or t < begin]
-        text = self._text(text_tokens).strip()
+        first = [logits]
+
+        def attempt(temperature: float, rng: Optional[np.random.Generator]) -> decoding.Attempt:
+            if first:
+                start = first.pop()
+            else:   # the same window again: the encoding stays, the decoder starts over
+                runner.rewind()
+                start = runner.step(prefix + forced)
+            tokens, total = decoding.greedy(runner.step, start, specials, budget, timestamps=timestamps,
+                                            limit=frames, on_step=self._on_step if self.step_hooks else None,
+                                            temperature=temperature, rng=rng)
+            finished = len(tokens) < budget
+            text = self._text([t for t in tokens if begin is None or t < begin]).strip()
+            return decoding.Attempt(tuple(tokens), text, total / max(1, len(tokens) + int(finished)), temperature,
+                                    finished)
+
+        temperatures = decoding.TEMPERATURES if fallback else decoding.TEMPERATURES[:1]
+        result = decoding.with_fallback(attempt, no_speech, temperatures)
+        chosen = result.chosen
         segments: tuple[Segment, ...] = ()
         done = duration
-        if timestamps:
+        if timestamps and not result.gave_up:
             assert begin is not None
-            pieces, done = decoding.split_segments(tokens, begin, duration)
+            pieces, done = decoding.split_segments(list(chosen.tokens), begin, duration)
             timed = self._word_timings(sot_sequence, pieces, frames) if words else [[] for _ in pieces]
             segments = tuple(self._segment(piece, found) for piece, found in zip(pieces, timed))
-        return Decoded(text=text, no_speech_prob=no_speech, avg_logprob=avg, tokens=tuple(tokens),
-                       language=code or "en", segments=segments, done=done)
+        return Decoded(text="" if result.gave_up else chosen.text, no_speech_prob=no_speech,
+                       avg_logprob=chosen.avg_logprob, tokens=chosen.tokens, language=code or "en",
+                       segments=segments, done=done, temperature=chosen.temperature, gave_up=result.gave_up)
 
     def _segment(self, piece: decoding.TimedTokens, found: list[alignment.WordTiming]) -> Segment:
         """A window's segment; with words, its span is theirs (the alignment is finer than timestamps)."""

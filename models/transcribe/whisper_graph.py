@@ -120,6 +120,9 @@ class TorchRunner:
         with torch.inference_mode():
             feats = torch.from_numpy(features).to(self.device, self.dtype)
             self._cross = self.encoder(feats)
+        self.rewind()
+
+    def rewind(self) -> None:
         empty = empty_cache(self.model, self.dtype, self.device)
         self._self = (empty, empty)
 

@@ -44,7 +44,8 @@ def test_whisper_decode_returns_text_probabilities_and_bounded_tokens(tiny_whisp
         assert out.language in WHISPER_LANGUAGES
         assert len(out.tokens) <= TINY_WHISPER_POSITIONS // 2
         assert all(0 <= t < eot for t in out.tokens)  # never a special or timestamp token
-        assert out.text == rec.processor.tokenizer.decode(list(out.tokens)).strip()
+        # random weights loop; a window given up keeps its last attempt's tokens but no text
+        assert out.text == ("" if out.gave_up else rec.processor.tokenizer.decode(list(out.tokens)).strip())
     assert rec.decode(np.zeros(0, np.float32)).text == ""
 
 
@@ -271,15 +272,13 @@ def test_an_onnx_backend_without_an_export_says_so(tiny_whisper, tiny_ctc, espea
         Recognizer.load(tiny_whisper, device="cpu", backend="tensorrt")
 
 
-def test_the_encoder_input_is_fitted_to_the_audio(tiny_whisper_en, monkeypatch):
-    """Short audio is not padded to 30 s: a second more than it, 10 s at least, the cap at most."""
-    assert [encoder_window(int(s * SAMPLE_RATE)) for s in (0.5, 4.0, 9.2, 25.0, 29.5, 45.0)] == \
-        [10.0, 10.0, 11.0, 26.0, 30.0, 30.0]
-    assert encoder_window(4 * SAMPLE_RATE, window=5.0) == 5.0   # a cap under 10 s still holds
+def test_the_encoder_input_is_30_s_unless_a_shorter_one_is_chosen(tiny_whisper_en, monkeypatch):
+    """Short audio is padded to the whole 30 s input Whisper was trained on; --window shortens it."""
+    assert [encoder_window(w) for w in (30.0, 45.0, 10.0, 0.2)] == [30.0, 30.0, 10.0, 1.0]
     rec = Recognizer.load(tiny_whisper_en, device="cpu")
     frames: list[int] = []
     start = rec.runner.start
     monkeypatch.setattr(rec.runner, "start", lambda features: (frames.append(features.shape[-1]), start(features)))
     for seconds, window in ((4.0, 30.0), (25.0, 30.0), (4.0, 5.0), (45.0, 30.0)):
         rec.decode(noise(seconds), window=window)
-    assert frames == [1000, 2600, 500, 3000]   # 100 mel frames a second
+    assert frames == [3000, 3000, 500, 3000]   # 100 mel frames a second
