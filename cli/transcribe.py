@@ -34,10 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="save the transcript here instead of printing it (several files: a folder)")
     parser.add_argument("--compute-device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the model runs (default: the GPU when there is one)")
-    parser.add_argument("--window", type=float, default=30.0, metavar="S",
-                        help="the most audio Whisper's encoder takes at once, 1-30 s (default 30, as trained; "
-                             "shorter audio gets a shorter input anyway, never under 10 s; a cap under 10 s "
-                             "decodes faster at some cost in accuracy)")
+    parser.add_argument("--window", type=float, default=30.0, metavar="SECONDS",
+                        help="how much audio Whisper's encoder hears at once, 1-30 s (default 30, as Whisper "
+                             "was trained); a shorter window is faster and less accurate")
     rules = CueRules()
     parser.add_argument("--cue-seconds", type=float, default=rules.max_seconds, metavar="S",
                         help=f"longest subtitle cue (default {rules.max_seconds:g} s)")

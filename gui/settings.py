@@ -60,6 +60,7 @@ class Key(Enum):
     TRANSCRIBE_CUE_LINES = ("transcribe/cue_lines", int, 2)           # lines per cue
     TRANSCRIBE_CUE_CHARS = ("transcribe/cue_chars", int, 42)          # characters per line
     TRANSCRIBE_EXPORT_FORMAT = ("transcribe/export_format", str, "srt")
+    TRANSCRIBE_WINDOW = ("transcribe/window", float, 30.0)          # Whisper's encoder input for files (s)
     MODEL_CLASSIFY = ("models/classify", str, "")
     MODEL_ENCODER = ("models/encoder", str, "")
     MODEL_GENERATE = ("models/generate", str, "")

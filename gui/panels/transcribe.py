@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 PARTIAL_COLOUR = QColor("#8a8a8a")
 EXPORT_FILTERS = "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"
+#: the encoder windows offered for files: 30 s as Whisper was trained, shorter only by choice
+WINDOW_CHOICES = ((30.0, "30 s (as trained)"), (20.0, "20 s (faster, less accurate)"),
+                  (10.0, "10 s (fastest, least accurate)"))
 
 
 def _waveform() -> QWidget:
@@ -212,6 +215,20 @@ class TranscribePanel(TaskPanel):
             rules.addWidget(widget)
         rules.addStretch(1)
         layout.addLayout(rules)
+        choice = QHBoxLayout()
+        self.window_combo = QComboBox()
+        for seconds, label in WINDOW_CHOICES:
+            self.window_combo.addItem(label, seconds)
+        self.window_combo.setToolTip("How much audio Whisper hears at once. It was trained on 30 s; a shorter "
+                                     "window is faster and less accurate (short clips may loop or lose words).")
+        saved = self.window_combo.findData(self.settings.get(Key.TRANSCRIBE_WINDOW))
+        self.window_combo.setCurrentIndex(max(0, saved))
+        self.window_combo.currentIndexChanged.connect(
+            lambda _index: self.settings.set(Key.TRANSCRIBE_WINDOW, self.window_combo.currentData()))
+        choice.addWidget(QLabel("Encoder window"))
+        choice.addWidget(self.window_combo)
+        choice.addStretch(1)
+        layout.addLayout(choice)
         return files
 
     def cue_rules(self) -> CueRules:
@@ -240,7 +257,8 @@ class TranscribePanel(TaskPanel):
         """One file's job in the queue (BadInput when no model is chosen)."""
         return jobs.TRANSCRIBE_FILE, {"model": self.model_path(), "path": path,
                                       "language": self.language_combo.currentData(),
-                                      "task": self.task_combo.currentData()}
+                                      "task": self.task_combo.currentData(),
+                                      "window": float(self.window_combo.currentData())}
 
     def _choose_export_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export every finished transcript into")

@@ -32,6 +32,7 @@ class QueueItem:
     status: str = QUEUED
     detail: str = ""
     segments: list[Segment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # the job's warnings (stretches given up)
 
 
 def _failure(item: QueueItem) -> str:
@@ -143,6 +144,8 @@ class FileQueue(QWidget):
             else:
                 text = f"Queue finished: {done} of {len(self.items)} files transcribed."
                 text += f" {_failure(failed[0])}" if failed else ""
+            warned = [item for item in self.items if item.status == DONE and item.notes]
+            text += f" {Path(warned[0].path).name}: {warned[0].notes[0]}" if warned else ""
             self.status_changed.emit(text, bool(failed))
             return
         try:
@@ -151,12 +154,14 @@ class FileQueue(QWidget):
             self.status_changed.emit(str(exc), True)
             return
         self._running = row
+        self.items[row].notes = []
         self._set(row, RUNNING, 0)
         job = self.runner.start(self.key, spec, **kwargs)
         job.progress.connect(while_alive(self, lambda event, r=row: self._progress(r, event)))
         job.result.connect(while_alive(self, lambda value, r=row: self._finished(r, value)))
         job.cancelled.connect(while_alive(self, lambda _value, r=row: self._stopped(r)))
         job.error.connect(while_alive(self, lambda message, _details, r=row: self._failed(r, message)))
+        job.log.connect(while_alive(self, lambda message, r=row: self.items[r].notes.append(message)))
         self._update_buttons()
 
     def _progress(self, row: int, event: Progress) -> None:
@@ -167,8 +172,12 @@ class FileQueue(QWidget):
             self.table.item(row, 1).setText(f"{RUNNING} {event.fraction:.0%}")
 
     def _finished(self, row: int, transcript: Any) -> None:
-        self.items[row].segments = list(transcript.segments)
-        self._set(row, DONE, 1000, f"{len(transcript.segments)} segments")
+        item = self.items[row]
+        item.segments = list(transcript.segments)
+        detail = f"{len(transcript.segments)} segments"
+        self._set(row, DONE, 1000, " ".join([detail + ("." if item.notes else "")] + item.notes))
+        if item.notes:   # a stretch given up is said, never silently lost
+            self.table.item(row, 1).setText(f"{DONE}: {len(item.notes)} warning{'s' * (len(item.notes) > 1)}")
         self._after(row)
 
     def _stopped(self, row: int) -> None:

@@ -279,3 +279,44 @@ def with_fallback(attempt: Callable[[float, Optional[np.random.Generator]], Atte
     if usable:
         return Fallback(max(usable, key=lambda a: a.avg_logprob), len(tried))
     return Fallback(tried[-1], len(tried), gave_up=True)
+
+
+def _plain(word: str) -> str:
+    return word.strip(".,!?;:\"'()").lower()
+
+
+def without_repeats(words: Sequence[str], keep: int = 0, min_run: int = 3, longest: int = 40) -> list[str]:
+    """``words`` with what a decoding loop repeats taken out (the guard on live committed text):
+    a run of ``min_run`` or more words said again right after itself, a sentence of two or more
+    words said again later in the same text, and an unfinished last sentence that begins one of
+    them again. The first ``keep`` words (already committed)
+    never change; a repeat that reaches into them loses only its part after them.
+    """
+    out: list[str] = []
+    plain: list[str] = []
+    for word in words:
+        out.append(word)
+        plain.append(_plain(word))
+        for n in range(min_run, min(longest, len(out) // 2) + 1):
+            if plain[-1] == plain[-1 - n] and plain[-n:] == plain[-2 * n:-n]:
+                cut = max(len(out) - n, keep)
+                del out[cut:], plain[cut:]
+                break
+    kept: list[str] = []
+    seen: set[tuple[str, ...]] = set()
+    sentence: list[str] = []
+    for k, word in enumerate(out):
+        sentence.append(word)
+        if word[-1:] in ".!?" or k == len(out) - 1:
+            key = tuple(_plain(w) for w in sentence)
+            # a repeat is dropped, but for its committed words (nothing before it was dropped then)
+            repeat = len(key) >= 2 and key in seen or (word[-1:] not in ".!?" and _starts_a_repeat(key, seen))
+            kept += sentence[:max(0, keep - len(kept))] if repeat else sentence
+            seen.add(key)
+            sentence = []
+    return kept
+
+
+def _starts_a_repeat(tail: tuple[str, ...], seen: set[tuple[str, ...]]) -> bool:
+    """An unfinished last sentence of three words or more that begins one said before."""
+    return len(tail) >= 3 and any(sentence[:len(tail)] == tail for sentence in seen)

@@ -18,6 +18,14 @@ short by that pause instead of making the final decode wait (see listening_while
 inside a sentence now ends an utterance; the next one is decoded with the previous text as
 its prompt, so the words hold (pauses of 0.45 s inside espeak sentences split them at 0.5 s too).
 
+Decoding safeguards (issue 18): the decodes that make final text (at a pause and at the end)
+use the recogniser's temperature fallback and token budget (decoding.with_fallback); partials
+stay greedy, being decoded again soon anyway. Every decode's words go through
+decoding.without_repeats, so a committed segment never repeats a sentence, and the next
+utterance is not conditioned on text that needed a temperature above 0.5. Live decodes use the
+30 s encoder input too (a shorter one is the config's explicit ``window``): the shorter one was
+never shown to cost no accuracy on held-out speech.
+
 The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
 and it returns the events that audio caused. live.py drives it.
 """
@@ -32,8 +40,8 @@ from typing import Any, Callable, Iterator, Optional, Protocol
 
 import numpy as np
 
-from models.transcribe import audio
-from models.core.events import Event, Final, Metric, ModelDeskError, Partial
+from models.transcribe import audio, decoding
+from models.core.events import Event, Final, Log, Metric, ModelDeskError, Partial
 from models.transcribe.recognizer import LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD, Decoded
 
 RATE = audio.TARGET_RATE
@@ -49,10 +57,10 @@ class Decoder(Protocol):
     """What the recogniser needs from a speech model (recognizer.Recognizer has it)."""
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
-               prompt_text: Optional[str] = None) -> Decoded:
-        """The text of one utterance of at most 30 s, with Whisper's no-speech evidence (a
-        ``window`` keyword, the encoder's input in seconds, is passed only when the config
-        shortens it)."""
+               prompt_text: Optional[str] = None, fallback: bool = True) -> Decoded:
+        """The text of one utterance of at most 30 s, with Whisper's no-speech evidence;
+        ``fallback``: with the temperature fallback (a ``window`` keyword, the encoder's input
+        in seconds, is passed only when the config shortens it)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ class _Utterance:
     previous: Optional[list] = None  # words of the previous decode (LocalAgreement)
     last_words: Optional[list] = None
     decoded_to: int = -1             # absolute index the last decode covered
+    checked: bool = False            # the last decode had the temperature fallback (a final may reuse it)
 
     def add(self, samples: np.ndarray) -> None:
         self.chunks.append(samples)
@@ -140,6 +149,8 @@ class StreamingRecognizer:
         self._decoding: Optional[tuple[str, _Utterance]] = None   # the early decode running, if any
         self._speech_run = 0                 # consecutive speech frames
         self.segments: list[Final] = []
+        self._prompt_from = 0                # segments before this are not a prompt (a hot decode)
+        self._notes: list[Event] = []        # warnings from decodes, sent with the next events
         self._pending = np.zeros(0, dtype=np.float32)
         self._history: deque = deque()      # recent non-utterance audio, for the preroll
         self._history_len = 0
@@ -308,12 +319,12 @@ class StreamingRecognizer:
             kind, utt, upto = plan
             self._decoding = (kind, utt)
             try:
-                result = self._run_decode(utt.audio(upto))
+                result = self._run_decode(utt.audio(upto), fallback=kind == "pause")
             except Preempted:
                 continue
             finally:
                 self._decoding = None
-            return self._agree(utt, self._apply(utt, upto, *result))
+            return self._agree(utt, self._apply(utt, upto, *result, checked=kind == "pause")) + self._take_notes()
 
     def _next_early_decode(self) -> Optional[tuple[str, _Utterance, int]]:
         """("pause" | "partial", utterance, decode up to) or None."""
@@ -331,25 +342,38 @@ class StreamingRecognizer:
             return None
         return "partial", utt, utt.end
 
-    def _run_decode(self, samples: np.ndarray) -> tuple[Decoded, float]:
+    def _run_decode(self, samples: np.ndarray, fallback: bool = True) -> tuple[Decoded, float]:
         """One decode and how long it took."""
         prompt = None
-        if self.config.prompt and self.segments:
-            prompt = " ".join(s.text for s in self.segments[-3:])[-200:]
+        recent = self.segments[max(self._prompt_from, len(self.segments) - 3):]
+        if self.config.prompt and recent:
+            prompt = " ".join(s.text for s in recent)[-200:]
         began = time.perf_counter()
-        kwargs = {"window": self.config.window} if self.config.window < 30.0 else {}
+        kwargs: dict[str, Any] = {"window": self.config.window} if self.config.window < 30.0 else {}
+        if not fallback:
+            kwargs["fallback"] = False
         result = self.decoder.decode(samples, language=self.language, task=self.task, prompt_text=prompt, **kwargs)
         return result, time.perf_counter() - began
 
-    def _apply(self, utt: _Utterance, upto: int, result: Decoded, took: float) -> list[str]:
-        """Record a decode of ``utt`` up to ``upto``; the hallucination gate may leave no words."""
+    def _apply(self, utt: _Utterance, upto: int, result: Decoded, took: float, checked: bool = True) -> list[str]:
+        """Record a decode of ``utt`` up to ``upto``; the hallucination gate may leave no words,
+        and the repeat guard takes out what a loop said again."""
         cfg = self.config
         self.decode_seconds = took if not self.decodes else 0.7 * self.decode_seconds + 0.3 * took
         self.decodes += 1
-        utt.decoded_to = upto
+        utt.decoded_to, utt.checked = upto, checked
+        if result.gave_up:
+            self._notes.append(Log(f"No text kept for {utt.start / RATE:.1f}-{upto / RATE:.1f} s: the model "
+                                   "repeated itself at every temperature there.", level="warning"))
+        if result.gave_up or result.temperature > decoding.PROMPT_RESET_TEMPERATURE:
+            self._prompt_from = len(self.segments) + 1   # not even this utterance's own text
         silent = result.looks_silent(cfg.no_speech_threshold, cfg.logprob_threshold)
-        utt.last_words = [] if silent else result.text.split()
+        utt.last_words = [] if silent else decoding.without_repeats(result.text.split())
         return utt.last_words
+
+    def _take_notes(self) -> list[Event]:
+        notes, self._notes = self._notes, []
+        return notes
 
     def _agree(self, utt: _Utterance, words: list[str]) -> list[Event]:
         """LocalAgreement-2: commit what this decode and the previous one agree on."""
@@ -377,17 +401,19 @@ class StreamingRecognizer:
             self._remember(leftover)
         if utt.speech < cfg.min_speech * RATE and not utt.committed:
             return []
-        if utt.last_words is not None and utt.decoded_to >= min(utt.speech_end + int(cfg.tail * RATE), upto):
+        if (utt.last_words is not None and utt.checked
+                and utt.decoded_to >= min(utt.speech_end + int(cfg.tail * RATE), upto)):
             words = utt.last_words
         else:
             words = self._apply(utt, upto, *self._run_decode(utt.audio(upto)))
         n = len(utt.committed)
-        words = utt.committed + (words[n:] if len(words) > n else [])
+        words = decoding.without_repeats(utt.committed + (words[n:] if len(words) > n else []), keep=n)
+        events: list[Event] = self._take_notes()
         if not words:
-            return []
+            return events
         final = Final(" ".join(words), start=utt.onset / RATE, end=min(utt.speech_end, upto) / RATE)
         self.segments.append(final)
-        events: list[Event] = [final]
+        events.append(final)
         latency = self._latency(min(utt.speech_end, upto))
         if latency is not None:
             events.append(Metric("latency", latency, step=len(self.segments)))
