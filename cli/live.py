@@ -16,6 +16,7 @@ from models.transcribe.cues import build_cues
 from models.transcribe.transcript import Segment, export, to_txt
 
 from . import CliError
+from .speech_options import choose_model, cue_rules
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,8 +60,6 @@ def run(args: argparse.Namespace) -> int:
     if args.files:
         raise CliError("--live records the microphone: give either FILE or --live, not both")
     from models.transcribe.live import run_live
-
-    from .transcribe import choose_model, cue_rules
 
     rules = cue_rules(args)
 

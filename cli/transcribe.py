@@ -15,6 +15,7 @@ from models.transcribe.cues import CueRules, build_cues
 from models.transcribe.transcript import Segment, export, render, to_txt
 
 from . import CliError, live
+from .speech_options import choose_model, cue_rules
 from .options import add_backend_option, event_printer, quiet_libraries
 
 
@@ -50,26 +51,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     live.add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
-
-
-def choose_model(name: Optional[str]) -> str:
-    """The model asked for, else the first transcription model the store knows."""
-    if name:
-        return name
-    from models.core import store
-
-    installed = store.list_models("transcribe")
-    if not installed:
-        raise CliError("no transcription model is installed: import or download one (a Whisper or "
-                       "faster-whisper folder) on the Models page, or pass --model PATH")
-    return str(installed[0].path)
-
-
-def cue_rules(args: argparse.Namespace) -> CueRules:
-    """The --cue-* options, checked."""
-    if args.cue_seconds <= 0 or args.cue_lines < 1 or args.cue_chars < 10:
-        raise CliError("--cue-seconds must be positive, --cue-lines at least 1 and --cue-chars at least 10")
-    return CueRules(max_seconds=args.cue_seconds, max_lines=args.cue_lines, line_chars=args.cue_chars)
 
 
 def write_transcript(segments: Iterable[Segment], fmt: Optional[str], out: Optional[str],

@@ -8,6 +8,9 @@ gives it back grown (the key/value "past"), with the alignment heads' scores for
 INT8 is dynamic per-channel quantization of the decoder's matrix products (INT8_GRAPHS); the
 embedding lookups, the convolutions and the encoder stay fp32.
 
+The files' names and the runner that plays them live in ort_runner.py (the recognizer loads
+them from there, so it never imports this exporter).
+
 Parity is token identity: the same greedy loop (decoding.py) decodes a calibration set with
 torch and with each export, timestamps on; the manifest records the share of windows whose
 tokens are identical and the share of tokens that agree. The set is spoken sentences when
@@ -28,9 +31,9 @@ import numpy as np
 
 from models.core import cache, fileio, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
+from models.transcribe.ort_runner import GRAPHS, INT8_GRAPHS, ONNX_DIR, onnx_files
+from models.transcribe.recognizer import Recognizer, read_audio
 
-ONNX_DIR = "onnx"
-GRAPHS = ("encoder", "decoder")
 OPSET = 18
 CALIBRATION_SENTENCES = (
     "The quick brown fox jumps over the lazy dog.",
@@ -40,19 +43,6 @@ CALIBRATION_SENTENCES = (
     "Our new software update fixes several important problems.",
     "Turn left at the second traffic light and park near the bank.",
 )
-
-
-#: the graphs the INT8 variant quantizes. The decoder runs once per token and carries the
-#: speed-up. On 20 held-out clips the WER was torch's (0.176) with only the decoder quantized,
-#: 0.181 with both graphs and 0.192 with only the encoder; both graphs saved 14 % more time,
-#: not worth the words, so the encoder stays fp32
-INT8_GRAPHS = ("decoder",)
-
-
-def onnx_files(folder: os.PathLike | str, int8: bool) -> dict[str, Path]:
-    """The export's files of a model folder, by graph (INT8: the quantized ones of INT8_GRAPHS)."""
-    return {graph: Path(folder) / ONNX_DIR / f"whisper_{graph}{'_int8' if int8 and graph in INT8_GRAPHS else ''}.onnx"
-            for graph in GRAPHS}
 
 
 # --- exporting -----------------------------------------------------------------
@@ -136,8 +126,6 @@ def calibration_set() -> tuple[str, list[np.ndarray]]:
     """(what it is, 16 kHz clips): espeak-ng sentences when it is installed, else synthetic sounds."""
     espeak = shutil.which("espeak-ng")
     if espeak:
-        from models.transcribe.recognizer import read_audio
-
         clips = []
         with tempfile.TemporaryDirectory() as tmp:
             for k, sentence in enumerate(CALIBRATION_SENTENCES):
@@ -176,8 +164,6 @@ def export_recognizer(model: os.PathLike | str, quantize: bool = True, device: s
     """
     import torch
 
-    from models.transcribe.recognizer import Recognizer
-
     info = store.open_model(model, task="transcribe", allow_pickle=allow_pickle)
     if info.model_type != "whisper":
         raise ModelDeskError(f"{info.name} is a CTC model: ONNX export covers Whisper models; run it on torch.")
@@ -214,74 +200,3 @@ def export_recognizer(model: os.PathLike | str, quantize: bool = True, device: s
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity
-
-
-# --- running ------------------------------------------------------------------------
-
-class OrtRunner:
-    """The ONNX Runtime backend of the greedy loop (recognizer.WhisperRunner)."""
-
-    def __init__(self, files: dict[str, Path], device: str, threads: Optional[int]) -> None:
-        self.sessions = {graph: runtime.ort_session(str(path), device=device, threads=threads)
-                         for graph, path in files.items()}
-        self._cross: Optional[tuple[np.ndarray, np.ndarray]] = None
-        self._self: Optional[tuple[np.ndarray, np.ndarray]] = None
-
-    def start(self, features: np.ndarray) -> None:
-        cross_k, cross_v = self.sessions["encoder"].run(None, {"features": features})
-        self._cross = (cross_k, cross_v)
-        self.rewind()
-
-    def rewind(self) -> None:
-        self._self = (self._empty(), self._empty())
-
-    def step(self, ids: list[int]) -> np.ndarray:
-        assert self._cross is not None and self._self is not None
-        feeds = {"input_ids": np.asarray([ids], dtype=np.int64), "self_k": self._self[0], "self_v": self._self[1],
-                 "cross_k": self._cross[0], "cross_v": self._cross[1]}
-        logits, keys, values = self.sessions["decoder"].run(["logits", "new_k", "new_v"], feeds)
-        self._self = (keys, values)
-        return logits[0]
-
-    def _empty(self) -> np.ndarray:
-        """A self-attention cache with no positions yet."""
-        assert self._cross is not None
-        layers, _, heads, _, dim = self._cross[0].shape
-        return np.zeros((layers, 1, heads, 0, dim), dtype=np.float32)
-
-    def scores(self, ids: list[int]) -> np.ndarray:
-        empty = self._empty()
-        feeds = {"input_ids": np.asarray([ids], dtype=np.int64), "self_k": empty, "self_v": empty,
-                 "cross_k": self._cross[0], "cross_v": self._cross[1]}
-        return self.sessions["decoder"].run(["scores"], feeds)[0]
-
-
-def load_ort_recognizer(info: store.ModelInfo, choice: runtime.DeviceChoice, backend: runtime.Backend) -> Any:
-    """A Recognizer whose Whisper runs on the model's ONNX export (``backend``: fp32 or INT8)."""
-    import onnxruntime as ort
-    import torch
-    import transformers as tf
-
-    from models.transcribe.recognizer import Recognizer
-
-    if info.model_type != "whisper":
-        raise ModelDeskError(f"{info.name} is a CTC model: ONNX Runtime runs exported Whisper models only; "
-                             "choose the torch backend.")
-    int8 = backend is runtime.Backend.ORT_INT8
-    files = onnx_files(info.path, int8)
-    if not all(path.is_file() for path in files.values()):
-        raise runtime.no_export(info.name, backend)
-    if choice.device == "cuda" and "CUDAExecutionProvider" not in ort.get_available_providers():
-        raise ModelDeskError("ONNX Runtime has no CUDA execution provider here: choose the CPU device "
-                             "or the torch backend.")
-    try:
-        processor = tf.WhisperProcessor.from_pretrained(info.path, local_files_only=True)
-        config = tf.WhisperConfig.from_pretrained(info.path, local_files_only=True)
-        generation = tf.GenerationConfig.from_pretrained(info.path, local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise ModelDeskError(f"{info.name} could not be loaded: {str(exc).splitlines()[0]}") from None
-    runner = OrtRunner(files, choice.device, torch.get_num_threads())
-    if "scores" not in {output.name for output in runner.sessions["decoder"].get_outputs()}:
-        raise ModelDeskError(f"{info.name}'s ONNX export is from an older ModelDesk; export it again on the Models page.")
-    return Recognizer(info, None, processor, "whisper", choice, backend=backend, runner=runner, config=config,
-                      generation=generation)

@@ -1,11 +1,12 @@
 """Speech recognition: Whisper (seq2seq) and CTC models behind one ``Recognizer``.
 
-``Recognizer.decode`` is the core call (one window of at most 30 s in, text out): greedy,
-with Whisper's no-speech probability so callers can drop hallucinated text on silence, and on
+``Recognizer.decode`` is the core call (one window of at most 30 s in, text out): greedy with
+the reference's temperature fallback and a token budget (decoding.with_fallback), with
+Whisper's no-speech probability so callers can drop hallucinated text on silence, and on
 request with Whisper's timestamp tokens (timed segments) and word timings (alignment heads and
 dynamic time warping; CTC: from the frames). The loop itself is decoding.py's, the same for
-every backend: torch runs the graphs of whisper_graph.py, ONNX Runtime the files onnx_export.py
-made from them. ``files.transcribe_file`` decodes long recordings window by window; live
+every backend: torch runs the graphs of whisper_graph.py, ONNX Runtime (ort_runner.py) the files
+onnx_export.py made from them. ``files.transcribe_file`` decodes long recordings window by window; live
 transcription builds on ``decode`` and ``resample`` in the same way.
 """
 from __future__ import annotations
@@ -164,10 +165,8 @@ class Recognizer(cache.Shared):
         chosen = runtime.parse_backend(backend)
         choice = runtime.choose_device(device)
         if chosen is not runtime.Backend.TORCH:
-            from models.transcribe import onnx_export
-
             return cache.get_or_load(("speech", str(info.path), choice.device, chosen.value),
-                                     lambda: onnx_export.load_ort_recognizer(info, choice, chosen))
+                                     lambda: cls._build_ort(info, choice, chosen))
         return cache.get_or_load(("speech", str(info.path), choice.device, chosen.value),
                                  lambda: cls._build(info, choice))
 
@@ -203,6 +202,15 @@ class Recognizer(cache.Shared):
             runner = TorchRunner(model, alignment_heads(model.config, model.generation_config, info.path.name),
                                  choice.device)
         return cls(info, model, processor, kind, choice, runner=runner)
+
+    @classmethod
+    def _build_ort(cls, info: store.ModelInfo, choice: runtime.DeviceChoice,
+                   backend: runtime.Backend) -> "Recognizer":
+        from models.transcribe.ort_runner import load_ort_parts
+
+        parts = load_ort_parts(info, choice, backend)
+        return cls(info, None, parts.processor, "whisper", choice, backend=backend, runner=parts.runner,
+                   config=parts.config, generation=parts.generation)
 
     def _setup_whisper(self) -> None:
         """Special token and language ids from the tokenizer, suppression lists from the generation config."""
