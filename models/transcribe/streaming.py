@@ -362,7 +362,7 @@ class StreamingRecognizer:
         self.decode_seconds = took if not self.decodes else 0.7 * self.decode_seconds + 0.3 * took
         self.decodes += 1
         utt.decoded_to, utt.checked = upto, checked
-        if result.gave_up:
+        if result.gave_up and checked:   # a greedy partial that loops just gives no words
             self._notes.append(Log(f"No text kept for {utt.start / RATE:.1f}-{upto / RATE:.1f} s: the model "
                                    "repeated itself at every temperature there.", level="warning"))
         if result.gave_up or result.temperature > decoding.PROMPT_RESET_TEMPERATURE:
