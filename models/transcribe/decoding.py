@@ -263,16 +263,16 @@ def with_fallback(attempt: Callable[[float, Optional[np.random.Generator]], Atte
                   seed: int = FALLBACK_SEED) -> Fallback:
     """Decode at each temperature in turn until an attempt passes (module docstring).
 
-    A window the model calls silence (no_speech_prob above 0.6 with a doubtful mean) passes as it
-    is: the caller drops it, and sampling could only invent words for it.
+    A window the model calls silence (no_speech_prob above 0.6 with a doubtful mean, or above
+    0.9) passes as it is: the caller drops it, and sampling could only invent words for it.
     """
     tried: list[Attempt] = []
     for k, temperature in enumerate(temperatures):
         rng = np.random.default_rng([seed, k]) if temperature > 0 else None
         result = attempt(temperature, rng)
         tried.append(result)
-        silence = (no_speech_prob is not None and no_speech_prob > NO_SPEECH_THRESHOLD
-                   and result.avg_logprob < LOGPROB_THRESHOLD)
+        silence = no_speech_prob is not None and (no_speech_prob > SURE_NO_SPEECH or (
+            no_speech_prob > NO_SPEECH_THRESHOLD and result.avg_logprob < LOGPROB_THRESHOLD))
         if silence or (not result.loops and result.avg_logprob >= LOGPROB_THRESHOLD):
             return Fallback(result, len(tried))
     usable = [a for a in tried if not a.loops]

@@ -36,7 +36,7 @@ def test_three_queued_files_finish_and_each_exports(qtbot, panel, real_whisper, 
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: (paths, "")))
     qtbot.mouseClick(panel.file_button, Qt.MouseButton.LeftButton)
     assert [item.status for item in panel.queue.items][1:] == [QUEUED, QUEUED]
-    qtbot.waitUntil(lambda: all(item.status == DONE for item in panel.queue.items), timeout=90000)
+    qtbot.waitUntil(lambda: all(item.status == DONE for item in panel.queue.items), timeout=240000)
     assert all(panel.queue.table.cellWidget(row, 2).value() == 1000 for row in range(3))
     assert panel.status.text().startswith("Queue finished: 3 of 3 files")
     out = tmp_path / "subs"
