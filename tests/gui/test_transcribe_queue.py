@@ -129,3 +129,22 @@ def test_dropped_sound_files_are_queued_and_others_refused(qtbot, panel, tmp_pat
     assert [item.path for item in panel.queue.items] == [str(p) for p in sounds]
     assert [panel.queue.table.item(row, 1).text() for row in range(2)] == [QUEUED, QUEUED]
     assert panel.status.text().startswith("Only sound files can be queued")
+
+
+def test_the_encoder_window_is_a_remembered_choice_and_a_stretch_given_up_is_said(
+        qtbot, panel, app_ctx, stuck_whisper, espeak_wav, tmp_path, monkeypatch) -> None:
+    assert panel.window_combo.currentData() == 30.0                      # as Whisper was trained
+    assert "less accurate" in panel.window_combo.toolTip()
+    panel.window_combo.setCurrentIndex(panel.window_combo.findData(10.0))
+    again = TranscribePanel(app_ctx)
+    qtbot.addWidget(again)
+    assert again.window_combo.currentData() == 10.0                      # kept in Settings
+    panel.picker.set_path(str(stuck_whisper))                            # loops at every temperature
+    assert panel.file_job("x.wav")[1]["window"] == 10.0
+    paths = copies(espeak_wav[0], tmp_path, ["looped.wav"])
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: (paths, "")))
+    qtbot.mouseClick(panel.file_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.queue.items[0].status == DONE, timeout=120000)
+    assert panel.queue.table.item(0, 1).text() == f"{DONE}: 1 warning"
+    assert "No text kept for 0:" in panel.queue.table.item(0, 1).toolTip()
+    assert "looped.wav: No text kept for 0:" in panel.status.text()
