@@ -87,3 +87,14 @@ def test_clip_plan_and_noise_are_seeded() -> None:
     assert np.sqrt(np.mean(pink ** 2)) == pytest.approx(1.0, rel=1e-3)
     low = lambda x: np.abs(np.fft.rfft(x))[:200].sum() / np.abs(np.fft.rfft(x)).sum()   # noqa: E731
     assert low(brown) > low(pink) > low(np.random.default_rng(0).standard_normal(32000))
+
+
+@pytest.mark.parametrize("engine, voice", sorted({(e, v) for e, v in heldout_speech.VOICES if e != "espeak-ng"})
+                         + [("espeak-ng", "en-us+f3")])
+def test_each_engine_speaks_at_16_khz(engine: str, voice: str, tmp_path: Path) -> None:
+    """Every voice of the corpus is installed (scripts/setup.sh --test) and gives speech, trimmed."""
+    assert heldout_speech.missing_tools() == []
+    speech = heldout_speech.synthesise(engine, voice, "Please call me back.", tmp_path, 160)
+    assert speech.dtype == np.float32 and 0.5 * heldout_speech.RATE < speech.size < 3 * heldout_speech.RATE
+    peak = float(np.abs(speech).max())
+    assert peak > 0.1 and abs(speech[0]) > 0.02 * peak and abs(speech[-1]) > 0.02 * peak   # trimmed to the speech
