@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from . import CliError
 from .options import add_model_options, event_printer, quiet_libraries
@@ -34,9 +35,14 @@ def run(args: argparse.Namespace) -> int:
         summary = classify_file(args.model, args.file, args.out, text_column=args.text_column, **common)
         print(f"Classified {summary['rows']:,} rows ({summary['skipped']:,} skipped) in {summary['seconds']:.2f} s, "
               f"{summary['rows_per_s']:,.1f} rows/s -> {summary['output']}")
+        if summary["parity"]:
+            print(summary["parity"])
         return 0
     if not args.texts:
         raise CliError("give a text to classify, or --file IN --out OUT")
-    for prediction in classify_texts(args.model, args.texts, **common):
+    predictions = classify_texts(args.model, args.texts, **common)
+    for prediction in predictions:
         print(f"{prediction['label']}\t{prediction['score']:.4f}", flush=True)
+    if predictions[0]["parity"]:   # stderr: stdout stays one label<TAB>probability line per text
+        print(predictions[0]["parity"], file=sys.stderr)
     return 0

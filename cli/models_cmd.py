@@ -61,8 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("model", metavar="NAME_OR_PATH")
     export.add_argument("--no-int8", action="store_true", help="skip the INT8 quantized copy")
     export.add_argument("--calibration", metavar="FILE",
-                        help="a labelled file to check INT8 on (classifiers; default: the fine-tune's own "
-                             "validation rows, else built-in sentences)")
+                        help="classifiers: your rows (CSV/TSV/JSON Lines, labelled or not); INT8 is chosen on "
+                             "part of them and checked on the rest (default: the fine-tune's own validation rows, "
+                             "else built-in sentences only)")
     export.add_argument("--allow-pickle", action="store_true",
                         help="accept a model folder whose torch weights are a pickle (.bin/.pt), weights only")
     export.set_defaults(func=run_export)

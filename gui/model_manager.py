@@ -69,8 +69,9 @@ class ModelManager(QWidget):
         self.convert_button.setToolTip("Export the selected model for ONNX Runtime (fp32 and INT8) and check it "
                                        "against torch")
         self.calibration_button = QPushButton("Calibration file…")
-        self.calibration_button.setToolTip("A labelled file to check a classifier's INT8 on, for a classifier not "
-                                           "fine-tuned here (one fine-tuned here is checked on its validation rows)")
+        self.calibration_button.setToolTip("Your rows (labelled or not) to choose a classifier's INT8 on some and "
+                                           "check it on the others, for a classifier not fine-tuned here (one "
+                                           "fine-tuned here uses its validation rows)")
         self.calibration = ""
         self.remove_button = QPushButton("Remove")
         self.refresh_button = QPushButton("Refresh")
@@ -179,8 +180,9 @@ class ModelManager(QWidget):
                     **extra)
 
     def choose_calibration(self) -> None:
-        """A labelled file (CSV/TSV/JSON Lines) the next conversion of the selected classifier measures INT8 on."""
-        path, _ = QFileDialog.getOpenFileName(self, "A labelled file to check INT8 on",
+        """A file of the user's rows (CSV/TSV/JSON Lines) the next conversion of the selected classifier chooses
+        and checks INT8 on."""
+        path, _ = QFileDialog.getOpenFileName(self, "Your rows to choose and check INT8 on",
                                               filter="Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)")
         if path:
             self.calibration = path

@@ -44,6 +44,9 @@ class PredictTab(TaskPanel):
         self.result_label = QLabel("")
         self.result_label.setObjectName("classifyResult")
         self.body.addWidget(self.result_label)
+        self.parity_label = QLabel("")   # an ONNX backend's stored parity: how far to trust the result
+        self.parity_label.setWordWrap(True)
+        self.body.addWidget(self.parity_label)
         self.bars = ProbabilityBars()
         self.body.addWidget(self.bars, 1)
 
@@ -57,6 +60,7 @@ class PredictTab(TaskPanel):
     def show_result(self, value: Any) -> None:
         prediction = value[0]
         self.result_label.setText(f"<b>{prediction['label']}</b> · {prediction['score']:.1%}")
+        self.parity_label.setText(prediction.get("parity") or "")
         self.bars.set_probabilities(prediction["probs"])
 
     @property
@@ -164,7 +168,8 @@ class FileTab(TaskPanel):
         counts = ", ".join(f"{label}: {n:,}" for label, n in value["labels"].items())
         self.throughput.setText(f"{value['rows_per_s']:,.1f} rows/s")
         self.summary.setText(f"{value['rows']:,} rows classified ({value['skipped']:,} skipped) in "
-                             f"{value['seconds']:.2f} s → {value['output']}\n{counts}")
+                             f"{value['seconds']:.2f} s → {value['output']}\n{counts}"
+                             + (f"\n{value['parity']}" if value.get("parity") else ""))
 
 
 class ClassifyPanel(QWidget):

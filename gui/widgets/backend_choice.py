@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from models.core.exports import exported_backends
-from models.core.parity import format_figures, format_parity
+from models.core.parity import backend_note, format_parity
 from models.core.store import ModelInfo
 
 from .. import jobs
@@ -119,8 +119,7 @@ class BackendChoice(QWidget):
                            problem=True)
         elif backend != "torch" and info is not None:
             parity = info.manifest["parity"]
-            self.set_state(f"{LABELS[backend]} · vs PyTorch: "
-                           f"{format_figures(parity[backend.partition('-')[2]])}")
+            self.set_state(f"{LABELS[backend]} · vs PyTorch: {backend_note(parity, backend.partition('-')[2])}")
         else:
             self.set_state(f"{LABELS[backend]}" + (f" · {name}" if self.picker.path() else ""))
 

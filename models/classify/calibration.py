@@ -1,10 +1,15 @@
-"""The texts an export is checked on: the fine-tune's own validation rows, a file the user picks, or a fixed set.
+"""The rows an INT8 export is chosen on and checked on: the user's own where there are any, split in two.
 
 A classifier trained in the app names its training run in its manifest; the run's config holds
 everything that made the split (files, columns, validation share, seed, folds), so the same
 validation rows come back without any copy of the data being stored with the model. A model from
-elsewhere is checked on a labelled file the user picks; without one, on a fixed set of sentences
-that has no labels (agreement and probability differences only).
+elsewhere takes a file the user picks (CSV/TSV/JSON Lines, labelled or not). Without either, a
+fixed set of built-in sentences is all there is, and the report says so.
+
+The rows are split once (:meth:`Calibration.split`): the chooser (static calibration ranges, the
+sensitivity sweep, the targets) sees one part only, and the parity stored with the model is
+measured on the other part, which nothing was tuned on. Identical texts are merged first, so no
+row can sit on both sides.
 """
 from __future__ import annotations
 
@@ -19,8 +24,16 @@ from models.classify import tabular
 from models.core import runs, store
 from models.core.events import ModelDeskError
 
-#: at most this many rows are used (a seeded sample keeps exports quick on large validation sets)
-MAX_ROWS = 500
+#: at most this many rows are read from a user's file (a seeded sample of them keeps exports quick)
+MAX_ROWS = 1600
+#: share of the rows held out for the parity report; the rest is what the chooser sees
+HELDOUT_SHARE = 0.6
+#: the chooser's part is capped (more rows slow the sweep, and do not change the ranges much)
+MAX_CHOOSER_ROWS = 320
+#: fewer distinct rows than this cannot be split into a chooser's part and a held-out part
+MIN_ROWS = 10
+#: ``source`` of a parity report measured on the user's rows / on the built-in sentences
+USER, BUILTIN = "user", "builtin"
 
 _SUBJECTS = ("The film", "This phone", "Our hotel room", "The new update", "That restaurant", "The service")
 _VERDICTS = ("was wonderful and I would go again", "broke after two days, a waste of money",
@@ -35,12 +48,57 @@ def builtin_texts() -> list[str]:
 
 
 @dataclass
-class Calibration:
-    """Texts, their class indices in the model's label order (None: unlabelled) and what they are, in words."""
+class Part:
+    """One side of the split: texts and their class indices (None: unlabelled)."""
     texts: list[str]
     y: Optional[np.ndarray]
-    description: str
+
+
+@dataclass
+class Calibration:
+    """Texts, their class indices in the model's label order (None: unlabelled), where they come from
+    (``origin``, in words) and whether they are the user's (``source``: USER or BUILTIN)."""
+    texts: list[str]
+    y: Optional[np.ndarray]
+    origin: str
+    source: str
     notes: list[str] = dataclasses.field(default_factory=list)
+
+    def split(self, seed: int = 0) -> tuple[Part, Part]:
+        """(what the chooser sees, what parity is measured on): disjoint, seeded, stratified by label."""
+        texts, y = _unique(self.texts, self.y)
+        rng = np.random.default_rng(seed)
+        groups = [np.flatnonzero(y == c) for c in np.unique(y)] if y is not None else [np.arange(len(texts))]
+        held = np.zeros(len(texts), dtype=bool)
+        for members in groups:
+            held[rng.permutation(members)[:int(round(len(members) * HELDOUT_SHARE))]] = True
+        chooser = np.flatnonzero(~held)
+        if len(chooser) > MAX_CHOOSER_ROWS:   # rows past the cap were never seen: they are held out too
+            chooser = np.sort(rng.choice(chooser, MAX_CHOOSER_ROWS, replace=False))
+        heldout = np.setdiff1d(np.arange(len(texts)), chooser)
+
+        def part(index: np.ndarray) -> Part:
+            return Part([texts[i] for i in index], y[index] if y is not None else None)
+
+        return part(chooser), part(heldout)
+
+
+def _unique(texts: list[str], y: Optional[np.ndarray]) -> tuple[list[str], Optional[np.ndarray]]:
+    """The first row of each distinct text (a duplicate on both sides would leak what the chooser saw)."""
+    first: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        first.setdefault(text, i)
+    keep = np.array(sorted(first.values()), dtype=int)
+    return [texts[i] for i in keep], (y[keep] if y is not None else None)
+
+
+def _enough(calib: Calibration) -> Calibration:
+    """``calib``, if it has enough distinct texts to be split into two useful parts."""
+    distinct = len(set(calib.texts))
+    if distinct < MIN_ROWS:
+        raise ModelDeskError(f"{calib.origin} has {distinct} distinct text(s); at least {MIN_ROWS} are needed to "
+                             "choose INT8 on some and check it on others")
+    return calib
 
 
 def _sample(texts: list[str], y: Optional[np.ndarray], seed: int = 0) -> tuple[list[str], Optional[np.ndarray]]:
@@ -60,10 +118,34 @@ def _indices(labels: list[str], model_labels: list[str], where: str) -> np.ndarr
 
 
 def from_file(path: str, model_labels: list[str]) -> Calibration:
-    """A labelled CSV/TSV/JSON Lines file the user picked."""
-    examples = tabular.read_examples(path)
-    texts, y = _sample(examples.texts, _indices(examples.labels, model_labels, Path(path).name))
-    return Calibration(texts, y, f"{len(texts)} labelled rows of {Path(path).name}", list(examples.notes))
+    """A CSV/TSV/JSON Lines file the user picked, read in chunks: labelled when a label column holds the
+    model's labels, unlabelled (agreement only) when it has no label column or one with none of them."""
+    with tabular.TableReader(path) as source:
+        name = source.path.name
+        text_column, label_column = tabular.detect_columns(source.sample())
+        if text_column is None:
+            raise ModelDeskError(f"{name} has no text column (columns: {', '.join(source.columns)}).")
+        texts: list[str] = []
+        labels: list[str] = []
+        for chunk in source.chunks():
+            for row in chunk:
+                text = row.get(text_column, "").strip()
+                label = row.get(label_column, "").strip() if label_column else ""
+                if text and (label or not label_column):
+                    texts.append(text)
+                    labels.append(label)
+    if not texts:
+        raise ModelDeskError(f"{name} has no row with a text in '{text_column}'.")
+    notes = []
+    y = None
+    if label_column is not None:
+        if set(labels) & set(model_labels):
+            y = _indices(labels, model_labels, name)
+        else:
+            notes.append(f"The '{label_column}' column of {name} holds none of the model's labels, so the file is "
+                         "used unlabelled (agreement with torch only, no macro-F1).")
+    texts, y = _sample(texts, y)
+    return _enough(Calibration(texts, y, name, USER, notes))
 
 
 def from_training(info: store.ModelInfo, model_labels: list[str]) -> Calibration:
@@ -82,7 +164,7 @@ def from_training(info: store.ModelInfo, model_labels: list[str]) -> Calibration
     texts = [data.texts[i] for i in val]
     y = _indices([data.labels[c] for c in data.y[val]], model_labels, "The validation data")
     texts, y = _sample(texts, y)
-    return Calibration(texts, y, f"{len(texts)} validation rows of its fine-tune (run {run.id})")
+    return _enough(Calibration(texts, y, f"the validation rows of its fine-tune (run {run.id})", USER))
 
 
 def calibration_set(info: store.ModelInfo, model_labels: list[str], file: Optional[str] = None) -> Calibration:
@@ -95,7 +177,10 @@ def calibration_set(info: store.ModelInfo, model_labels: list[str], file: Option
             return from_training(info, model_labels)
         except ModelDeskError as exc:
             notes.append(f"The fine-tune's validation rows cannot be read again ({str(exc).rstrip('.')}); "
-                         "checked on the built-in sentences instead. Give a labelled calibration file to "
-                         "measure the metric.")
-    texts = builtin_texts()
-    return Calibration(texts, None, f"{len(texts)} built-in sentences, unlabelled", notes)
+                         "checked on the built-in sentences instead. Give a calibration file to check INT8 on "
+                         "your data.")
+    else:
+        notes.append("No rows of yours to check INT8 on (the model was not fine-tuned here and no calibration file "
+                     "was given): checked on built-in sentences only. Give a calibration file to check it on your "
+                     "data.")
+    return Calibration(builtin_texts(), None, "built-in sentences", BUILTIN, notes)

@@ -27,6 +27,7 @@ from models.core.tokens import token_limit
 from models.classify import tabular
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.oom import retry_smaller
+from models.core.parity import VARIANTS, backend_note
 
 #: seconds between two progress events of a running classification
 PROGRESS_EVERY = 0.1
@@ -122,6 +123,18 @@ class Classifier(cache.Shared):
                 return model(**tensors).logits.float().cpu().numpy()
 
         return cls(info, tokenizer, model.config, logits, choice.device, runtime.Backend.TORCH.value)
+
+    @property
+    def parity_note(self) -> Optional[str]:
+        """For an ONNX backend, how closely its export matched torch and on what (the stored parity report,
+        e.g. ``ONNX INT8 vs torch: agreement 99.4% · your data: 240 held-out rows``); None for torch."""
+        if self.backend == runtime.Backend.TORCH.value:
+            return None
+        key = runtime.Backend(self.backend).precision
+        label = dict(VARIANTS)[key]
+        stored = self.info.manifest.get("parity")
+        return f"{label} vs torch: " + (backend_note(stored, key) if isinstance(stored, dict)
+                                        else "no parity figures recorded")
 
     # --- inference ----------------------------------------------------------
     def _encode(self, texts: Sequence[str], max_length: Optional[int]) -> tuple[dict[str, list], int, int]:
@@ -229,7 +242,8 @@ def classify_texts(model: os.PathLike | str, texts: Sequence[str], device: str =
     clf = Classifier.load(model, device=device, backend=backend, allow_pickle=allow_pickle)
     check(cancel)
     predictions = clf.predict(texts, batch_size=batch_size, progress=progress, cancel=cancel)
-    return [{"text": t, "label": p.label, "score": p.score, "probs": p.probs} for t, p in zip(texts, predictions)]
+    return [{"text": t, "label": p.label, "score": p.score, "probs": p.probs, "parity": clf.parity_note}
+            for t, p in zip(texts, predictions)]
 
 
 @retry_smaller()
@@ -298,7 +312,8 @@ def classify_file(model: os.PathLike | str, input_path: os.PathLike | str, outpu
         emit(progress, Log(truncation_note(sum(truncated), clf.max_length)))
     summary = {"rows": done, "skipped": skipped, "seconds": round(seconds, 3),
                "rows_per_s": round(done / max(seconds, 1e-9), 1), "output": str(output_path),
-               "text_column": text_column, "labels": dict(zip(clf.labels, map(int, counts)))}
+               "text_column": text_column, "labels": dict(zip(clf.labels, map(int, counts))),
+               "parity": clf.parity_note}
     emit(progress, Progress(done, done, f"Classified {done:,} rows · {summary['rows_per_s']:,.0f} rows/s"))
     return summary
 

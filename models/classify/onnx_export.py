@@ -24,7 +24,8 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from models.classify.calibration import Calibration, calibration_set
+from models.classify.calibration import Calibration, Part, calibration_set
+from models.core.parity import checked_on
 from models.core import cache, fileio, runtime, store
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.tokens import token_limit
@@ -242,6 +243,20 @@ def _load_torch(info: store.ModelInfo) -> Any:
                                                               **store.hf_kwargs(info)).eval()
 
 
+def held_out_parity(net: Any, tokenizer: Any, limit: int, calib: Calibration, heldout: Part, chooser_rows: int,
+                    files: Sequence[Path], cancel: Optional[CancelToken] = None) -> dict[str, Any]:
+    """The parity report: each exported file against torch on ``heldout``, rows the INT8 chooser never saw."""
+    rows = _rows(tokenizer, heldout.texts, limit)
+    reference = _torch_probs(net, rows, cancel)
+    parity: dict[str, Any] = {"set": checked_on(calib.source, calib.origin, len(rows), chooser_rows,
+                                                heldout.y is not None),
+                              "source": calib.source, "rows": len(rows), "chooser_rows": chooser_rows,
+                              "labelled": heldout.y is not None}
+    for kind, path in zip(("fp32", "int8"), files):
+        parity[kind] = compare(reference, _probs(OrtClassifier(path).logits, rows, cancel), heldout.y)
+    return parity
+
+
 def export_classifier(model: os.PathLike | str, quantize: bool = True, device: str = "auto", backend: str = "torch",
                       allow_pickle: bool = False, calibration: Optional[str] = None, progress: ProgressFn = None,
                       cancel: Optional[CancelToken] = None) -> dict:
@@ -256,7 +271,7 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, device: s
     from transformers import AutoTokenizer
 
     info = store.open_model(model, task="classify", allow_pickle=allow_pickle)
-    steps = 6 if quantize else 4
+    steps = 5 if quantize else 4
     emit(progress, Progress(0, steps, f"Loading {info.name}"))
     net = _load_torch(info)
     tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
@@ -275,19 +290,23 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, device: s
     if not quantize:
         int8_path.unlink(missing_ok=True)  # an old INT8 file would no longer match the fp32 one
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
+    chooser, heldout = calib.split()
+    limit = token_limit(tokenizer, net.config)
     check(cancel)
-    emit(progress, Progress(2, steps, f"Checking ONNX fp32 against torch on {calib.description}"))
-    rows = _rows(tokenizer, calib.texts, token_limit(tokenizer, net.config))
-    reference = _torch_probs(net, rows, cancel)
-    parity: dict[str, Any] = {"set": calib.description, "rows": len(rows),
-                              "fp32": compare(reference, _probs(OrtClassifier(fp32_path).logits, rows, cancel), calib.y)}
     updates: dict[str, Any] = {}
     if quantize:
-        def report(message: str) -> None:
-            emit(progress, Progress(3, steps, message))
+        emit(progress, Progress(2, steps, f"Choosing INT8 on {len(chooser.texts)} rows"))
+        rows = _rows(tokenizer, chooser.texts, limit)
 
-        parity["int8"], updates["quantization"] = choose_int8(fp32_path, int8_path, rows, reference, calib.y, report,
-                                                              cancel)
+        def report(message: str) -> None:
+            emit(progress, Progress(2, steps, message))
+
+        seen, updates["quantization"] = choose_int8(fp32_path, int8_path, rows, _torch_probs(net, rows, cancel),
+                                                    chooser.y, report, cancel)
+        updates["quantization"]["on_chooser_rows"] = seen   # what it tuned on: not the figure to trust
+    emit(progress, Progress(steps - 2, steps, f"Checking against torch on {len(heldout.texts)} held-out rows"))
+    parity = held_out_parity(net, tokenizer, limit, calib, heldout, len(chooser.texts),
+                             (fp32_path, int8_path) if quantize else (fp32_path,), cancel)
     emit(progress, Progress(steps - 1, steps, "Saving the CPU-optimised graphs"))
     for path in (fp32_path, int8_path) if quantize else (fp32_path,):
         runtime.save_optimized(path)

@@ -41,3 +41,29 @@ def format_parity(parity: dict) -> str:
         return "no parity figures recorded"
     where = parity.get("set") or (f"{parity['texts']} sentences" if "texts" in parity else "")
     return "; ".join(parts) + (f" (vs torch, on {where})" if where else " (vs torch)")
+
+
+#: what a classifier's INT8 label adds when its parity was measured on built-in sentences only
+NOT_CHECKED = "not checked on your data"
+
+
+def checked_on(source: str, origin: str, rows: int, chooser_rows: int, labelled: bool) -> str:
+    """Where a classifier's parity was measured, in words: the user's held-out rows, or built-in sentences only."""
+    kind = "labelled" if labelled else "unlabelled"
+    if source == "user":
+        return (f"your data: {rows:,} held-out rows of {origin}, {kind}; INT8 was chosen on {chooser_rows:,} "
+                "other rows")
+    return f"built-in sentences only ({rows} held out, {kind}), {NOT_CHECKED}"
+
+
+def backend_note(parity: dict, key: str) -> str:
+    """One variant's figures and, for a report that says where it was measured, on what:
+    ``agreement 99.4%, … · your data: 240 held-out rows`` or ``… · built-in sentences only, not checked on
+    your data``. ``key`` is "fp32" or "int8"."""
+    figures = parity.get(key)
+    text = format_figures(figures) if isinstance(figures, dict) and figures else "no parity figures recorded"
+    if parity.get("source") == "user":
+        return f"{text} · your data: {parity['rows']:,} held-out rows"
+    if parity.get("source") == "builtin":
+        return f"{text} · built-in sentences only, {NOT_CHECKED}"
+    return text

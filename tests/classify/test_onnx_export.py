@@ -11,7 +11,7 @@ from models.classify import onnx_export
 from models.classify.calibration import builtin_texts, calibration_set
 from models.classify.onnx_export import export_classifier, load_ort_classifier, onnx_paths
 from models.core import runtime, store
-from models.core.events import Cancelled, CancelToken, ModelDeskError, Progress
+from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Progress
 from tests.fixtures.text_models import LABELS
 from tests.fixtures.training_data import write_rows
 
@@ -60,9 +60,12 @@ def test_export_keeps_embeddings_and_head_fp32_and_reports_parity(tiny_onnx_clas
     for path in (fp32_file, int8_file, runtime.optimized_path(fp32_file), runtime.optimized_path(int8_file)):
         assert path.stat().st_size > 0, path
     assert not [p for p in fp32_file.parent.iterdir() if p.name.startswith(".")], "temp files left behind"
-    # no labels (not fine-tuned here, no file given): agreement and probabilities only, on the built-in set
-    assert parity["set"] == f"{len(builtin_texts())} built-in sentences, unlabelled"
-    assert parity["rows"] == len(builtin_texts())
+    # no rows of the user's (not fine-tuned here, no file given): the built-in set, split, and said plainly
+    assert parity["source"] == "builtin" and not parity["labelled"]
+    assert parity["rows"] + parity["chooser_rows"] == len(set(builtin_texts())) and parity["chooser_rows"] > 0
+    assert parity["set"] == (f"built-in sentences only ({parity['rows']} held out, unlabelled), "
+                             "not checked on your data")
+    assert any("checked on built-in sentences only" in e.message for e in events if isinstance(e, Log))
     assert set(parity["fp32"]) == set(parity["int8"]) == {"agreement_pct", "max_prob_diff"}
     assert parity["fp32"]["agreement_pct"] == 100.0 and parity["fp32"]["max_prob_diff"] < 1e-5
     # measured on this fixture: INT8 agrees on all 42 sentences, max |Δp| 4e-5; a broken export fails these
@@ -103,9 +106,17 @@ def test_a_calibration_file_is_labelled_rows_in_the_models_label_order(tiny_text
     rows = [{"text": text, "label": LABELS[(i * 2) % len(LABELS)]} for i, text in enumerate(builtin_texts())]
     info = store.inspect(tiny_text_classifier)
     calib = calibration_set(info, list(LABELS), str(write_rows(tmp_path / "calibration.csv", rows)))
-    assert calib.description == f"{len(rows)} labelled rows of calibration.csv"
+    assert (calib.origin, calib.source) == ("calibration.csv", "user")
     assert calib.texts == builtin_texts() and calib.y.tolist() == [(i * 2) % len(LABELS) for i in range(len(rows))]
-    unknown = write_rows(tmp_path / "other.csv", [{"text": "a text", "label": "elsewhere"}] * 4)
+    # no label column (or one that holds none of the model's labels): unlabelled rows, agreement only
+    bare = calibration_set(info, list(LABELS), str(write_rows(tmp_path / "bare.jsonl",
+                                                               [{"text": t} for t in builtin_texts()])))
+    assert bare.texts == builtin_texts() and bare.y is None and bare.source == "user"
+    too_few = write_rows(tmp_path / "few.csv", [{"text": "the same text", "label": "positive"}] * 40)
+    with pytest.raises(ModelDeskError, match="few.csv has 1 distinct text"):
+        calibration_set(info, list(LABELS), str(too_few))
+    # some of the model's labels and one it does not know: a mistake, said so
+    unknown = write_rows(tmp_path / "other.csv", _varied_rows(11)[:10] + [{"text": "a text", "label": "elsewhere"}])
     with pytest.raises(ModelDeskError, match="other.csv has label\\(s\\) the model does not know: elsewhere"):
         calibration_set(info, list(LABELS), str(unknown))
 
@@ -119,8 +130,9 @@ def test_a_fine_tune_is_checked_on_its_own_validation_rows(train_home, train_enc
     result = train_classifier(model=str(train_encoder), train=str(data), out_name="tuned", epochs=1,
                               batch_size=8, lr=0.01, device="cpu")
     parity = export_classifier(result.model_path)
-    assert parity["set"] == f"10 validation rows of its fine-tune (run {result.run_id})"
-    assert parity["rows"] == 10
+    assert (parity["rows"], parity["chooser_rows"], parity["source"]) == (6, 4, "user")   # 10 rows, 60 % held out
+    assert parity["set"] == (f"your data: 6 held-out rows of the validation rows of its fine-tune (run "
+                             f"{result.run_id}), labelled; INT8 was chosen on 4 other rows")
     assert set(parity["int8"]) == set(parity["fp32"]) == {"agreement_pct", "max_prob_diff", "f1_macro_delta"}
     assert parity["fp32"]["f1_macro_delta"] == 0.0
     info = store.inspect(result.model_path)
@@ -129,7 +141,7 @@ def test_a_fine_tune_is_checked_on_its_own_validation_rows(train_home, train_enc
     # the data is gone since: the built-in sentences instead, with a note saying why
     data.unlink()
     calib = calibration_set(info, result.labels)
-    assert calib.description == f"{len(builtin_texts())} built-in sentences, unlabelled" and calib.y is None
+    assert (calib.origin, calib.source, calib.y) == ("built-in sentences", "builtin", None)
     assert "validation rows cannot be read again" in calib.notes[0]
 
 
@@ -199,3 +211,59 @@ def test_cancelled_export_writes_nothing(tiny_onnx_classifier):
         export_classifier(tiny_onnx_classifier, cancel=token)
     assert not (tiny_onnx_classifier / "onnx").exists()
     assert "parity" not in store.read_manifest(tiny_onnx_classifier)
+
+
+def _varied_rows(count: int) -> list[dict]:
+    """Distinct labelled texts (the built-in sentences with numbers), labels in the model's set."""
+    base = builtin_texts()
+    return [{"text": f"{base[i % len(base)]} Case {i}.", "label": LABELS[i % len(LABELS)]} for i in range(count)]
+
+
+def test_parity_is_measured_on_rows_the_chooser_never_saw(tiny_onnx_classifier, tmp_path, monkeypatch):
+    """The chooser's rows and the parity rows are recorded where the export hands them over, not re-derived."""
+    rows = _varied_rows(50) + _varied_rows(50)[:10]   # ten duplicates: one text never lands on both sides
+    calibration = write_rows(tmp_path / "mine.csv", rows)
+    tokenised: dict[int, tuple[list, list[str]]] = {}
+    seen: dict[str, list[str]] = {}
+    real_rows, real_choose, real_parity = onnx_export._rows, onnx_export.choose_int8, onnx_export.held_out_parity
+
+    def recording_rows(tokenizer, texts, limit):
+        out = real_rows(tokenizer, texts, limit)
+        tokenised[id(out)] = (out, list(texts))
+        return out
+
+    def recording_choose(fp32_path, int8_path, rows, *args, **kwargs):
+        seen["chooser"] = tokenised[id(rows)][1]
+        return real_choose(fp32_path, int8_path, rows, *args, **kwargs)
+
+    def recording_parity(net, tokenizer, limit, calib, heldout, *args, **kwargs):
+        seen["parity"] = list(heldout.texts)
+        return real_parity(net, tokenizer, limit, calib, heldout, *args, **kwargs)
+
+    monkeypatch.setattr(onnx_export, "_rows", recording_rows)
+    monkeypatch.setattr(onnx_export, "choose_int8", recording_choose)
+    monkeypatch.setattr(onnx_export, "held_out_parity", recording_parity)
+    parity = export_classifier(tiny_onnx_classifier, calibration=str(calibration))
+
+    assert seen["chooser"] and seen["parity"]
+    assert not set(seen["chooser"]) & set(seen["parity"])
+    assert set(seen["chooser"]) | set(seen["parity"]) == {r["text"] for r in rows}
+    assert (parity["rows"], parity["chooser_rows"]) == (len(seen["parity"]), len(seen["chooser"])) == (30, 20)
+    assert parity["source"] == "user" and parity["labelled"]
+    assert parity["set"] == "your data: 30 held-out rows of mine.csv, labelled; INT8 was chosen on 20 other rows"
+    assert set(parity["int8"]) == {"agreement_pct", "max_prob_diff", "f1_macro_delta"}
+
+    # the stored figures are the held-out ones: recomputed here from torch and the INT8 file, row by row
+    manifest = store.read_manifest(tiny_onnx_classifier)
+    assert manifest["parity"] == parity
+    assert "agreement_pct" in manifest["quantization"]["on_chooser_rows"]
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_onnx_classifier)
+    int8 = load_ort_classifier(tiny_onnx_classifier, int8=True)
+    agree = []
+    for text in seen["parity"]:
+        ids = np.asarray([tokenizer(text, truncation=True)["input_ids"]], dtype=np.int64)
+        mask = np.ones_like(ids)
+        agree.append(_torch_logits(tiny_onnx_classifier, ids, mask).argmax() == int8.logits(ids, mask).argmax())
+    assert parity["int8"]["agreement_pct"] == pytest.approx(100.0 * np.mean(agree), abs=1e-3)

@@ -90,7 +90,8 @@ def test_chosen_per_model_no_export_said_at_once_then_exported(qtbot, window, tm
     controls = predict.backend.export_controls
     assert controls.isVisible() and controls.progress_bar.value() == controls.progress_bar.maximum()
     assert controls.status.text().startswith("Exported. ONNX fp32: agreement 100.0%")
-    state = "ONNX INT8 · vs PyTorch: agreement 97.6%, max |Δp| 0.04"
+    state = ("ONNX INT8 · vs PyTorch: agreement 97.6%, max |Δp| 0.04 · built-in sentences only, not checked on your "
+             "data")
     assert predict.backend.note.text() == state and window.backend_label.text() == f"Backend: {state}"
     assert not predict.backend.export_button.isVisible()
 

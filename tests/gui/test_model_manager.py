@@ -64,10 +64,10 @@ def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_c
     copied = paths.models_dir() / "tiny-classifier"
     assert rows(page)["tiny-classifier"][2] == "app" and (copied / "config.json").is_file()
 
-    # not fine-tuned here: a labelled file the user picks is what INT8 is checked on
+    # not fine-tuned here: a labelled file the user picks is what INT8 is chosen on (part) and checked on (the rest)
     calibration = tmp_path / "labelled.csv"
-    calibration.write_text("text,label\n" + "the film was good,positive\nbad,negative\nhello,neutral\n" * 4,
-                           encoding="utf-8")
+    calibration.write_text("text,label\n" + "".join(f"the film was good {i},positive\nbad {i},negative\nhello {i},neutral\n"
+                                                   for i in range(4)), encoding="utf-8")
     monkeypatch.setattr("gui.model_manager.QFileDialog.getOpenFileName", lambda *a, **k: (str(calibration), ""))
     qtbot.mouseClick(page.calibration_button, Qt.MouseButton.LeftButton)
     assert f"Calibration file for the next conversion: {calibration}" in page.details.text()
@@ -78,7 +78,8 @@ def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_c
     assert "ONNX fp32: agreement 100.0%" in page.controls.status.text()
     details = page.details.text()
     assert "Parity: ONNX fp32: agreement 100.0%" in details and "ONNX INT8: agreement" in details
-    assert "f1 macro delta" in details and "on 12 labelled rows of labelled.csv" in details
+    assert "f1 macro delta" in details
+    assert "on your data: 6 held-out rows of labelled.csv, labelled; INT8 was chosen on 6 other rows" in details
     assert "INT8 keeps in fp32: embeddings, classification head" in details
     assert (copied / "onnx" / "model_int8.onnx").is_file()
 

@@ -64,6 +64,28 @@ def test_predict_tab_shows_label_and_probability_bars(qtbot, ctx, tiny_text_clas
     assert tab.status.text() == f"Done. 1 text was longer than {CLASSIFIER_MAX_LENGTH} tokens and was truncated."
 
 
+def test_predict_tab_shows_the_stored_int8_parity_beside_the_result(qtbot, ctx, tiny_onnx_classifier, tmp_path):
+    from models.classify.calibration import builtin_texts
+    from models.classify.onnx_export import export_classifier
+    from tests.fixtures.text_models import LABELS
+    from tests.fixtures.training_data import write_rows
+
+    rows = [{"text": f"{t} Case {i}.", "label": LABELS[i % len(LABELS)]} for i, t in enumerate(builtin_texts())]
+    parity = export_classifier(tiny_onnx_classifier, calibration=str(write_rows(tmp_path / "mine.csv", rows)))
+    panel = page(qtbot, ClassifyPanel, ctx)
+    tab = panel.predict
+    tab.picker.set_path(str(tiny_onnx_classifier))
+    tab.backend.combo.setCurrentIndex(tab.backend.combo.findData("onnx-int8"))
+    qtbot.keyClicks(tab.text, "the film was good")
+    run_and_wait(qtbot, tab)
+    assert tab.status.text() == "Done.", tab.status.text()
+    assert tab.parity_label.text().startswith(f"ONNX INT8 vs torch: agreement {parity['int8']['agreement_pct']:.1f}%")
+    assert tab.parity_label.text().endswith(f"· your data: {parity['rows']} held-out rows")
+    tab.backend.combo.setCurrentIndex(tab.backend.combo.findData("torch"))   # torch is the reference: no line
+    run_and_wait(qtbot, tab)
+    assert tab.result_label.text() and tab.parity_label.text() == ""
+
+
 def test_file_tab_classifies_a_csv(qtbot, ctx, tiny_text_classifier, tmp_path):
     source = tmp_path / "reviews.csv"
     with open(source, "w", encoding="utf-8", newline="") as fh:
