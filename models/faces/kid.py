@@ -22,14 +22,14 @@ import torch.nn.functional as F
 
 FEATURE_SEED = 20181201
 #: (input channels, output channels, stride) of the 3×3 convolutions; features pool the last three
-LAYERS = ((3, 32, 1), (32, 64, 2), (64, 128, 2), (128, 256, 2))
+LAYERS = ((3, 16, 1), (16, 32, 2), (32, 64, 2), (64, 128, 2))
 INPUT_SIZE = 32
 SUBSETS = 50
 SUBSET_SIZE = 100
 
 
 class FeatureNet:
-    """Images → 448 features (mean-pooled activations of the last three layers); fixed weights, CPU."""
+    """Images → 224 features (mean-pooled activations of the last three layers); fixed weights, CPU."""
 
     def __init__(self, seed: int = FEATURE_SEED) -> None:
         rng = np.random.default_rng(seed)
