@@ -349,7 +349,7 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = D[
             if data.unreadable:
                 log(f"{len(data.unreadable)} unreadable files skipped")
             if watch.update(measured.variety):
-                collapsed = epoch
+                collapsed = collapsed or epoch
                 emit(progress, Data("collapse", {"epoch": epoch, "variety": measured.variety}))
                 log(f"Epoch {epoch}: {monitor.COLLAPSE_MESSAGE}: variety has fallen {watch.falling} epochs in a "
                     f"row, to {measured.variety:.2f} of the training images'.", "warning")
