@@ -42,6 +42,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic folder (not the tuning seed 0)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--width", type=int, help="ngf = ndf (default: train-faces's); for machines too slow for it")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="faces-accept-"))
@@ -57,7 +58,8 @@ def main() -> int:
         printed = Tee()
         with contextlib.redirect_stdout(printed):
             code = cli(["train-faces", "--images", str(folder), "--out", "accept", "--image-size", "32",
-                        "--epochs", str(args.epochs), "--device", args.device])
+                        "--epochs", str(args.epochs), "--device", args.device,
+                        *(["--ngf", str(args.width), "--ndf", str(args.width)] if args.width else [])])
         if code != 0:
             print(f"train-faces exited {code}: FAIL")
             return 1
@@ -78,7 +80,9 @@ def main() -> int:
             (f"KID epoch 1 {kids[0]:.4f} -> saved epoch {saved} {kids[saved - 1]:.4f} (bar: falls)",
              kids[saved - 1] < kids[0]),
         ]
-        print(f"\n{args.images} synthetic faces (seed {args.seed}), train-faces --image-size 32 --epochs {args.epochs}")
+        width = f" --ngf {args.width} --ndf {args.width}" if args.width else ""
+        print(f"\n{args.images} synthetic faces (seed {args.seed}), train-faces --image-size 32 --epochs {args.epochs}"
+              f"{width}")
         for text, ok in checks:
             print(f"{text}: {'ok' if ok else 'FAIL'}")
         return 0 if all(ok for _, ok in checks) else 1

@@ -42,6 +42,8 @@ RECIPES = {
     "+ minibatch std": dict(REFERENCE, minibatch_std=True),
     "+ spectral norm": dict(REFERENCE, spectral_norm=True),
     "+ R1 0.1 + minibatch std": dict(REFERENCE, r1_gamma=0.1, minibatch_std=True),
+    "DiffAugment translation only": dict(REFERENCE, augmentation="translation"),
+    "DiffAugment translation+cutout": dict(REFERENCE, augmentation="translation,cutout"),
 }
 UNSEEN_FACES = 256
 VARIETY_BAR = 0.5
