@@ -88,7 +88,8 @@ def main() -> int:
     parser.add_argument("--held-out-seeds", default="1", help="comma-separated seeds of the checking folders")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--only", help="comma-separated recipe numbers (1-based) to run in the tune stage")
+    parser.add_argument("--only", help="comma-separated recipe numbers (1-based): the tune stage's recipes, or those "
+                                       "the check stage adds to the reference and the default")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="faces-bench-"))
@@ -106,8 +107,10 @@ def main() -> int:
             if args.only:
                 plans = [(args.tune_seed, [plans[0][1][int(i) - 1] for i in args.only.split(",")])]
         else:
-            plans = [(int(s), [("reference (DiffAugment)", REFERENCE), ("default", default)])
-                     for s in args.held_out_seeds.split(",")]
+            extra = [list(RECIPES.items())[int(i) - 1] for i in args.only.split(",")] if args.only else []
+            first = [("default", default)] if default == REFERENCE else [("reference (DiffAugment)", REFERENCE),
+                                                                         ("default", default)]
+            plans = [(int(s), [*first, *extra]) for s in args.held_out_seeds.split(",")]
         print(f"{args.images} synthetic faces, {args.size} px, {args.epochs} epochs, batch {args.batch_size}, "
               f"width {args.width}, {args.device}; stage {args.stage}")
         print(f"{'folder seed':>11} {'recipe':28} {'KID ep1':>8} {'KID saved (± std)':>19} {'epoch':>5} "
