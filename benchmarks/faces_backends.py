@@ -2,7 +2,9 @@
 
 Renders a 4×4 grid (what the Faces page draws on each slider move) and a batch of 64, timed in the
 same run for every backend, and prints the ratio to torch and the parity the export recorded
-(largest difference of an 8-bit pixel over 16 seeds). Without --model it builds a 64 px DCGAN of
+(largest difference of an 8-bit pixel over 16 seeds). Each row's quality is its largest pixel difference
+from torch on 64 held-out seeds (5000-5063: neither the export's parity seeds nor its INT8 calibration
+seeds), within 1 for fp32 and 64 for INT8 or the row prints FAIL and the run exits non-zero. Without --model it builds a 64 px DCGAN of
 the default width with random weights and batch-norm statistics; pass a trained model for
 representative parity.
 
@@ -22,7 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from benchmarks import table  # noqa: E402
+
+#: seeds no export step uses (parity: 0-15, INT8 calibration: 1000-1127)
+HELD_OUT_SEEDS = range(5000, 5064)
+#: the largest 8-bit pixel difference from torch each backend may show on them
+BOUNDS = {"torch": 0, "onnx-fp32": 1, "onnx-int8": 64}
 
 
 def _random_dcgan(folder: Path) -> Path:
@@ -84,8 +93,11 @@ def main() -> int:
     else:
         _random_dcgan(folder)
     parity = export_model(folder, device="cpu")
-    print(f"{'backend':10} {'grid 16 ms':>10} {'vs torch':>8} {'batch 64 ms':>11} {'vs torch':>8} {'max pixel diff':>14}")
+    print(f"{'backend':10} {'grid 16 ms':>10} {'vs torch':>8} {'batch 64 ms':>11} {'vs torch':>8} {'max pixel diff':>14} "
+          f"{'held-out diff':>13}")
     baseline: dict[int, float] = {}
+    reference = None
+    failed = False
     for backend, key in (("torch", None), ("onnx-fp32", "fp32"), ("onnx-int8", "int8")):
         memory = table.peak_memory(first_render, str(folder), backend, args.device, args.threads)
         renderer = generation.load_renderer(folder, args.device, backend)
@@ -96,12 +108,19 @@ def main() -> int:
             row += [f"{seconds * 1000:10.1f}" if count == 16 else f"{seconds * 1000:11.1f}",
                     f"{baseline[count] / seconds:7.2f}×"]
         row.append(f"{parity[key]['max_pixel_diff']:14d}" if key else f"{'-':>14}")
+        held_out = generation.generate(renderer, HELD_OUT_SEEDS).astype(int)
+        reference = held_out if reference is None else reference
+        diff = int(np.abs(held_out - reference).max())
+        ok = diff <= BOUNDS[backend]
+        failed |= not ok
+        row.append(f"{diff:13d} {'ok' if ok else 'FAIL'}")
         print(" ".join(row), flush=True)
         table.record("faces", backend, baseline[64] / seconds, memory,
-                     table.parity_text(parity, backend) if key else "reference", "a batch of 64 faces")
+                     table.parity_text(parity, backend) if key else "reference", "a batch of 64 faces",
+                     quality=f"max pixel diff vs torch {diff} on 64 held-out seeds", ok=ok)
     print(f"parity measured on {parity['set']}")
     shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

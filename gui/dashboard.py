@@ -30,6 +30,7 @@ from models.core.runs import series_key
 
 from . import jobs
 from .context import AppContext
+from .dashboard_faces import FacesWatch
 from .lifetime import while_alive
 from .widgets.plot_slot import PlotSlot
 
@@ -81,6 +82,8 @@ class Dashboard(QWidget):
                                   "face generator on the Faces page.")
         self.title_label.setWordWrap(True)
         outer.addWidget(self.title_label)
+        self.faces_watch = FacesWatch()
+        outer.addWidget(self.faces_watch)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -111,6 +114,7 @@ class Dashboard(QWidget):
         self.step_loss.clear()
         self.epoch_metrics.clear()
         self._clear_evaluation()
+        self.faces_watch.clear()
         self.title_label.setText(f"Running: {title}")
         self._draw_curves()
 
@@ -124,6 +128,8 @@ class Dashboard(QWidget):
             self._redraw_timer.start()
 
     def on_data(self, data: Data) -> None:
+        if self.faces_watch.on_data(data):
+            return
         if data.kind == "evaluation":
             self.show_evaluation(data.payload)
         elif data.kind == "tradeoff":

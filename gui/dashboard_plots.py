@@ -19,11 +19,12 @@ from models.classify.report import tradeoff_label
 #: epoch-level metrics drawn on the scores plot and on the loss plot; other metrics are kept, not drawn
 SCORES = ("val_accuracy", "val_f1_macro", "val_roc_auc")
 LOSSES = ("train_loss", "val_loss", "g_loss", "d_loss")
-#: a GAN's quality per epoch (sliced Wasserstein distance, lower is better), on a plot of its own
-QUALITY = ("swd",)
+#: a GAN's quality per epoch (KID and sliced Wasserstein distance, lower is better; variety, 1 is the
+#: training images'), on a plot of its own
+QUALITY = ("kid", "swd", "variety")
 #: what a past run adds when overlaid (more would bury the live curves): a classifier's validation loss and
-#: F1, a GAN's two losses and its SWD
-OVERLAID = ("val_loss", "val_f1_macro", "g_loss", "d_loss", "swd")
+#: F1, a GAN's two losses, its KID and SWD
+OVERLAID = ("val_loss", "val_f1_macro", "g_loss", "d_loss", "kid", "swd")
 #: trade-off marker per backend (colour: one per model)
 BACKEND_SYMBOLS = {"torch": "o", "onnx-fp32": "s", "onnx-int8": "t"}
 
@@ -54,7 +55,8 @@ class DashboardPlots(QTabWidget):
         self.loss_plot = _plot("Loss", "epoch", "loss")
         self.scores_plot = _plot("Validation scores", "epoch", "score")
         self.scores_plot.setYRange(0, 1.02)
-        self.quality_plot = _plot("Quality: sliced Wasserstein distance (lower is better)", "epoch", "SWD")
+        self.quality_plot = _plot("Quality: KID and SWD (lower is better), variety (1: the data's)", "epoch",
+                                  "KID · SWD · variety")
         self.quality_plot.setVisible(False)   # shown for runs that measure it (GANs)
         curves_layout.addWidget(self.loss_plot)
         curves_layout.addWidget(self.scores_plot)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from models.core.events import Data, ModelDeskError
 from models.faces.images import parse_seeds, save_frames, save_gif, save_png
+from models.faces.recipe import DEFAULTS as RECIPE
 from workers.runner import Job, JobSpec
 
 from .. import jobs
@@ -151,21 +152,32 @@ class FacesPanel(TaskPanel):
         for size in (32, 64, 128):
             self.size_combo.addItem(f"{size} px", size)
         self.size_combo.setCurrentIndex(max(0, self.size_combo.findData(self.settings.get(Key.FACES_IMAGE_SIZE))))
-        self.epochs_spin = _spin(1, 10000, 10, "Epochs in all; Resume counts those already done")
-        self.batch_spin = _spin(1, 1024, 32)
-        self.width_spin = _spin(4, 256, 64, "Generator and discriminator width (ngf = ndf); smaller trains faster")
-        self.preview_spin = _spin(1, 100000, 50, "Steps between preview grids")
+        self.epochs_spin = _spin(1, 10000, RECIPE["epochs"], "Epochs in all; Resume counts those already done")
+        self.batch_spin = _spin(1, 1024, RECIPE["batch_size"])
+        self.width_spin = _spin(4, 256, RECIPE["ngf"],
+                                "Generator and discriminator width (ngf = ndf); smaller trains faster")
+        self.preview_spin = _spin(1, 100000, RECIPE["preview_every"], "Steps between preview grids")
         form.addRow("Image size:", self.size_combo)
         form.addRow("Epochs:", self.epochs_spin)
         form.addRow("Batch size:", self.batch_spin)
         form.addRow("Width:", self.width_spin)
         form.addRow("Preview every:", hrow(self.preview_spin, QLabel("steps")))
         self.spectral_check = QCheckBox("Spectral norm in the discriminator (a new model)")
-        self.spectral_check.setToolTip("Off by default: on 200 synthetic faces it did not help (benchmarks/"
-                                       "faces_training.py); DiffAugment, flips and label smoothing are always on")
+        self.spectral_check.setChecked(RECIPE["spectral_norm"])
+        self.minibatch_check = QCheckBox("Minibatch-spread channel in the discriminator (a new model)")
+        self.minibatch_check.setChecked(RECIPE["minibatch_std"])
+        for check in (self.spectral_check, self.minibatch_check):
+            check.setToolTip("Defaults chosen by measurement (benchmarks/faces_training.py), the same as "
+                             "train-faces'; DiffAugment, flips and label smoothing are always on")
+        self.collapse_check = QCheckBox("Stop when the generator is collapsing")
+        self.collapse_check.setChecked(RECIPE["stop_on_collapse"])
+        self.collapse_check.setToolTip("Variety falling several epochs in a row always warns; this also stops there "
+                                       "(the best epoch stays the model)")
         form.addRow(self.spectral_check)
+        form.addRow(self.minibatch_check)
+        form.addRow(self.collapse_check)
         self.train_controls = JobControls(self.runner, self.train_key, "Train")
-        self.train_controls.stop_button.setToolTip("Stop; the last finished epoch stays saved")
+        self.train_controls.stop_button.setToolTip("Stop; the best and the last finished epoch stay saved")
         self.train_controls.run_clicked.connect(lambda: self.train(resume=False))
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue training the model named above until it has the epochs asked")
@@ -310,7 +322,9 @@ class FacesPanel(TaskPanel):
                                         epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
                                         image_size=self.size_combo.currentData(), ngf=width, ndf=width,
                                         preview_every=self.preview_spin.value(),
-                                        spectral_norm=self.spectral_check.isChecked())
+                                        spectral_norm=self.spectral_check.isChecked(),
+                                        minibatch_std=self.minibatch_check.isChecked(),
+                                        stop_on_collapse=self.collapse_check.isChecked())
         self._follow_training(job, name)
         self.train_controls.set_status("Resuming…" if resume else "Training…")
 
@@ -328,18 +342,22 @@ class FacesPanel(TaskPanel):
 
     def _on_trained(self, result: dict) -> None:
         self._offer(result["model"])
-        self.train_controls.set_status(f"Trained to epoch {result['epochs_trained']}; the model is saved in "
-                                       f"{result['model']}.")
+        collapse = (f" Warning: the generator is collapsing (from epoch {result['collapsed']})."
+                    if result.get("collapsed") else "")
+        self.train_controls.set_status(f"Trained to epoch {result['epochs_trained']}; epoch {result['saved_epoch']}, "
+                                       f"the best by KID, is the model in {result['model']}.{collapse}",
+                                       error=bool(collapse))
 
     def _on_train_stopped(self, result: Optional[dict]) -> None:
-        """A stopped run keeps its last finished epoch; the message says which, or that none was saved."""
+        """A stopped run keeps its best epoch as the model and its last one for resuming; the message says which."""
         if result is None:
             self.train_controls.set_status("Training stopped before the first epoch ended: nothing was saved.")
             return
         self._offer(result["model"])
         if result["new_epochs"]:
-            self.train_controls.set_status(f"Training stopped; epoch {result['epochs_trained']}, the last finished "
-                                           f"one, is kept in {result['model']}.")
+            self.train_controls.set_status(f"Training stopped; epoch {result['saved_epoch']} (the best KID) is the "
+                                           f"model in {result['model']}, and epoch {result['epochs_trained']}, the "
+                                           "last finished one, is kept for Resume.")
         else:
             self.train_controls.set_status(f"Training stopped before a new epoch ended; {result['model']} still "
                                            f"holds epoch {result['epochs_trained']}, as before.")

@@ -327,7 +327,9 @@ def import_folder(folder: os.PathLike | str, name: Optional[str] = None, copy: b
     if Path(folder).expanduser().is_file() and Path(folder).suffix.lower() == ".onnx":
         from models.faces.onnx_generator import import_onnx_file
 
-        return inspect(import_onnx_file(Path(folder).expanduser(), paths.models_dir(), name), source="app")
+        onnx_file = Path(folder).expanduser()
+        target = paths.models_dir() / safe_name(name or onnx_file.stem)
+        return inspect(import_onnx_file(onnx_file, target), source="app")
     info = inspect(folder, source="imported", name=name)
     name = safe_name(name or info.name)
     if info.weights == "onnx":

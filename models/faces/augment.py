@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from models.core.events import ModelDeskError
+from models.faces.recipe import DEFAULTS
 
 Policy = tuple[str, ...]
 
@@ -68,8 +69,7 @@ OPERATIONS: dict[str, tuple[Callable[..., torch.Tensor], ...]] = {
     "translation": (translation,),
     "cutout": (cutout,),
 }
-#: measured best on 200 synthetic faces (benchmarks/faces_training.py): cutout added nothing there
-DEFAULT_POLICY = "color,translation"
+DEFAULT_POLICY = DEFAULTS["augmentation"]
 
 
 def parse_policy(text: str) -> Policy:

@@ -164,9 +164,17 @@ def save_model(folder: Path, generator: Generator, discriminator: Discriminator,
     """Write a complete faces model folder (the caller makes it atomic)."""
     from safetensors.torch import save_file
 
-    save_file(cpu_state(generator), str(folder / GENERATOR_FILE))
     save_file(cpu_state(discriminator), str(folder / DISCRIMINATOR_FILE))
     if optimizer_state is not None:
         save_file(optimizer_state, str(folder / OPTIMIZER_FILE))
+    save_generator(folder, generator, config, **manifest)
+
+
+def save_generator(folder: Path, generator: Generator, config: dict, **manifest: Any) -> None:
+    """The generator, config.json and the manifest: all that rendering and export read (an imported
+    generator has no discriminator; training cannot resume it)."""
+    from safetensors.torch import save_file
+
+    save_file(cpu_state(generator), str(folder / GENERATOR_FILE))
     fileio.write_json(folder / "config.json", {**config, "modeldesk_task": "faces", "model_type": "dcgan"})
     store.write_manifest(folder, task="faces", **manifest)

@@ -61,7 +61,7 @@ class OrtRenderer(Renderer):
 
     def forward(self, z: np.ndarray, psi: float) -> np.ndarray:
         sig = self.signature
-        feeds = {og.LATENT_INPUT: z if sig.takes_psi else lat.truncate(z, psi, sig.latent_mean)}
+        feeds = {og.LATENT_INPUT: sig.shape_latents(z if sig.takes_psi else lat.truncate(z, psi, sig.latent_mean))}
         if sig.takes_psi:
             feeds[og.PSI_INPUT] = np.asarray(psi, np.float32)
         with self.in_use():

@@ -101,8 +101,10 @@ def _dcgan_graph(generator: Any, nz: int) -> Any:
 class _Calibration:
     """Latents the INT8 quantizer measures activation ranges on (a CalibrationDataReader)."""
 
-    def __init__(self, nz: int) -> None:
+    def __init__(self, nz: int, latent_rank: int = 2) -> None:
         batches = np.array_split(lat.seed_latents(CALIBRATION_SEEDS, nz), 4)
+        if latent_rank == 4:  # a generator that takes z as [N, latent, 1, 1]
+            batches = [b.reshape(len(b), nz, 1, 1) for b in batches]
         self._batches = iter([{og.LATENT_INPUT: b} for b in batches])
 
     def get_next(self) -> Optional[dict]:
@@ -112,7 +114,7 @@ class _Calibration:
         pass
 
 
-def _quantize_int8(source: Path, target: Path, nz: int) -> None:
+def _quantize_int8(source: Path, target: Path, nz: int, latent_rank: int = 2) -> None:
     """Static INT8 (QDQ, per-channel weights, activation ranges measured on calibration latents)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
@@ -124,7 +126,7 @@ def _quantize_int8(source: Path, target: Path, nz: int) -> None:
     root.setLevel(logging.ERROR)  # the quantizer's advice to pre-process goes to the root logger
     try:
         with fileio.atomic_path(target, suffix=".onnx") as tmp:
-            quantize_static(str(source), str(tmp), Reader(nz), quant_format=QuantFormat.QDQ, per_channel=True,
+            quantize_static(str(source), str(tmp), Reader(nz, latent_rank), quant_format=QuantFormat.QDQ, per_channel=True,
                             weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
     finally:
         root.setLevel(level)
@@ -174,7 +176,9 @@ def export_generator(model: os.PathLike | str, quantize: bool = True, device: st
     check(cancel)
     if quantize:
         emit(progress, Progress(steps - 1, steps, "Quantizing to INT8"))
-        _quantize_int8(fp32_path, int8_path, reference_renderer.nz)
+        ort = isinstance(reference_renderer, generation.OrtRenderer)
+        rank = reference_renderer.signature.latent_rank if ort else 2
+        _quantize_int8(fp32_path, int8_path, reference_renderer.nz, rank)
         parity["int8"] = _compare(reference, generation.OrtRenderer(info.name, int8_path, "cpu", "").forward(z, 1.0))
     else:
         int8_path.unlink(missing_ok=True)  # an old INT8 file would no longer match the fp32 one

@@ -1,6 +1,7 @@
 """ONNX face generators: the documented signature, its checks, and where a folder keeps its files.
 
-An ONNX generator takes ``z`` [N, latent] float32 (and, optionally, a float ``psi`` for graphs that
+An ONNX generator takes ``z`` [N, latent] float32, or [N, latent, 1, 1] as the PyTorch DCGAN
+tutorial's generator exports it (and, optionally, a float ``psi`` for graphs that
 truncate inside, as StyleGAN exports do) and gives one output [N, 3, H, W] in [-1, 1]. A JSON
 sidecar of the same name (``generator.json`` beside ``generator.onnx``) may give
 ``latent_size`` (needed when the graph leaves it open), ``value_range`` ([low, high], when the
@@ -39,6 +40,11 @@ class Signature:
     takes_psi: bool
     output: str
     external_data: bool                # some weights live in other files of the folder
+    latent_rank: int = 2               # 4: z is fed as [N, latent, 1, 1]
+
+    def shape_latents(self, z):
+        """[N, latent] latents in the shape the graph takes."""
+        return z.reshape(len(z), self.nz, 1, 1) if self.latent_rank == 4 else z
 
 
 def top_level_onnx(folder: Path) -> Optional[Path]:
@@ -100,17 +106,19 @@ def read_signature(onnx_file: Path, shown: str = "") -> Signature:
     side = fileio.read_json(sidecar_path(onnx_file))
     stored = {t.name for t in model.graph.initializer}
     inputs = {i.name: i for i in model.graph.input if i.name not in stored}
-    expected = f"input '{LATENT_INPUT}' [N, latent] float32 and an output [N, 3, H, W]"
+    expected = f"input '{LATENT_INPUT}' [N, latent] or [N, latent, 1, 1] float32 and an output [N, 3, H, W]"
     z = inputs.get(LATENT_INPUT)
     extra = set(inputs) - {LATENT_INPUT, PSI_INPUT}
-    if z is None or extra or len(_dims(z)) != 2 or not model.graph.output:
+    z_dims = _dims(z) if z is not None else []
+    flat = len(z_dims) == 2 or (len(z_dims) == 4 and all(d in (None, 1) for d in z_dims[2:]))
+    if z is None or extra or not flat or not model.graph.output:
         raise ModelDeskError(f"{shown} is not a face generator ModelDesk can run: it needs {expected} "
                              f"(it takes {', '.join(sorted(inputs)) or 'nothing'}).")
     out = _dims(model.graph.output[0])
     if len(out) != 4 or out[1] not in (None, 3):
         raise ModelDeskError(f"{shown}'s output is not an image batch [N, 3, H, W]; a face generator needs {expected}.")
     try:
-        nz = int(side.get("latent_size") or _dims(z)[1] or 0)
+        nz = int(side.get("latent_size") or z_dims[1] or 0)
         low, high = (float(v) for v in side.get("value_range", (-1.0, 1.0)))
         mean = side.get("latent_mean")
         latent_mean = None if mean is None else ([float(mean)] * nz if isinstance(mean, (int, float))
@@ -125,18 +133,17 @@ def read_signature(onnx_file: Path, shown: str = "") -> Signature:
         raise ModelDeskError(f"{sidecar_path(onnx_file).name} has a value_range or latent_mean that does not fit "
                              "the generator.")
     size = out[2] if out[2] == out[3] else None
-    return Signature(nz, size, (low, high), latent_mean, PSI_INPUT in inputs, model.graph.output[0].name, external)
+    return Signature(nz, size, (low, high), latent_mean, PSI_INPUT in inputs, model.graph.output[0].name, external,
+                     len(z_dims))
 
 
-def import_onnx_file(onnx_file: Path, models_dir: Path, name: Optional[str] = None) -> Path:
-    """Copy a checked generator file (and its sidecar) into a new folder of the models folder."""
+def import_onnx_file(onnx_file: Path, target: Path) -> Path:
+    """Copy a checked generator file (and its sidecar) into the new model folder ``target``
+    (the store names it; this module does not import the store)."""
     import shutil
-
-    from models.core.store import safe_name
 
     if read_signature(onnx_file).external_data:  # a file that cannot run is not copied either
         raise ModelDeskError(f"{onnx_file.name} keeps its weights in other files; import its folder instead.")
-    target = models_dir / safe_name(name or onnx_file.stem)
     if target.exists():
         raise ModelDeskError(f"A model named '{target.name}' already exists; choose another name.")
     with fileio.atomic_dir(target) as tmp:

@@ -1,18 +1,18 @@
 """Training the DCGAN on a folder of images, so that a few hundred images are enough.
 
-What keeps the discriminator from winning on small data, chosen by measurement
-(``benchmarks/faces_training.py``, 200 synthetic faces at 32 px, 520 steps; SWD of the last epoch
-against the plain DCGAN's): differentiable augmentation of real and generated images
-(``models.faces.augment``; colour and translation 0.71×, with cutout too 0.73×), random horizontal
-flips of the real ones and one-sided label smoothing (1.07× alone, a small gain with DiffAugment).
-Spectral norm (1.05×) and a minibatch-spread channel (0.80× against 0.73×) in the discriminator
-did not help there and are options, off by default.
+What keeps the discriminator from winning on small data, and the generator from collapsing to a
+few faces, is set in ``models.faces.recipe`` and was chosen by measurement
+(``benchmarks/faces_training.py``): differentiable augmentation of real and generated images
+(``models.faces.augment``), random horizontal flips of the real ones, one-sided label smoothing,
+and as options an R1 penalty on real images, TTUR learning rates, spectral norm and a
+minibatch-spread channel in the discriminator.
 
-Every epoch ends with the sliced Wasserstein distance between real and generated images
-(``models.faces.quality``) and a checkpoint: the model folder, rewritten atomically, holds both
-networks and both optimizers' state, so a resumed run continues Adam where it stopped. The run
-(losses per step, losses, SWD and variety per epoch) is recorded with ``models.core.runs`` and
-shows on the Dashboard like a classifier's.
+The generator the app shows, saves and measures is the exponential moving average of the trained
+one (``models.faces.ema``). Every epoch ends with its quality on fixed seeds
+(``models.faces.monitor``: KID mean ± std, SWD, variety), a memorisation check
+(``models.faces.memorisation``), the collapse watch, and a checkpoint
+(``models.faces.checkpoints``): the best epoch by KID is the model, the last one is kept for
+resuming. The run is recorded with ``models.core.runs`` and shows on the Dashboard.
 """
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ from torch import nn
 from models.core import cache, fileio, paths, runs, runtime, store
 from models.core.events import (Cancelled, CancelToken, Data, Log, Metric, ModelDeskError, Progress, ProgressFn,
                                 check, emit)
-from models.faces import augment, dcgan, quality
+from models.faces import augment, checkpoints, dcgan, memorisation, monitor
 from models.faces import latents as lat
+from models.faces.ema import Ema
+from models.faces.recipe import DEFAULTS
 from models.faces.generation import to_uint8
 from models.faces.images import make_grid
 
@@ -38,10 +40,10 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 #: above this many images, decoded images are not kept in memory between epochs
 DECODED_CACHE_LIMIT = 20000
 PREVIEW_SEEDS = tuple(range(16))
-#: images compared by the per-epoch SWD (fewer when the folder has fewer)
-SWD_IMAGES = 256
-#: images whose variety is compared per epoch (generated against real)
-VARIETY_IMAGES = 64
+#: real images the per-epoch KID and SWD compare with (fewer when the folder has fewer)
+QUALITY_IMAGES = 256
+#: training images the memorisation check searches (all of a small folder)
+MEMORISATION_IMAGES = 4096
 EPOCH_LOG = "epoch"
 #: latents whose batches set the generator's batch-norm statistics before each preview and checkpoint
 CALIBRATION_LATENTS = 256
@@ -112,39 +114,23 @@ class ImageFolder:
             yield torch.from_numpy(batch).permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
-# --- optimizer state in safetensors --------------------------------------------------------
-
-def optimizer_tensors(**optimizers: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
-    """Each optimizer's per-parameter state as flat tensors ("g.3.exp_avg"), for a safetensors file."""
-    flat = {}
-    for prefix, optimizer in optimizers.items():
-        for index, state in optimizer.state_dict()["state"].items():
-            for key, value in state.items():
-                flat[f"{prefix}.{index}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
-    return flat
-
-
-def restore_optimizer(optimizer: torch.optim.Optimizer, prefix: str, flat: dict[str, torch.Tensor]) -> None:
-    state: dict[int, dict[str, torch.Tensor]] = {}
-    for name, value in flat.items():
-        owner, index, key = name.split(".", 2)
-        if owner == prefix:
-            state.setdefault(int(index), {})[key] = value
-    optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
-
-
 # --- one step ------------------------------------------------------------------------------
 
 class _Step:
-    """One GAN step: D on augmented real (target 1 − smoothing) and augmented fake (0), then G with
-    the non-saturating loss through the same augmentation."""
+    """One GAN step: D on augmented real (target 1 − smoothing) and augmented fake (0), with the R1
+    penalty on the real images every ``R1_EVERY`` steps when ``r1_gamma`` > 0; then G with the
+    non-saturating loss through the same augmentation."""
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, lr: float, beta1: float,
-                 policy: augment.Policy, smoothing: float, rng: torch.Generator) -> None:
+    #: lazy R1 (Karras et al. 2020): every few steps, weighted as many times, to save the double backward
+    R1_EVERY = 4
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, lr: float, lr_d: float, beta1: float,
+                 policy: augment.Policy, smoothing: float, r1_gamma: float, rng: torch.Generator) -> None:
         self.generator, self.discriminator = generator, discriminator
         self.opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(beta1, 0.999))
-        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(beta1, 0.999))
+        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=(beta1, 0.999))
         self.policy, self.real_target, self.rng = policy, 1.0 - smoothing, rng
+        self.r1_gamma, self.steps = r1_gamma, 0
         self.loss = nn.BCEWithLogitsLoss()
 
     def __call__(self, real: torch.Tensor, z: torch.Tensor) -> tuple[float, float]:
@@ -154,14 +140,23 @@ class _Step:
         n = real.shape[0]
         fake = g(z)
         self.opt_d.zero_grad(set_to_none=True)
-        d_loss = (self.loss(d(aug(real)), torch.full((n,), self.real_target, device=real.device))
+        r1 = self.r1_gamma > 0 and self.steps % self.R1_EVERY == 0
+        seen = aug(real).detach().requires_grad_(r1)
+        real_logits = d(seen)
+        d_loss = (self.loss(real_logits, torch.full((n,), self.real_target, device=real.device))
                   + self.loss(d(aug(fake.detach())), torch.zeros(n, device=real.device)))
-        d_loss.backward()
+        if r1:
+            grad, = torch.autograd.grad(real_logits.sum(), seen, create_graph=True)
+            penalty = grad.pow(2).sum(dim=(1, 2, 3)).mean() * (self.r1_gamma / 2 * self.R1_EVERY)
+            (d_loss + penalty).backward()
+        else:
+            d_loss.backward()
         self.opt_d.step()
         self.opt_g.zero_grad(set_to_none=True)
         g_loss = self.loss(d(aug(fake)), torch.ones(n, device=real.device))
         g_loss.backward()
         self.opt_g.step()
+        self.steps += 1
         return g_loss.item(), d_loss.item()
 
 
@@ -194,25 +189,41 @@ def _images(generator: nn.Module, z: torch.Tensor) -> np.ndarray:
 
 # --- training ------------------------------------------------------------------------------
 
-def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = 10, batch_size: int = 32,
-                lr: float = 2e-4, beta1: float = 0.5, image_size: int = 64, seed: int = 0, resume: bool = False,
-                nz: int = 100, ngf: int = 64, ndf: int = 64, augmentation: str = augment.DEFAULT_POLICY,
-                flip: bool = True, label_smoothing: float = 0.1, spectral_norm: bool = False,
-                minibatch_std: bool = False, preview_every: int = 50, device: str = "auto", backend: str = "torch",
+def _check_options(epochs: int, batch_size: int, lr: float, lr_d: float, nz: int, ngf: int, ndf: int,
+                   label_smoothing: float, r1_gamma: float, preview_every: int) -> None:
+    if min(epochs, batch_size, nz, ngf, ndf, preview_every) < 1 or lr <= 0 or lr_d <= 0 or r1_gamma < 0 \
+            or not 0 <= label_smoothing < 0.5:
+        raise ModelDeskError("Epochs, batch size, preview interval and the network sizes must be at least 1, the "
+                             "learning rates above 0, R1 from 0 up, label smoothing from 0 to below 0.5.")
+
+
+D = DEFAULTS
+
+
+def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = D["epochs"],
+                batch_size: int = D["batch_size"], lr: float = D["lr"], lr_d: Optional[float] = D["lr_d"],
+                beta1: float = D["beta1"], image_size: int = D["image_size"], seed: int = 0, resume: bool = False,
+                nz: int = D["nz"], ngf: int = D["ngf"], ndf: int = D["ndf"], augmentation: str = D["augmentation"],
+                flip: bool = D["flip"], label_smoothing: float = D["label_smoothing"],
+                spectral_norm: bool = D["spectral_norm"], minibatch_std: bool = D["minibatch_std"],
+                r1_gamma: float = D["r1_gamma"], stop_on_collapse: bool = D["stop_on_collapse"],
+                preview_every: int = D["preview_every"], device: str = "auto", backend: str = "torch",
                 allow_pickle: bool = False, progress: ProgressFn = None,
                 cancel: Optional[CancelToken] = None) -> dict:
-    """Train (or with ``resume``, continue) the DCGAN ``out_name`` until it has ``epochs`` epochs.
+    """Train (or with ``resume``, continue from its last epoch) the DCGAN ``out_name`` until it has ``epochs`` epochs.
 
-    Emits ``Metric`` g_loss/d_loss per step, and per epoch (scope "epoch") g_loss, d_loss, swd (the
-    mean over pyramid levels, and one per level) and variety; ``Data("samples", grid)`` of fixed
-    seeds every ``preview_every`` steps and at each epoch's end; one ``Log`` line per epoch
-    (level "epoch"). Stop keeps the last finished epoch and returns (or, if no epoch finished
-    in this run, raises Cancelled for a new model) with what the model folder holds.
+    Emits ``Metric`` g_loss/d_loss per step, and per epoch (scope "epoch") g_loss, d_loss, kid,
+    kid_std, swd (the mean over pyramid levels, and one per level), variety and nearest (the
+    smallest distance of a generated face to a training image); ``Data("samples", grid)`` of
+    fixed seeds every ``preview_every`` steps and at each epoch's end, ``Data("memorisation",
+    …)`` each epoch and ``Data("collapse", …)`` when variety keeps falling; one ``Log`` line per
+    epoch (level "epoch"). ``lr_d`` None means the generator's ``lr``. With ``stop_on_collapse``
+    training ends at the collapse warning. Stop keeps the best and the last finished epoch and
+    returns (or, if no epoch finished in this run, raises Cancelled for a new model).
     A resumed model keeps its sizes and architecture; the other options apply from now on.
     """
-    if min(epochs, batch_size, nz, ngf, ndf, preview_every) < 1 or lr <= 0 or not 0 <= label_smoothing < 0.5:
-        raise ModelDeskError("Epochs, batch size, preview interval and the network sizes must be at least 1, the "
-                             "learning rate above 0, label smoothing from 0 to below 0.5.")
+    lr_d = lr if lr_d is None else lr_d
+    _check_options(epochs, batch_size, lr, lr_d, nz, ngf, ndf, label_smoothing, r1_gamma, preview_every)
     runtime.torch_only(backend, "training", progress)
     policy = augment.parse_policy(augmentation)
     target = paths.models_dir() / store.safe_name(out_name)
@@ -224,8 +235,7 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = 10
         if not target.exists():
             raise ModelDeskError(f"There is no model named '{target.name}' to resume; train it first.")
         source = store.open_model(target, task="faces", allow_pickle=allow_pickle)
-        config = dcgan.read_config(source.path)
-        config.setdefault("epochs_trained", 0)
+        config = checkpoints.resume_config(source)
         if config["epochs_trained"] >= epochs:
             raise ModelDeskError(f"{target.name} has already trained {config['epochs_trained']} epochs; ask for more "
                                  "epochs to continue it.")
@@ -234,40 +244,34 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = 10
     data = ImageFolder(image_folder, config["image_size"])
     choice = runtime.choose_device(device)
     generator, discriminator = dcgan.build_dcgan(config, seed=None if source else seed)
-    if source is not None:
-        dcgan.load_weights(generator, source, dcgan.GENERATOR_FILE)
-        dcgan.load_weights(discriminator, source, dcgan.DISCRIMINATOR_FILE)
-    generator.to(choice.device)
-    discriminator.to(choice.device)
+    ema = Ema(generator)
     first = config["epochs_trained"]
     rng = np.random.default_rng([seed, first])
-    step_fn = _Step(generator, discriminator, lr, beta1, policy, label_smoothing,
+    step_fn = _Step(generator, discriminator, lr, lr_d, beta1, policy, label_smoothing, r1_gamma,
                     torch.Generator().manual_seed(seed * 7919 + first))
-    notes = []
-    if source is not None:
-        saved_state = source.path / dcgan.OPTIMIZER_FILE
-        if saved_state.is_file():
-            from safetensors.torch import load_file
-
-            flat = load_file(str(saved_state))
-            restore_optimizer(step_fn.opt_g, "g", flat)
-            restore_optimizer(step_fn.opt_d, "d", flat)
-        else:
-            notes.append(f"{target.name} has no saved optimizer state; Adam starts afresh.")
-    options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "beta1": beta1, "seed": seed,
-               "augmentation": ",".join(policy) or "none", "flip": flip, "label_smoothing": label_smoothing}
+    notes = [] if source is None else checkpoints.load_last(source, ema.model, generator, discriminator,
+                                                             {"g": step_fn.opt_g, "d": step_fn.opt_d})
+    for module in (generator, discriminator, ema.model):
+        module.to(choice.device)
+    options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "lr_d": lr_d, "beta1": beta1, "seed": seed,
+               "augmentation": ",".join(policy) or "none", "flip": flip, "label_smoothing": label_smoothing,
+               "r1_gamma": r1_gamma, "stop_on_collapse": stop_on_collapse}
     run = runs.create_run({"kind": "train-faces", "out_name": target.name, "images": str(data.root),
                            **config, **options, "resumed_from_epoch": first if source else None,
                            "device": choice.label}, name=target.name)
     noise = torch.Generator().manual_seed(seed * 104729 + first)
-    real_check = data.sample(SWD_IMAGES, np.random.default_rng(seed))
-    fixed = torch.from_numpy(lat.seed_latents(range(max(len(real_check), len(PREVIEW_SEEDS))), config["nz"]))
+    real_check = data.sample(QUALITY_IMAGES, np.random.default_rng(seed))
+    training_images = data.sample(MEMORISATION_IMAGES, np.random.default_rng(seed + 1))
+    fixed = torch.from_numpy(lat.seed_latents(range(max(len(real_check), len(PREVIEW_SEEDS), memorisation.CHECKED)),
+                                              config["nz"]))
     fixed = fixed.to(choice.device)
     calibration = torch.randn(CALIBRATION_LATENTS, config["nz"], generator=torch.Generator().manual_seed(seed))
     calibration = calibration.to(choice.device)
     steps_per_epoch = math.ceil(len(data) / batch_size)
     total = (epochs - first) * steps_per_epoch
     step, saved_epoch = first * steps_per_epoch, None
+    best_kid, best_epoch = config.get("best_kid"), config.get("best_epoch")
+    watch, collapsed = monitor.CollapseWatch(), None
 
     def metric(name: str, value: float, epoch: float, scope: str) -> None:
         event = Metric(name, float(value), step=step, epoch=epoch, extra={"scope": scope})
@@ -283,6 +287,7 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = 10
     log(f"Training on {len(data)} images from {data.root} ({choice.label})")
     started = time.monotonic()
     try:
+        probe = monitor.QualityProbe(real_check) if len(real_check) >= 2 else None
         for epoch in range(first + 1, epochs + 1):
             losses: list[tuple[float, float]] = []
             for index, real in enumerate(data.batches(batch_size, rng, flip)):
@@ -290,6 +295,7 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = 10
                 z = torch.randn(real.shape[0], config["nz"], generator=noise)
                 g_loss, d_loss = step_fn(real.to(choice.device), z.to(choice.device))
                 step += 1
+                ema.update(generator, step * batch_size, real.shape[0])
                 losses.append((g_loss, d_loss))
                 where = epoch - 1 + (index + 1) / steps_per_epoch
                 metric("g_loss", g_loss, where, "step")
@@ -297,43 +303,66 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = 10
                 done = (epoch - first - 1) * steps_per_epoch + index + 1
                 emit(progress, Progress(done, total, f"Epoch {epoch}/{epochs}"))
                 if step % preview_every == 0:
-                    recalibrate_norms(generator, calibration)
-                    emit(progress, Data("samples", make_grid(_images(generator, fixed[:len(PREVIEW_SEEDS)]), cols=4)))
-            if not losses:
-                raise ModelDeskError(f"None of the {len(data)} image files in {data.root} could be read.")
+                    recalibrate_norms(ema.model, calibration)
+                    emit(progress, Data("samples", make_grid(_images(ema.model, fixed[:len(PREVIEW_SEEDS)]), cols=4)))
+            if not losses or probe is None:
+                raise ModelDeskError(f"Fewer than two of the {len(data)} image files in {data.root} could be read.")
             check(cancel)
-            recalibrate_norms(generator, calibration)
-            generated = _images(generator, fixed)
+            recalibrate_norms(ema.model, calibration)
+            generated = _images(ema.model, fixed)
             emit(progress, Data("samples", make_grid(generated[:len(PREVIEW_SEEDS)], cols=4)))
-            levels = quality.sliced_wasserstein(real_check, generated[:len(real_check)], seed=epoch)
-            swd = float(np.mean(levels))
-            variety = (quality.mean_pairwise_distance(generated[:VARIETY_IMAGES])
-                       / max(quality.mean_pairwise_distance(real_check[:VARIETY_IMAGES]), 1e-9))
+            measured = probe.measure(generated)
+            copies = memorisation.check(generated[:memorisation.CHECKED], training_images)
             g_mean, d_mean = (float(v) for v in np.mean(losses, axis=0))
-            config["epochs_trained"] = epoch
+            best = best_kid is None or measured.kid < best_kid
+            if best:
+                best_kid, best_epoch = measured.kid, epoch
+            config.update(epochs_trained=epoch, best_epoch=best_epoch, best_kid=best_kid)
             readable = len(data) - len(data.unreadable)
-            with fileio.atomic_dir(target) as tmp:
-                dcgan.save_model(tmp, generator, discriminator, config,
-                                 optimizer_tensors(g=step_fn.opt_g, d=step_fn.opt_d),
-                                 source=f"trained on {data.root}", run=run.id,
-                                 metrics={"epoch": epoch, "g_loss": g_mean, "d_loss": d_mean, "swd": swd,
-                                          "variety": variety, "images": readable, "unreadable": len(data.unreadable)})
+            figures = {"epoch": epoch, "g_loss": g_mean, "d_loss": d_mean, "kid": measured.kid,
+                       "kid_std": measured.kid_std, "swd": measured.swd, "variety": measured.variety,
+                       "memorisation": copies.summary(), "images": readable, "unreadable": len(data.unreadable)}
+            checkpoints.save_epoch(target, checkpoints.Epoch(ema.model, generator, discriminator,
+                                                             checkpoints.optimizer_tensors(g=step_fn.opt_g,
+                                                                                           d=step_fn.opt_d),
+                                                             config),
+                                   best, source=f"trained on {data.root}", run=run.id, metrics=figures)
             cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(target))
             saved_epoch = epoch
-            for name, value in (("g_loss", g_mean), ("d_loss", d_mean), ("swd", swd), ("variety", variety)):
+            for name, value in (("g_loss", g_mean), ("d_loss", d_mean), ("kid", measured.kid),
+                                ("kid_std", measured.kid_std), ("swd", measured.swd), ("variety", measured.variety),
+                                ("nearest", float(copies.distance.min()))):
                 metric(name, value, epoch, "epoch")
             size = config["image_size"]
-            for i, value in enumerate(levels):
+            for i, value in enumerate(measured.swd_levels):
                 metric(f"swd_{size >> i}px", value, epoch, "epoch")
-            log(f"Epoch {epoch}/{epochs}: g_loss {g_mean:.2f}, d_loss {d_mean:.2f}, SWD {swd:.4f}", EPOCH_LOG)
-            skipped = f"; {len(data.unreadable)} unreadable files skipped" if data.unreadable else ""
-            log(f"Variety {variety:.2f} of the training images'; saved {target}{skipped}")
+            emit(progress, Data("memorisation", {
+                "epoch": epoch, "pairs": memorisation.pairs_picture(generated, training_images, copies),
+                **copies.summary()}))
+            mark = " · best so far, saved" if best else ""
+            log(f"Epoch {epoch}/{epochs}: g_loss {g_mean:.2f}, d_loss {d_mean:.2f}, {measured.line()}{mark}",
+                EPOCH_LOG)
+            if copies.near_copies:
+                log(f"Epoch {epoch}: {len(copies.near_copies)} of {len(copies.distance)} generated faces are "
+                    f"near-copies of training images (pixel distance below {memorisation.NEAR_COPY_SHARE:g} of "
+                    f"the {copies.typical:.1f} between neighbouring training images).", "warning")
+            if data.unreadable:
+                log(f"{len(data.unreadable)} unreadable files skipped")
+            if watch.update(measured.variety):
+                collapsed = collapsed or epoch
+                emit(progress, Data("collapse", {"epoch": epoch, "variety": measured.variety}))
+                log(f"Epoch {epoch}: {monitor.COLLAPSE_MESSAGE}: variety has fallen {watch.falling} epochs in a "
+                    f"row, to {measured.variety:.2f} of the training images'.", "warning")
+                if stop_on_collapse:
+                    log(f"Stopping at epoch {epoch}, as asked, because {monitor.COLLAPSE_MESSAGE}.", "warning")
+                    break
     except (Cancelled, KeyboardInterrupt) as exc:
         status = "stopped"
         if saved_epoch is not None:
-            log(f"Stopped; {target} holds the last finished epoch ({saved_epoch}).")
+            log(f"Stopped; {target} holds epoch {best_epoch} (the best KID), and epoch {saved_epoch}, the last "
+                "finished one, is kept for resuming.")
         elif source is not None:
-            log(f"Stopped before epoch {first + 1} ended; {target} still holds epoch {first}, as before.")
+            log(f"Stopped before epoch {first + 1} ended; {target} still holds what it held, as before.")
         else:
             log("Stopped before the first epoch ended: no model was saved.")
         run.set_status(status, model=str(target) if (saved_epoch or source) else None)
@@ -345,5 +374,9 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = 10
     else:
         status = "completed"
         run.set_status(status, model=str(target))
+        if best_epoch is not None:
+            log(f"Saved epoch {best_epoch} (best KID {best_kid:.4f}) as {target}; the last epoch "
+                f"({config['epochs_trained']}) is kept in it for resuming.")
     return {"status": status, "model": str(target), "run_id": run.id, "epochs_trained": config["epochs_trained"],
+            "saved_epoch": best_epoch, "best_kid": best_kid, "collapsed": collapsed,
             "new_epochs": 0 if saved_epoch is None else saved_epoch - first, "seconds": time.monotonic() - started}

@@ -158,11 +158,14 @@ def test_training_previews_feeds_the_dashboard_stops_truthfully_and_resumes(pane
     assert not controls.run_button.isEnabled() and not panel.resume_button.isEnabled()
     qtbot.waitUntil(lambda: not panel.runner.is_running("faces-train"), timeout=WAIT_MS)
     model = paths.models_dir() / "gui-faces"
-    assert controls.status.text() == f"Trained to epoch 1; the model is saved in {model}."
+    assert controls.status.text() == f"Trained to epoch 1; epoch 1, the best by KID, is the model in {model}."
     assert panel.samples_view.array is not None and panel.picker.path() == str(model)
     assert [len(dashboard.step_loss[name]) for name in ("g_loss", "d_loss")] == [3, 3]  # 16 readable, batches of 8
     assert [name for name in dashboard.epoch_metrics if not name.startswith("swd_")] == [
-        "g_loss", "d_loss", "swd", "variety"]
+        "g_loss", "d_loss", "kid", "kid_std", "swd", "variety", "nearest"]
+    watch = dashboard.faces_watch   # generated faces beside their nearest training images, with the verdict
+    assert not watch.isHidden() and watch.pairs.array is not None and watch.pairs.array.shape[1] == 8 * 34 + 2
+    assert watch.caption.text().startswith("Epoch 1: each generated face beside its nearest training image")
     assert dashboard.title_label.text().startswith("gui-faces · train-faces: done")
 
     # Resume for 3 epochs in all, then Stop before the first new epoch ends: the folder keeps epoch 1
@@ -217,7 +220,7 @@ def test_past_gan_runs_reload_and_overlay_their_losses_and_swd(panel, qtbot, fac
     qtbot.waitUntil(lambda: len(dashboard.epoch_metrics.get("swd", [])) == 2, timeout=WAIT_MS)
     assert len(dashboard.step_loss["g_loss"]) == 2 * 3   # 16 readable images in batches of 8, two epochs
     qtbot.waitUntil(lambda: dashboard.plots is not None, timeout=WAIT_MS)   # pyqtgraph loads on a thread
-    assert dashboard.plots.quality_plot.isVisibleTo(dashboard)
+    qtbot.waitUntil(lambda: dashboard.plots.quality_plot.isVisibleTo(dashboard), timeout=WAIT_MS)  # drawn next
     for run_id in ids:
         dashboard.run_list.item(ids.index(run_id)).setCheckState(Qt.CheckState.Checked)
     qtbot.waitUntil(lambda: len(dashboard.overlays) == 2, timeout=WAIT_MS)
@@ -225,4 +228,30 @@ def test_past_gan_runs_reload_and_overlay_their_losses_and_swd(panel, qtbot, fac
     drawn = {item.name() for plot in (dashboard.plots.loss_plot, dashboard.plots.quality_plot)
              for item in plot.listDataItems()}
     for run_id in ids:
-        assert {f"{run_id}: g_loss", f"{run_id}: d_loss", f"{run_id}: swd"} <= drawn, drawn
+        assert {f"{run_id}: g_loss", f"{run_id}: d_loss", f"{run_id}: swd", f"{run_id}: kid"} <= drawn, drawn
+
+
+def test_the_train_tab_and_train_faces_start_from_the_same_defaults(panel, monkeypatch):
+    """What Train sends, with the tab untouched, equals what ``train-faces`` passes with no options."""
+    import inspect
+
+    from main import build_parser
+    from models.faces.training import train_faces
+
+    sent: dict = {}
+    monkeypatch.setattr(panel.train_controls, "start", lambda spec, **kwargs: sent.update(kwargs) or None)
+    monkeypatch.setattr(panel, "_follow_training", lambda job, name: None)
+    panel.images_edit.setText("/some/folder")
+    panel.size_combo.setCurrentIndex(panel.size_combo.findData(64))
+    panel.train()
+    args = vars(build_parser().parse_args(["train-faces", "--images", "x", "--out", "y"]))
+    cli = {"epochs": args["epochs"], "batch_size": args["batch_size"], "image_size": args["image_size"],
+           "ngf": args["ngf"], "ndf": args["ndf"], "preview_every": args["preview_every"],
+           "spectral_norm": args["spectral_norm"], "minibatch_std": args["minibatch_std"],
+           "stop_on_collapse": args["stop_on_collapse"]}
+    assert {key: sent[key] for key in cli} == cli
+    # what neither passes explicitly is train_faces's own default, which the CLI's options also carry
+    signature = inspect.signature(train_faces).parameters
+    for option, parameter in (("lr", "lr"), ("lr_d", "lr_d"), ("r1", "r1_gamma"), ("augment", "augmentation"),
+                              ("label_smoothing", "label_smoothing")):
+        assert args[option] == signature[parameter].default, option
