@@ -3,7 +3,7 @@
 The loop is written out (rather than ``model.generate``) so that every token can
 be streamed as soon as it exists and Stop is honoured between two tokens. The
 KV cache means each step feeds only the newest token. The same loop runs the
-torch model and the ONNX Runtime export (``onnx_export.OrtLM``): each gives a
+torch model and the ONNX Runtime graphs (``ort_lm``): each gives a
 ``start()`` that returns one decoding's step function, token ids in, next-token
 logits out.
 
@@ -15,61 +15,17 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from models.core import cache, runtime, store
 from models.core.events import Cancelled, CancelToken, Data, Log, ModelDeskError, Partial, Progress, ProgressFn, emit
 from models.core.tokens import token_limit
+from models.generate.lm import LanguageModel, TorchLM, greedy_tokens, stop_ids  # noqa: F401 (greedy_tokens: the API)
 from models.generate.sampling import Sampling
 from models.generate.text_stream import StopFilter, StreamDecoder
 
 #: prompt tokens kept as decoding context so the first streamed piece keeps its leading space
 _CONTEXT_TOKENS = 4
-
-StepFn = Callable[[list[int]], Any]
-
-
-@dataclass(eq=False)
-class LanguageModel(cache.Shared):
-    info: store.ModelInfo
-    tokenizer: Any
-    net: Any                 # has start() -> StepFn (TorchLM here, onnx_export.OrtLM)
-    device: str
-    max_positions: Optional[int]
-    stop_ids: frozenset[int]
-    backend: str = "torch"
-
-    @property
-    def model(self) -> Any:
-        """The torch model (torch backend only)."""
-        return self.net.model
-
-    @property
-    def chat(self) -> bool:
-        return bool(getattr(self.tokenizer, "chat_template", None))
-
-
-class TorchLM:
-    """A transformers causal LM stepped with a DynamicCache."""
-
-    def __init__(self, model: Any, device: str) -> None:
-        self.model = model
-        self.device = device
-
-    def start(self) -> StepFn:
-        import torch
-        from transformers import DynamicCache
-
-        state = {"kv": DynamicCache(config=self.model.config)}
-
-        def step(ids: list[int]) -> Any:
-            out = self.model(input_ids=torch.tensor([ids], device=self.device), cache=state["kv"], use_cache=True)
-            state["kv"] = out.cache
-            return out.logits[0, -1]
-
-        return step
-
 
 def load(path_or_name: os.PathLike | str, device: str = "auto", backend: str = "torch",
          allow_pickle: bool = False) -> LanguageModel:
@@ -80,18 +36,9 @@ def load(path_or_name: os.PathLike | str, device: str = "auto", backend: str = "
     key = ("generator", str(info.path), choice.device, chosen.value)
     if chosen is runtime.Backend.TORCH:
         return cache.get_or_load(key, lambda: _build(info, choice))
-    from models.generate.onnx_export import load_ort_lm
+    from models.generate.ort_lm import load_ort_lm
 
     return cache.get_or_load(key, lambda: load_ort_lm(info, choice.device, chosen))
-
-
-def stop_ids(*sources: Any) -> frozenset[int]:
-    """Every end-of-sequence id the config, the generation config and the tokenizer name."""
-    found: set[int] = set()
-    for source in sources:
-        value = getattr(source, "eos_token_id", None)
-        found.update([value] if isinstance(value, int) else (value or []))
-    return frozenset(found)
 
 
 def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> LanguageModel:
@@ -168,18 +115,6 @@ class _Seen:
         if token not in self.ids:
             self.ids.add(token)
             self.tensor = self._build()
-
-
-def greedy_tokens(start: Callable[[], StepFn], prompt: list[int], steps: int) -> list[int]:
-    """``steps`` argmax tokens after ``prompt``, with no end token: how parity checks compare two networks."""
-    import torch
-
-    with torch.inference_mode():
-        step, tokens, feed = start(), [], prompt
-        for _ in range(steps):
-            tokens.append(int(step(feed).argmax()))
-            feed = tokens[-1:]
-    return tokens
 
 
 # --- prompts ------------------------------------------------------------------------
