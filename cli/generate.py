@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 from models.core.events import Data, Event, Partial
 
 from . import CliError
-from .options import add_model_options, event_printer, quiet_libraries
+from .options import add_backend_option, add_model_options, event_printer, quiet_libraries
 
 #: the sampling options; None means "not given" (the preset's or the default value applies)
 _SAMPLING = ("temperature", "top_k", "top_p", "min_p", "repetition_penalty", "max_new_tokens", "seed")
@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "the user's turns from stdin, one per line, and streams each reply through the model's "
                     "chat template.")
     parser.add_argument("prompt", nargs="?", metavar="PROMPT")
-    add_model_options(parser, backend=True)
+    add_model_options(parser, backend=False)
+    add_backend_option(parser, extra=("onnx-int4",))
     parser.add_argument("--chat", action="store_true", help="chat: one user turn per line of stdin")
     parser.add_argument("--system", metavar="TEXT", default="", help="the system prompt (with --chat)")
     parser.add_argument("--preset", choices=("precise", "balanced", "creative"),

@@ -28,14 +28,19 @@ from models.generate.text_stream import StopFilter, StreamDecoder
 _CONTEXT_TOKENS = 4
 
 def load(path_or_name: os.PathLike | str, device: str = "auto", backend: str = "torch",
-         allow_pickle: bool = False) -> LanguageModel:
-    """A causal LM with its tokenizer on the chosen device and backend (cached per both)."""
+         allow_pickle: bool = False, progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> LanguageModel:
+    """A causal LM with its tokenizer on the chosen device and backend (cached per both). The 4-bit
+    backend converts the model on its first use (``progress`` and ``cancel`` serve that conversion)."""
     info = store.open_model(path_or_name, task="generate", allow_pickle=allow_pickle)
     chosen = runtime.parse_backend(backend)
     choice = runtime.choose_device(device)
     key = ("generator", str(info.path), choice.device, chosen.value)
     if chosen is runtime.Backend.TORCH:
         return cache.get_or_load(key, lambda: _build(info, choice))
+    if chosen is runtime.Backend.ORT_INT4:
+        from models.generate.quantized import load_quantized
+
+        return cache.get_or_load(key, lambda: load_quantized(info, choice.device, progress=progress, cancel=cancel))
     from models.generate.ort_lm import load_ort_lm
 
     return cache.get_or_load(key, lambda: load_ort_lm(info, choice.device, chosen))
@@ -64,7 +69,7 @@ def describe(model: os.PathLike | str, device: str = "auto", backend: str = "tor
     It loads the model (cached), so the first reply right after starts at once.
     """
     emit(progress, Progress(0, None, "Loading the model"))
-    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle)
+    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress, cancel=cancel)
     return {"name": lm.info.name, "chat": lm.chat, "context": lm.max_positions, "backend": lm.backend}
 
 
@@ -213,7 +218,7 @@ def generate(model: os.PathLike | str, prompt: str = "", messages: Optional[list
     if messages is not None:
         messages = _check_messages(messages)
     emit(progress, Progress(0, max_new_tokens, "Loading the model"))
-    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle)
+    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress, cancel=cancel)
     with lm.in_use():
         if messages is not None:
             reserve = min(max_new_tokens, lm.max_positions // 2) if lm.max_positions else max_new_tokens

@@ -70,3 +70,38 @@ def load_ort_lm(info: store.ModelInfo, device: str, backend: runtime.Backend) ->
     return LanguageModel(info, tokenizer, OrtLM(onnx_file, device), device,
                          token_limit(tokenizer, config, default=None), stop_ids(config, generation, tokenizer),
                          backend.value)
+
+
+class QuantLM(cache.Shared):
+    """The blockwise-quantized graph (``quant_graph``) on ONNX Runtime: one cache tensor pair per layer,
+    fed back as the next step's past."""
+
+    def __init__(self, onnx_file: Path, layout: Any, device: str = "cpu", threads: Optional[int] = None) -> None:
+        self.path = onnx_file
+        self.layout = layout
+        self.session = runtime.ort_session(str(onnx_file), device=device, threads=threads)
+        self.names = [o.name for o in self.session.get_outputs()]
+        self.positions = "position_ids" in {i.name for i in self.session.get_inputs()}
+
+    def start(self) -> Any:
+        import torch
+
+        empty = np.zeros((1, self.layout.kv_heads, 0, self.layout.head_dim), dtype=np.float32)
+        past = {f"past_key_values.{layer}.{kind}": empty for layer in range(self.layout.layers)
+                for kind in ("key", "value")}
+        state = {"length": 0}
+
+        def step(ids: list[int]) -> Any:
+            total = state["length"] + len(ids)
+            feed = {"input_ids": np.asarray([ids], dtype=np.int64),
+                    "seqlens_k": np.array([total - 1], dtype=np.int32),
+                    "total_sequence_length": np.array(total, dtype=np.int32), **past}
+            if self.positions:
+                feed["position_ids"] = np.arange(state["length"], total, dtype=np.int64)[None]
+            results = self.session.run(self.names, feed)
+            for name, value in zip(self.names[1:], results[1:]):
+                past[name.replace("present.", "past_key_values.")] = value
+            state["length"] = total
+            return torch.from_numpy(results[0].reshape(-1))
+
+        return step
