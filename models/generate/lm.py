@@ -74,3 +74,16 @@ def greedy_tokens(start: Callable[[], StepFn], prompt: list[int], steps: int) ->
             tokens.append(int(step(feed).argmax()))
             feed = tokens[-1:]
     return tokens
+
+
+def forced_tokens(start: Callable[[], StepFn], prompt: list[int], tokens: list[int]) -> list[int]:
+    """The argmax token at each of ``tokens``' positions when the network is fed ``tokens`` themselves
+    (teacher forcing): token agreement that one early difference does not cascade through."""
+    import torch
+
+    with torch.inference_mode():
+        step, predicted, feed = start(), [], prompt
+        for token in tokens:
+            predicted.append(int(step(feed).argmax()))
+            feed = [token]
+    return predicted
