@@ -90,6 +90,14 @@ def from_q4_0(raw: np.ndarray, n: int, k: int) -> Packed:
     return Packed(_pack_nibbles(values), scale.reshape(-1), None, n, k, 4)
 
 
+def from_q8_0(raw: np.ndarray, n: int, k: int) -> Packed:
+    """A GGUF Q8_0 tensor's bytes (``[N, K / 32 * 34]``: a float16 scale, 32 int8 values) without loss."""
+    blocks = np.asarray(raw, dtype=np.uint8).reshape(n, k // BLOCK, 34)
+    scale = blocks[..., :2].copy().view(np.float16)[..., 0].astype(np.float32)
+    values = (blocks[..., 2:].view(np.int8).astype(np.int16) + 128).astype(np.uint8)
+    return Packed(values, scale.reshape(-1), None, n, k, 8)
+
+
 def dequantize(packed: Packed) -> np.ndarray:
     """The float32 ``[N, K]`` weight a ``Packed`` stands for (what the checks compare)."""
     blocks = packed.data.shape[1]

@@ -20,7 +20,7 @@ from typing import Callable, Optional, Protocol
 
 import numpy as np
 
-from models.generate.nbits import Packed
+from models.generate.nbits import BLOCK, Packed, dequantize
 
 OPSET = 21
 MS = "com.microsoft"
@@ -64,7 +64,6 @@ class Source(Protocol):
 
     def has(self, name: str) -> bool: ...
     def vector(self, name: str) -> np.ndarray: ...
-    def table(self, name: str) -> np.ndarray: ...
     def matrix(self, name: str) -> Packed: ...
 
 
@@ -80,9 +79,12 @@ class _Writer:
         self.initializers: list = []
 
     def add(self, name: str, array: np.ndarray) -> str:
-        from onnx import helper
+        from onnx import helper, numpy_helper
 
         array = np.ascontiguousarray(array)
+        if array.nbytes <= 1024:   # shapes and scalars stay in the graph, where shape inference reads them
+            self.initializers.append(numpy_helper.from_array(array, name))
+            return name
         self.out.write(b"\0" * (-self.out.tell() % _ALIGN))
         offset = self.out.tell()
         self.out.write(array.tobytes())
@@ -133,7 +135,7 @@ class _Graph:
         if packed.zeros is not None:
             inputs.append(self.const(name + ".zeros", packed.zeros))
         y = self.op("MatMulNBits", inputs, 1, MS, [out] if out and bias is None else None, K=packed.k, N=packed.n,
-                    bits=packed.bits, block_size=32, accuracy_level=4)[0]
+                    bits=packed.bits, block_size=BLOCK, accuracy_level=4)[0]
         if bias is None:
             return y
         return self.op("Add", [y, self.const(name + ".bias", bias)], 1, "", [out] if out else None)[0]
@@ -186,14 +188,24 @@ def _body(g: _Graph, layout: Layout, source: Source, tick: Callable[[int], None]
               helper.make_tensor_value_info("seqlens_k", TensorProto.INT32, [1]),
               helper.make_tensor_value_info("total_sequence_length", TensorProto.INT32, [])]
     outputs = [helper.make_tensor_value_info("logits", f32, None)]
-    table = source.table("token_embd.weight")
-    x = g.one("Cast", [g.one("Gather", [g.const("token_embd.weight", table.astype(np.float16)), "input_ids"])],
-              to=f32)
+    table = source.matrix("token_embd.weight")   # the embedding stays in its blocks too (and is the tied head)
+    if table.k % BLOCK:   # a width that is no whole number of blocks (only toy models): a float16 table
+        half = g.const("token_embd.weight", dequantize(table).astype(np.float16))
+        x = g.one("Cast", [g.one("Gather", [half, "input_ids"])], to=f32)
+    else:
+        gather = [g.const("token_embd.q", table.data.reshape(table.n, -1)), "input_ids",
+                  g.const("token_embd.scales", table.scales.reshape(table.n, -1))]
+        if table.zeros is not None:
+            gather.append(g.const("token_embd.zeros", table.zeros.reshape(table.n, -1)))
+        x = g.one("GatherBlockQuantized", gather, MS, gather_axis=0, quantize_axis=1, block_size=BLOCK,
+                  bits=table.bits)
+        # ONNX Runtime's shape inference takes uint8 data for two 4-bit values even at 8 bits: say the width
+        x = g.one("Reshape", [x, g.const("embedding_shape", np.array([1, -1, layout.hidden], dtype=np.int64))])
     if layout.arch == "gemma":
         x = g.one("Mul", [x, g.const("embed_scale", np.array(layout.hidden ** 0.5, dtype=np.float32))])
     if layout.arch == "gpt2":
         inputs.append(helper.make_tensor_value_info("position_ids", TensorProto.INT64, [1, "sequence"]))
-        positions = g.const("position_embd.weight", source.table("position_embd.weight"))
+        positions = g.const("position_embd.weight", source.vector("position_embd.weight"))
         x = g.one("Add", [x, g.one("Gather", [positions, "position_ids"])])
     rotary = []
     if layout.arch != "gpt2":
@@ -213,8 +225,7 @@ def _body(g: _Graph, layout: Layout, source: Source, tick: Callable[[int], None]
             outputs.append(helper.make_tensor_value_info(f"present.{layer}.{kind}", f32, kv_shape))
         tick(layer)
     last = g.one("Gather", [h, g.const("last_position", np.array(-1, dtype=np.int64))], axis=1)
-    head = "output.weight" if source.has("output.weight") else "token_embd.weight"
-    g.matmul(last, source.matrix(head), "lm_head", out="logits")
+    g.matmul(last, source.matrix("output.weight") if source.has("output.weight") else table, "lm_head", out="logits")
     return inputs, outputs
 
 

@@ -1,9 +1,8 @@
 """Weights by GGUF tensor name, from a GGUF file or a Hugging Face model folder, one tensor at a time.
 
-Both give ``quant_graph`` the same thing: a ``Layout`` and, per name, a vector, an embedding table
-or a matrix already in 4- or 8-bit blocks. A GGUF tensor keeps its own precision class: 4-bit
+Both give ``quant_graph`` the same thing: a ``Layout`` and, per name, a vector or a matrix already in 4- or 8-bit blocks. A GGUF tensor keeps its own precision class: 4-bit
 types (Q4_0, Q4_1, Q4_K, ...) become 4-bit blocks (Q4_0 without loss), everything finer (Q5/Q6/Q8,
-F16, F32) 8-bit blocks (Q8_0 without loss). A folder's matrices all take the ``bits`` asked for.
+F16, F32) 8-bit blocks (Q8_0 without loss); those two are repacked, the others dequantised first. A folder's matrices all take the ``bits`` asked for.
 """
 from __future__ import annotations
 
@@ -74,15 +73,14 @@ class GGUFSource:
     def vector(self, name: str) -> np.ndarray:
         return self._float(name)
 
-    def table(self, name: str) -> np.ndarray:
-        return self._float(name)
-
     def matrix(self, name: str) -> nbits.Packed:
         tensor = self.tensors[name]
         kind = tensor.tensor_type.name
         n, k = int(tensor.shape[1]), int(tensor.shape[0])
         if kind == "Q4_0":
             return nbits.from_q4_0(tensor.data, n, k)
+        if kind == "Q8_0":
+            return nbits.from_q8_0(tensor.data, n, k)
         return nbits.quantize(self._float(name), 4 if kind in _FOUR_BIT else 8)
 
 
@@ -147,9 +145,6 @@ class FolderSource:
         return array
 
     def vector(self, name: str) -> np.ndarray:
-        return self._float(name)
-
-    def table(self, name: str) -> np.ndarray:
         return self._float(name)
 
     def matrix(self, name: str) -> nbits.Packed:
