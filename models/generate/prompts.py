@@ -71,7 +71,7 @@ def render(tokenizer: Any, messages: list[dict[str, str]], template: str = "mode
     try:
         return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     except Exception as exc:  # jinja2's TemplateError, or any error the template's own code raises
-        detail = " ".join(str(exc).split()) or type(exc).__name__
+        detail = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
         raise TemplateFailed(f"The model's chat template failed: {type(exc).__name__}: {detail}. "
                              "Use plain mode (no template) to go on.") from None
 
