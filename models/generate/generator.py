@@ -29,7 +29,8 @@ from models.generate.text_stream import StopFilter, StreamDecoder
 _CONTEXT_TOKENS = 4
 
 def load(path_or_name: os.PathLike | str, device: str = "auto", backend: str = "torch",
-         allow_pickle: bool = False, progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> LanguageModel:
+         allow_pickle: bool = False, progress: ProgressFn = None,
+         cancel: Optional[CancelToken] = None) -> LanguageModel:
     """A causal LM with its tokenizer on the chosen device and backend (cached per both). The 4-bit
     backend converts the model on its first use (``progress`` and ``cancel`` serve that conversion)."""
     info = store.open_model(path_or_name, task="generate", allow_pickle=allow_pickle)

@@ -1,8 +1,9 @@
 """Weights by GGUF tensor name, from a GGUF file or a Hugging Face model folder, one tensor at a time.
 
-Both give ``quant_graph`` the same thing: a ``Layout`` and, per name, a vector or a matrix already in 4- or 8-bit blocks. A GGUF tensor keeps its own precision class: 4-bit
-types (Q4_0, Q4_1, Q4_K, ...) become 4-bit blocks (Q4_0 without loss), everything finer (Q5/Q6/Q8,
-F16, F32) 8-bit blocks (Q8_0 without loss); those two are repacked, the others dequantised first. A folder's matrices all take the ``bits`` asked for.
+Both give ``quant_graph`` the same thing: a ``Layout`` and, per name, a vector or a matrix already in
+4- or 8-bit blocks. A GGUF tensor keeps its own precision class: 4-bit types (Q4_0, Q4_1, Q4_K, ...)
+become 4-bit blocks, everything finer (Q5/Q6/Q8, F16, F32) 8-bit blocks; Q4_0 and Q8_0 are repacked
+without loss, the others dequantised first. A folder's matrices all take the ``bits`` asked for.
 """
 from __future__ import annotations
 

@@ -110,7 +110,8 @@ def test_cli_policies_json_and_show_prompt(capsys, monkeypatch, tiny_chat_gpt2, 
     code, out, err = run_cli(capsys, "generate", "--model", str(tiny_chat_gpt2), "the film", "--temperature", "0",
                              "--max-new-tokens", "3", "--show-prompt", "--json")
     assert code == 0 and "--- prompt (" in err and "\nthe film\n---" in err
-    assert json.loads(out)["context"]["tokens"] == len(generator.load(tiny_chat_gpt2).tokenizer("the film")["input_ids"])
+    tokens = len(generator.load(tiny_chat_gpt2).tokenizer("the film")["input_ids"])
+    assert json.loads(out)["context"]["tokens"] == tokens
     monkeypatch.setattr("sys.stdin", io.StringIO("hello\n"))
     code, out, err = run_cli(capsys, "generate", "--model", str(broken_template), "--chat", "--max-new-tokens", "2")
     assert code == 2 and err.count("\n") == 1 and "nosuchfilter" in err and "plain mode" in err

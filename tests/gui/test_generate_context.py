@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from gui.panels.generate import GeneratePanel
 from models.core.events import Data
 from models.generate import chat, generator, prompts
-from tests.generate.test_context import LONG_TURN, broken_template, long_conversation  # noqa: F401 (fixture)
+from tests.generate.test_context import broken_template, long_conversation  # noqa: F401 (fixture)
 from tests.gui.test_text_pages import WAIT_MS, ctx, page, run_and_wait  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
