@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any, Callable, Optional
 
-from models.core.events import Data, Event, Partial
+from models.core.events import Data, Event, Partial, Progress
 
 from . import CliError
 from .options import add_backend_option, add_model_options, event_printer, quiet_libraries
@@ -74,8 +74,13 @@ def _printer(stream: bool, show_prompt: bool, facts: dict) -> Callable[[Event], 
             if stream:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
+        elif isinstance(event, Progress) and event.message.startswith(("Converting", "Reading")):
+            if sys.stderr.isatty():   # the one-time 4-bit conversion: a live line until the text starts
+                print(f"\r{event.message}\033[K", file=sys.stderr, end="", flush=True)
         elif isinstance(event, Data):
             if event.kind == "prompt":
+                if sys.stderr.isatty():
+                    print("\r\033[K", file=sys.stderr, end="", flush=True)
                 facts.clear()
                 facts.update(event.payload)
                 if show_prompt:
@@ -128,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         if args.prompt is not None:
             raise CliError("with --chat the turns come from stdin, not from PROMPT")
         facts_of_model = describe(args.model, device=args.device, backend=args.backend,
-                                  allow_pickle=args.allow_pickle)
+                                  allow_pickle=args.allow_pickle, progress=on_event)
         if not facts_of_model["chat"] and args.template == "model":
             raise CliError(f"{args.model} has no chat template, so it cannot chat with it; add --template plain, "
                            "or leave out --chat to continue a prompt instead")

@@ -110,7 +110,7 @@ def convert(model: os.PathLike | str, bits: Optional[int] = None, allow_pickle: 
         def tick(layer: int) -> None:
             check(cancel)
             emit(progress, Progress(layer + 1, layout.layers + 1,
-                                    f"Converting {info.name} to {bits or 'its own'}-bit blocks: layer {layer + 1} "
+                                    f"Converting {info.name} to {bits or '4/8'}-bit blocks: layer {layer + 1} "
                                     f"of {layout.layers}"))
 
         quant_graph.build(layout, source, tmp / GRAPH, tick)

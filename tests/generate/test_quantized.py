@@ -114,3 +114,15 @@ def test_an_architecture_the_graph_does_not_know_is_one_clear_error(tiny_causal,
 
     with pytest.raises(ModelDeskError, match="'phi' model; the quantized ONNX path is written for llama"):
         FolderSource(folder, 4)
+
+
+def test_cli_runs_a_gguf_file_on_the_4_bit_backend(capsys, tiny_causal, tmp_path, monkeypatch):
+    from tests.cli.test_cli_text import run_cli
+
+    monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
+    path = write_gguf(tiny_causal["qwen2"], tmp_path / "cli.gguf", "Q8_0")
+    args = ["generate", "--model", str(path), "the film", "--temperature", "0", "--max-new-tokens", "6"]
+    code, out, err = run_cli(capsys, *args, "--backend", "onnx-int4")
+    assert code == 0, err
+    assert out == run_cli(capsys, *args)[1]   # Q8_0 repacked without loss: the torch path's text
+    assert list((tmp_path / "home" / "quantized").glob("*-asfile/model.onnx"))
