@@ -127,6 +127,7 @@ def main() -> int:
     parser.add_argument("--llama-python", default=os.environ.get("LLAMA_PYTHON", "/tmp/llama-venv/bin/python"),
                         help="a Python with llama-cpp-python (default /tmp/llama-venv/bin/python)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)   # each row as it is measured, even when piped
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     from models.core import runtime
