@@ -68,7 +68,7 @@ def main() -> int:
         os.environ.setdefault("MODELDESK_HOME", str(Path(tmp) / "home"))
         from models.core.exports import export_model
         from models.generate import generator
-        from models.generate.onnx_export import OrtLM, onnx_paths
+        from models.generate.ort_lm import OrtLM, onnx_paths
 
         folder = build(Path(tmp) / "gpt2-small-random")
         started = time.perf_counter()

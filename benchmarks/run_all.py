@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 RUNS = (
     ["text_tasks.py"],
     ["lm_backends.py", "--tokens", "32"],
+    ["lm_quantized.py", "--tokens", "32"],
     ["translate_backends.py"],
     ["classify_backends.py"],
     ["train_bucketing.py"],

@@ -24,9 +24,10 @@ def quiet_libraries() -> None:
         transformers_logging.set_verbosity_error()
 
 
-def add_backend_option(parser: argparse.ArgumentParser) -> None:
-    """--backend: the engine that runs the model; an ONNX one needs the model's export."""
-    parser.add_argument("--backend", choices=("torch", "onnx-fp32", "onnx-int8"), default="torch",
+def add_backend_option(parser: argparse.ArgumentParser, extra: tuple[str, ...] = ()) -> None:
+    """--backend: the engine that runs the model; an ONNX one needs the model's export (``extra``: more
+    backends the command offers, as generate's onnx-int4)."""
+    parser.add_argument("--backend", choices=("torch", "onnx-fp32", "onnx-int8", *extra), default="torch",
                         help="inference engine: torch, or ONNX Runtime fp32 / INT8, which need the model's export "
                              "(modeldesk models export-onnx, or the Models page)")
 

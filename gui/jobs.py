@@ -38,6 +38,7 @@ MEASURE_CLASSIFIERS = JobSpec("models.classify.tradeoff:measure_classifiers", MO
 
 GENERATE = JobSpec("models.generate.generator:generate", MODEL)
 GENERATE_DESCRIBE = JobSpec("models.generate.generator:describe", MODEL)
+GENERATE_CONTEXT = JobSpec("models.generate.generator:context_usage", MODEL)
 SAVE_CONVERSATION = JobSpec("models.generate.chat:save")
 LOAD_CONVERSATION = JobSpec("models.generate.chat:load")
 

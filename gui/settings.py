@@ -41,6 +41,8 @@ class Key(Enum):
     GENERATE_STOP = ("generate/stop", str, "")              # stop strings, one per line (sampling.parse_stop)
     GENERATE_SYSTEM = ("generate/system", str, "")          # the chat's system prompt
     GENERATE_DIR = ("generate/dir", str, "")                # where conversations were last saved or opened
+    GENERATE_CONTEXT_POLICY = ("generate/context_policy", str, "drop-oldest")   # prompts.POLICIES
+    GENERATE_TEMPLATE = ("generate/template", str, "model")  # the model's chat template, or "plain"
     TRANSLATE_SOURCE = ("translate/source", str, "")
     TRANSLATE_TARGET = ("translate/target", str, "")
     TRANSLATE_DIR = ("translate/dir", str, "")

@@ -1,5 +1,6 @@
 """The Generate page: chat through the model's template (or plain completion), sampling controls with
-presets, a live speed readout, and conversations saved and opened as JSON."""
+presets, a live speed readout, a context meter with an overflow policy, "Show prompt", and
+conversations saved and opened as JSON."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,6 +19,7 @@ from .. import jobs
 from ..lifetime import while_alive
 from ..panel import BadInput, TaskPanel
 from ..settings import Key
+from .generate_context import POLICY_LABELS, ContextMeter, PromptView
 
 CUSTOM = "custom"
 SPEAKERS = {"user": "You", "assistant": "Assistant"}
@@ -57,6 +59,7 @@ class GeneratePanel(TaskPanel):
         self.system.setMaximumHeight(56)
         self.system.textChanged.connect(lambda: self.settings.set(Key.GENERATE_SYSTEM, self.system.toPlainText()))
         self.form.addRow("System:", self.system)
+        self._build_context()
         self._build_sampling()
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
@@ -65,6 +68,22 @@ class GeneratePanel(TaskPanel):
         self.prompt = QPlainTextEdit()
         self.prompt.setMaximumHeight(100)
         self.body.addWidget(self.prompt)
+        self.meter = ContextMeter(self.runner, f"{self.name}-context", self._meter_request)
+        self.prompt.textChanged.connect(self.meter.schedule)
+        self.system.textChanged.connect(self.meter.schedule)
+        self.show_prompt_button = QPushButton("Show prompt")
+        self.show_prompt_button.setToolTip("The exact text the model received for the last reply")
+        self.show_prompt_button.clicked.connect(self.show_prompt)
+        self.fit_button = QPushButton("Drop the oldest turns and send")
+        self.fit_button.clicked.connect(lambda: self._retry(policy="drop-oldest"))
+        self.plain_button = QPushButton("Use plain mode and send")
+        self.plain_button.clicked.connect(lambda: self._retry(template="plain"))
+        for button in (self.fit_button, self.plain_button):
+            button.setVisible(False)
+        self.body.addWidget(_row(self.meter, self.show_prompt_button, self.fit_button, self.plain_button))
+        self.prompt_view = PromptView(self)
+        self.last_prompt: Optional[dict] = None
+        self._once: dict[str, str] = {}
         self.clear_button = QPushButton("Clear")
         self.regenerate_button = QPushButton("Regenerate")
         self.copy_button = QPushButton("Copy")
@@ -81,9 +100,60 @@ class GeneratePanel(TaskPanel):
         self.body.addWidget(_row(self.clear_button, self.regenerate_button, self.copy_button, self.save_button,
                                  self.open_button, self.readout))
         self.set_chat(False)
+        if self.backend is not None:
+            self.backend.offer("onnx-int4")
         if self.picker is not None:
             self.picker.changed.connect(self._model_changed)
             self._model_changed(self.picker.path())
+
+    # --- context -----------------------------------------------------------------
+    def _build_context(self) -> None:
+        self.policy = QComboBox()
+        for value, label in POLICY_LABELS.items():
+            self.policy.addItem(label, value)
+        self.policy.setToolTip("What happens when the conversation no longer fits the model's context")
+        self.policy.setCurrentIndex(max(0, self.policy.findData(self.settings.get(Key.GENERATE_CONTEXT_POLICY))))
+        self.policy.currentIndexChanged.connect(self._policy_changed)
+        self.template = QComboBox()
+        self.template.addItem("the model's chat template", "model")
+        self.template.addItem("plain (Role: text lines)", "plain")
+        self.template.setToolTip("Plain mode chats without the model's template (for a missing or broken one)")
+        self.template.setCurrentIndex(max(0, self.template.findData(self.settings.get(Key.GENERATE_TEMPLATE))))
+        self.template.currentIndexChanged.connect(self._template_changed)
+        self.form.addRow("When full:", _row(self.policy, "Chat as", self.template))
+
+    def _policy_changed(self, _index: int) -> None:
+        self.settings.set(Key.GENERATE_CONTEXT_POLICY, self.policy.currentData())
+        self.meter.schedule()
+
+    def _template_changed(self, _index: int) -> None:
+        self.settings.set(Key.GENERATE_TEMPLATE, self.template.currentData())
+        self.set_chat(self.chat_mode or self.template.currentData() == "plain", self._context)
+
+    def _messages(self, draft: str) -> list[dict[str, str]]:
+        """The conversation as the model would get it, with ``draft`` as the next user turn."""
+        self.conversation.system = self.system.toPlainText()
+        return self.conversation.for_model() + [{"role": "user", "content": draft}]
+
+    def _meter_request(self) -> Optional[dict]:
+        model = self.picker.path() if self.picker is not None else ""
+        if not model or self._described != model:
+            return None
+        text = self.prompt.toPlainText()
+        kwargs = {"model": model, "max_new_tokens": self.max_tokens.value(),
+                  "context_policy": self.policy.currentData(), "chat_template": self.template.currentData()}
+        return {**kwargs, "messages": self._messages(text)} if self.chat_mode else {**kwargs, "prompt": text}
+
+    def show_prompt(self) -> None:
+        self.prompt_view.show_prompt(self.last_prompt)
+
+    def _retry(self, policy: str = "", template: str = "") -> None:
+        """The answer to "stop and ask" (drop the oldest turns, this once) or to a broken template (plain mode)."""
+        if template:
+            self.template.setCurrentIndex(self.template.findData(template))
+        if policy:
+            self._once["context_policy"] = policy
+        self.run()
 
     # --- sampling ---------------------------------------------------------------
     def _build_sampling(self) -> None:
@@ -183,16 +253,22 @@ class GeneratePanel(TaskPanel):
             return
         self.mode_label.setText("Reading the model…")
         job = self.runner.start_latest(f"{self.name}-describe", jobs.GENERATE_DESCRIBE, model=path)
+        job.progress.connect(while_alive(self, lambda event: event.message and self.mode_label.setText(event.message)))
         job.result.connect(while_alive(self, lambda facts: self.set_chat(facts["chat"], facts.get("context"))))
         job.error.connect(while_alive(self, lambda message, _details: (self.set_chat(False),
                                                                        self.set_status(message, error=True))))
 
     def set_chat(self, chat: bool, context: Optional[int] = None) -> None:
-        """Switch the page between chat (the model has a chat template) and plain completion."""
-        self.chat_mode = chat
+        """Switch the page between chat (the model has a chat template, or plain mode is chosen) and plain
+        completion."""
+        plain = self.template.currentData() == "plain"
+        self.chat_mode = chat or plain
+        self._context = context
         limit = f" (context {context:,} tokens)" if context else ""
-        self.mode_label.setText(f"Chat with the model's own template{limit}." if chat
+        self.mode_label.setText((f"Chat in plain 'Role: text' lines{limit}." if plain else
+                                 f"Chat with the model's own template{limit}.") if self.chat_mode
                                 else f"Completion: the model continues your text{limit}.")
+        chat = self.chat_mode
         self.run_button.setText("Send" if chat else "Generate")
         self.prompt.setPlaceholderText("Write a message…" if chat
                                        else "Write the beginning of a text; the model continues it…")
@@ -200,6 +276,7 @@ class GeneratePanel(TaskPanel):
         for button in (self.regenerate_button, self.save_button, self.open_button):
             button.setEnabled(chat)
         self.render()
+        self.meter.schedule()
 
     # --- conversation ------------------------------------------------------------
     def render(self, open_reply: bool = False) -> None:
@@ -216,6 +293,7 @@ class GeneratePanel(TaskPanel):
         self.conversation = Conversation()
         self.output.clear()
         self.readout.clear()
+        self.meter.schedule()
 
     def regenerate(self) -> None:
         """Ask for the last reply again (with the sampling settings as they are now)."""
@@ -244,11 +322,16 @@ class GeneratePanel(TaskPanel):
         regenerating, self._regenerating = self._regenerating, False
         text = self.prompt.toPlainText()
         self.readout.clear()
+        for button in (self.fit_button, self.plain_button):
+            button.setVisible(False)
+        context = {"context_policy": self.policy.currentData(), "chat_template": self.template.currentData(),
+                   **self._once}
+        self._once = {}
         if not self.chat_mode:
             if not text.strip():
                 raise BadInput("Write a prompt first.")
             self.output.clear()
-            return jobs.GENERATE, {"model": model, "prompt": text, **sampling.to_dict()}
+            return jobs.GENERATE, {"model": model, "prompt": text, **sampling.to_dict(), **context}
         if not regenerating:
             if not text.strip():
                 raise BadInput("Write a message first.")
@@ -258,7 +341,8 @@ class GeneratePanel(TaskPanel):
         self.conversation.sampling = sampling
         self.conversation.model = model
         self.render(open_reply=True)
-        return jobs.GENERATE, {"model": model, "messages": self.conversation.for_model(), **sampling.to_dict()}
+        return jobs.GENERATE, {"model": model, "messages": self.conversation.for_model(), **sampling.to_dict(),
+                               **context}
 
     def connect_job(self, job: Job) -> None:
         job.progress.connect(self._on_progress)
@@ -266,6 +350,13 @@ class GeneratePanel(TaskPanel):
         if self.chat_mode:
             job.cancelled.connect(while_alive(self, lambda value: value is None and self._take_back_turn()))
             job.error.connect(while_alive(self, lambda _message, _details: self._take_back_turn()))
+        job.error.connect(while_alive(self, self._offer_way_out))
+
+    def _offer_way_out(self, _message: str, details: str) -> None:
+        """After "stop and ask" or a broken template, the button that goes on (the message is in the status line)."""
+        last = details.strip().splitlines()[-1] if details.strip() else ""
+        self.fit_button.setVisible(".ContextFull" in last.split(":", 1)[0])
+        self.plain_button.setVisible(".TemplateFailed" in last.split(":", 1)[0])
 
     def _take_back_turn(self) -> None:
         """No reply came: the message goes back into the box, to send again."""
@@ -282,6 +373,10 @@ class GeneratePanel(TaskPanel):
     def _on_data(self, event: Data) -> None:
         if event.kind == "generation" and event.payload.get("readout"):
             self.readout.setText(event.payload["readout"])
+        elif event.kind == "prompt":
+            self.last_prompt = event.payload
+            self.conversation.context = {k: event.payload[k] for k in ("policy", "dropped_turns", "tokens",
+                                                                        "context")}
 
     def on_partial(self, event: Partial | Final) -> None:
         cursor = self.output.textCursor()
@@ -291,6 +386,7 @@ class GeneratePanel(TaskPanel):
         self.output.ensureCursorVisible()
 
     def show_result(self, value: Any) -> None:
+        self.meter.schedule()
         if self.chat_mode:
             self.conversation.add("assistant", value)
             self.render()
@@ -336,4 +432,5 @@ class GeneratePanel(TaskPanel):
         if model and self.picker is not None and model != self.picker.path() and Path(model).exists():
             self.picker.set_path(model)
         self.render()
+        self.meter.schedule()
         self.set_status(f"Opened {name}: {len(self.conversation.messages)} turns.")

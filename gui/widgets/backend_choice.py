@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 #: (value, label) of every backend, in the order offered
 BACKENDS = (("torch", "PyTorch"), ("onnx-fp32", "ONNX fp32"), ("onnx-int8", "ONNX INT8"))
-LABELS = dict(BACKENDS)
+#: backends a page may add to its own combo: generate's 4-bit path converts on first use, with no export
+EXTRA_LABELS = {"onnx-int4": "ONNX 4-bit"}
+LABELS = {**dict(BACKENDS), **EXTRA_LABELS}
 
 
 def is_backend_problem(details: str) -> bool:
@@ -79,6 +81,11 @@ class BackendChoice(QWidget):
     def backend(self) -> str:
         return str(self.combo.currentData())
 
+    def offer(self, value: str) -> None:
+        """Add one of ``EXTRA_LABELS`` to this page's choices (and show it when it is the model's choice)."""
+        self.combo.addItem(EXTRA_LABELS[value], value)
+        self.refresh()
+
     def set_backend(self, value: str) -> None:
         self.combo.setCurrentIndex(self.combo.findData(value))
 
@@ -110,6 +117,10 @@ class BackendChoice(QWidget):
     def _show_state(self) -> None:
         backend, info = self.backend(), self.model_info()
         name = info.name if info is not None else (Path(self.picker.path()).name or "the model")
+        if backend in EXTRA_LABELS:
+            self.export_button.setVisible(False)
+            self.set_state(f"{LABELS[backend]} · converted once on first use and kept in the app's data folder")
+            return
         missing = backend != "torch" and info is not None and backend not in exported_backends(info)
         exporting = self.ctx.runner.is_running(self.export_controls.key)
         self.export_button.setVisible(missing or exporting)

@@ -23,11 +23,13 @@ class Backend(str, Enum):
     TORCH = "torch"
     ORT_FP32 = "onnx-fp32"
     ORT_INT8 = "onnx-int8"
+    ORT_INT4 = "onnx-int4"   # generators only: blockwise 4-bit (8-bit where a GGUF file is finer), converted on use
 
     @property
     def label(self) -> str:
         """How people read it: PyTorch, ONNX fp32, ONNX INT8."""
-        return {"torch": "PyTorch", "onnx-fp32": "ONNX fp32", "onnx-int8": "ONNX INT8"}[self.value]
+        return {"torch": "PyTorch", "onnx-fp32": "ONNX fp32", "onnx-int8": "ONNX INT8",
+                "onnx-int4": "ONNX 4-bit"}[self.value]
 
     @property
     def precision(self) -> str:

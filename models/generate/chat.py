@@ -29,6 +29,8 @@ class Conversation:
     messages: list[dict[str, str]] = field(default_factory=list)
     sampling: Sampling = field(default_factory=Sampling)
     model: str = ""
+    #: how the last reply was fitted to the context: {"policy": ..., "dropped_turns": N, "tokens": ..., "context": ...}
+    context: dict[str, Any] = field(default_factory=dict)
 
     def add(self, role: str, content: str) -> None:
         if role not in ROLES:
@@ -44,12 +46,13 @@ class Conversation:
         """The conversation before its last assistant turn (what Regenerate asks again)."""
         if not self.messages or self.messages[-1]["role"] != "assistant":
             raise ModelDeskError("There is no reply to regenerate yet.")
-        return Conversation(self.system, [dict(m) for m in self.messages[:-1]], self.sampling, self.model)
+        return Conversation(self.system, [dict(m) for m in self.messages[:-1]], self.sampling, self.model,
+                            dict(self.context))
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, "model": self.model, "system": self.system,
                 "messages": [dict(m) for m in self.messages], "sampling": self.sampling.to_dict(),
-                "saved": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "context": dict(self.context), "saved": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
     @classmethod
     def from_dict(cls, data: Any) -> "Conversation":
@@ -62,12 +65,20 @@ class Conversation:
         if not isinstance(messages, list):
             raise ModelDeskError("The conversation's turns are missing.")
         conversation = cls(system=str(data.get("system") or ""), model=str(data.get("model") or ""),
-                           sampling=Sampling.from_dict(data.get("sampling") or {}))
+                           sampling=Sampling.from_dict(data.get("sampling") or {}),
+                           context=_context(data.get("context")))
         for message in messages:
             if not isinstance(message, dict) or not isinstance(message.get("content"), str):
                 raise ModelDeskError("A turn in the conversation has no text.")
             conversation.add(str(message.get("role")), message["content"])
         return conversation
+
+
+def _context(value: Any) -> dict[str, Any]:
+    """The saved context record, keeping only what it is made of (older files have none)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: value[k] for k in ("policy", "dropped_turns", "tokens", "context") if k in value}
 
 
 def save(conversation: dict, path: os.PathLike | str) -> str:

@@ -3,7 +3,7 @@
 The loop is written out (rather than ``model.generate``) so that every token can
 be streamed as soon as it exists and Stop is honoured between two tokens. The
 KV cache means each step feeds only the newest token. The same loop runs the
-torch model and the ONNX Runtime export (``onnx_export.OrtLM``): each gives a
+torch model and the ONNX Runtime graphs (``ort_lm``): each gives a
 ``start()`` that returns one decoding's step function, token ids in, next-token
 logits out.
 
@@ -15,83 +15,37 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from models.core import cache, runtime, store
 from models.core.events import Cancelled, CancelToken, Data, Log, ModelDeskError, Partial, Progress, ProgressFn, emit
 from models.core.tokens import token_limit
+from models.generate.lm import LanguageModel, TorchLM, greedy_tokens, stop_ids  # noqa: F401 (greedy_tokens: the API)
+from models.generate import prompts
 from models.generate.sampling import Sampling
 from models.generate.text_stream import StopFilter, StreamDecoder
 
 #: prompt tokens kept as decoding context so the first streamed piece keeps its leading space
 _CONTEXT_TOKENS = 4
 
-StepFn = Callable[[list[int]], Any]
-
-
-@dataclass(eq=False)
-class LanguageModel(cache.Shared):
-    info: store.ModelInfo
-    tokenizer: Any
-    net: Any                 # has start() -> StepFn (TorchLM here, onnx_export.OrtLM)
-    device: str
-    max_positions: Optional[int]
-    stop_ids: frozenset[int]
-    backend: str = "torch"
-
-    @property
-    def model(self) -> Any:
-        """The torch model (torch backend only)."""
-        return self.net.model
-
-    @property
-    def chat(self) -> bool:
-        return bool(getattr(self.tokenizer, "chat_template", None))
-
-
-class TorchLM:
-    """A transformers causal LM stepped with a DynamicCache."""
-
-    def __init__(self, model: Any, device: str) -> None:
-        self.model = model
-        self.device = device
-
-    def start(self) -> StepFn:
-        import torch
-        from transformers import DynamicCache
-
-        state = {"kv": DynamicCache(config=self.model.config)}
-
-        def step(ids: list[int]) -> Any:
-            out = self.model(input_ids=torch.tensor([ids], device=self.device), cache=state["kv"], use_cache=True)
-            state["kv"] = out.cache
-            return out.logits[0, -1]
-
-        return step
-
-
 def load(path_or_name: os.PathLike | str, device: str = "auto", backend: str = "torch",
-         allow_pickle: bool = False) -> LanguageModel:
-    """A causal LM with its tokenizer on the chosen device and backend (cached per both)."""
+         allow_pickle: bool = False, progress: ProgressFn = None,
+         cancel: Optional[CancelToken] = None) -> LanguageModel:
+    """A causal LM with its tokenizer on the chosen device and backend (cached per both). The 4-bit
+    backend converts the model on its first use (``progress`` and ``cancel`` serve that conversion)."""
     info = store.open_model(path_or_name, task="generate", allow_pickle=allow_pickle)
     chosen = runtime.parse_backend(backend)
     choice = runtime.choose_device(device)
     key = ("generator", str(info.path), choice.device, chosen.value)
     if chosen is runtime.Backend.TORCH:
         return cache.get_or_load(key, lambda: _build(info, choice))
-    from models.generate.onnx_export import load_ort_lm
+    if chosen is runtime.Backend.ORT_INT4:
+        from models.generate.quantized import load_quantized
+
+        return cache.get_or_load(key, lambda: load_quantized(info, choice.device, progress=progress, cancel=cancel))
+    from models.generate.ort_lm import load_ort_lm
 
     return cache.get_or_load(key, lambda: load_ort_lm(info, choice.device, chosen))
-
-
-def stop_ids(*sources: Any) -> frozenset[int]:
-    """Every end-of-sequence id the config, the generation config and the tokenizer name."""
-    found: set[int] = set()
-    for source in sources:
-        value = getattr(source, "eos_token_id", None)
-        found.update([value] if isinstance(value, int) else (value or []))
-    return frozenset(found)
 
 
 def _build(info: store.ModelInfo, choice: runtime.DeviceChoice) -> LanguageModel:
@@ -117,7 +71,7 @@ def describe(model: os.PathLike | str, device: str = "auto", backend: str = "tor
     It loads the model (cached), so the first reply right after starts at once.
     """
     emit(progress, Progress(0, None, "Loading the model"))
-    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle)
+    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress, cancel=cancel)
     return {"name": lm.info.name, "chat": lm.chat, "context": lm.max_positions, "backend": lm.backend}
 
 
@@ -170,84 +124,34 @@ class _Seen:
             self.tensor = self._build()
 
 
-def greedy_tokens(start: Callable[[], StepFn], prompt: list[int], steps: int) -> list[int]:
-    """``steps`` argmax tokens after ``prompt``, with no end token: how parity checks compare two networks."""
-    import torch
-
-    with torch.inference_mode():
-        step, tokens, feed = start(), [], prompt
-        for _ in range(steps):
-            tokens.append(int(step(feed).argmax()))
-            feed = tokens[-1:]
-    return tokens
-
-
 # --- prompts ------------------------------------------------------------------------
 
-def _check_messages(messages: Any) -> list[dict[str, str]]:
-    if not isinstance(messages, list) or not messages:
-        raise ModelDeskError("Write a message first.")
-    for message in messages:
-        if not isinstance(message, dict) or not isinstance(message.get("content"), str) \
-                or message.get("role") not in ("system", "user", "assistant"):
-            raise ModelDeskError("Each chat turn needs a role (system, user or assistant) and a text.")
-    if messages[-1]["role"] != "user":
-        raise ModelDeskError("The last chat turn must be the user's: the model answers it.")
-    return messages
+def _prompt(lm: LanguageModel, prompt: str, messages: Optional[list[dict[str, str]]], max_new_tokens: int,
+            policy: str, template: str, progress: ProgressFn) -> prompts.Prompt:
+    with lm.in_use():
+        if messages is None:
+            return prompts.completion(lm.tokenizer, prompt, lm.max_positions, progress)
+        reserve = min(max_new_tokens, lm.max_positions // 2) if lm.max_positions else max_new_tokens
+        return prompts.chat(lm.tokenizer, messages, lm.max_positions, reserve, policy, template, progress)
 
 
-def _completion_ids(lm: LanguageModel, prompt: str, progress: ProgressFn) -> list[int]:
-    """The prompt's token ids, cut from the left when it leaves no room to generate."""
-    if not isinstance(prompt, str):
-        raise ModelDeskError("The prompt must be text.")
-    ids = lm.tokenizer(prompt, verbose=False)["input_ids"] if prompt else []
-    if not ids:
-        bos = lm.tokenizer.bos_token_id
-        if bos is None:
-            raise ModelDeskError("Write a prompt first: this model has no start token to begin from nothing.")
-        ids = [bos]
-    if lm.max_positions and len(ids) >= lm.max_positions:
-        keep = max(1, lm.max_positions // 2)
-        emit(progress, Log(f"The prompt has {len(ids)} tokens but the model sees at most {lm.max_positions}; "
-                           f"only its last {keep} tokens are used.", level="warning"))
-        ids = ids[-keep:]
-    return ids
-
-
-def chat_ids(lm: LanguageModel, messages: list[dict[str, str]]) -> list[int]:
-    """The token ids of ``messages`` through the model's own chat template, ready for the reply."""
-    text = lm.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    return lm.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
-
-
-def _chat_prompt(lm: LanguageModel, messages: list[dict[str, str]], reserve: int,
-                 progress: ProgressFn) -> list[int]:
-    """The chat prompt, leaving ``reserve`` tokens for the reply: the oldest turns after the system prompt are
-    left out while it does not fit (with a notice), then, if one message alone is too long, its start."""
-    if not lm.chat:
-        raise ModelDeskError(f"{lm.info.name} has no chat template, so it cannot chat; use plain completion.")
-    system = messages[:1] if messages[0]["role"] == "system" else []
-    turns = messages[len(system):]
-    ids = chat_ids(lm, messages)
-    if not lm.max_positions:
-        return ids
-    room = lm.max_positions - reserve
-    dropped = 0
-    while len(ids) > room and len(turns) > 1:
-        turns = turns[1:]
-        while turns and turns[0]["role"] != "user":   # a reply without its question would confuse the model
-            turns = turns[1:]
-        dropped = len(messages) - len(system) - len(turns)
-        ids = chat_ids(lm, system + turns)
-    if dropped:
-        emit(progress, Log(f"The conversation outgrew the model's context of {lm.max_positions} tokens: its "
-                           f"oldest {dropped} turn{'s were' if dropped > 1 else ' was'} left out of the prompt.",
-                           level="warning"))
-    if len(ids) > room:
-        emit(progress, Log(f"The last message alone has {len(ids)} tokens; only its last {room} are used.",
-                           level="warning"))
-        ids = ids[-room:]
-    return ids
+def context_usage(model: os.PathLike | str, prompt: str = "", messages: Optional[list[dict[str, str]]] = None,
+                  max_new_tokens: int = 64, context_policy: str = "drop-oldest", chat_template: str = "model",
+                  device: str = "auto", backend: str = "torch", allow_pickle: bool = False,
+                  progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> dict:
+    """What the context meter shows: the prompt's tokens (the draft included), the context length, whether
+    the next turn fits as it is, and how many oldest turns the policy would leave out."""
+    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress, cancel=cancel)
+    if messages is not None:
+        messages = prompts.check_messages(messages)
+    with lm.in_use():
+        full = len(prompts.completion(lm.tokenizer, prompt, None).ids) if messages is None else \
+            len(prompts.chat(lm.tokenizer, messages, None, 0, context_policy, chat_template).ids)
+    fitted = _prompt(lm, prompt, messages, max_new_tokens, "drop-oldest", chat_template, None) \
+        if messages is not None else None
+    room = lm.max_positions - min(max_new_tokens, lm.max_positions // 2) if lm.max_positions else None
+    return {"tokens": full, "context": lm.max_positions, "fits": room is None or full <= room,
+            "would_drop": fitted.dropped if fitted else 0, "policy": context_policy}
 
 
 # --- the loop ---------------------------------------------------------------------
@@ -262,9 +166,13 @@ def generate(model: os.PathLike | str, prompt: str = "", messages: Optional[list
              max_new_tokens: int = 64, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
              min_p: float = 0.0, repetition_penalty: float = 1.0, seed: Optional[int] = None,
              stop: tuple[str, ...] | list[str] = (), device: str = "auto", backend: str = "torch",
-             allow_pickle: bool = False, progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> str:
+             allow_pickle: bool = False, context_policy: str = "drop-oldest", chat_template: str = "model",
+             progress: ProgressFn = None, cancel: Optional[CancelToken] = None) -> str:
     """Continue ``prompt``, or answer the chat ``messages`` (system, user and assistant turns, the user's last)
-    through the model's chat template; each decoded piece is emitted as ``Partial`` and the text is returned.
+    through the model's chat template (``chat_template`` "plain": as "Role: text" lines); each decoded piece
+    is emitted as ``Partial`` and the text is returned. ``context_policy`` (prompts.POLICIES) says what
+    happens when the chat outgrows the context; ``Data("prompt", …)`` holds the exact text sent, its
+    tokens, the context and the turns dropped.
 
     Ends at an end-of-sequence token, before the first stop string, after ``max_new_tokens`` or at the
     model's last position. The same seed with the same settings gives the same text. Progress messages
@@ -275,16 +183,16 @@ def generate(model: os.PathLike | str, prompt: str = "", messages: Optional[list
 
     sampling = Sampling(temperature, top_k, top_p, min_p, repetition_penalty, max_new_tokens, seed,
                         tuple(stop)).check()
+    prompts.check_policy(context_policy)
+    if chat_template not in prompts.TEMPLATES:
+        raise ModelDeskError(f"Unknown chat template mode '{chat_template}'; choose model or plain.")
     if messages is not None:
-        messages = _check_messages(messages)
+        messages = prompts.check_messages(messages)
     emit(progress, Progress(0, max_new_tokens, "Loading the model"))
-    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle)
-    with lm.in_use():
-        if messages is not None:
-            reserve = min(max_new_tokens, lm.max_positions // 2) if lm.max_positions else max_new_tokens
-            ids = _chat_prompt(lm, messages, reserve, progress)
-        else:
-            ids = _completion_ids(lm, prompt, progress)
+    lm = load(model, device=device, backend=backend, allow_pickle=allow_pickle, progress=progress, cancel=cancel)
+    fitted = _prompt(lm, prompt, messages, max_new_tokens, context_policy, chat_template, progress)
+    emit(progress, Data("prompt", fitted.facts()))
+    ids = fitted.ids
     budget = min(max_new_tokens, lm.max_positions - len(ids)) if lm.max_positions else max_new_tokens
     logits_device = lm.device if lm.backend == "torch" else "cpu"
     generator = torch.Generator(device=logits_device).manual_seed(int(seed)) if seed is not None else None

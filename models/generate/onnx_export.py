@@ -12,26 +12,16 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
-
-from models.core import cache, onnx_tools, runtime, store
+from models.core import cache, onnx_tools, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.tokens import token_limit
+from models.generate.lm import TorchLM, greedy_tokens
+from models.generate.ort_lm import OUTPUTS, OrtLM, onnx_paths
 
-ONNX_DIR = "onnx"
-FP32_FILE = "model.onnx"
-INT8_FILE = "model_int8.onnx"
 PARITY_TOKENS = 32
 PARITY_PROMPTS = ("The weather today is", "Once upon a time, in a small village,",
                   "def add(a, b):", "Les chats et les chiens")
 INPUTS = ["input_ids", "past_keys", "past_values"]
-OUTPUTS = ["logits", "keys", "values"]
-
-
-def onnx_paths(folder: os.PathLike | str) -> tuple[Path, Path]:
-    """(fp32, int8) file paths of a model folder's export."""
-    base = Path(folder) / ONNX_DIR
-    return base / FP32_FILE, base / INT8_FILE
 
 
 def _step_module(model: Any) -> Any:
@@ -78,29 +68,6 @@ def _export_fp32(model: Any, target: Path) -> None:
                              "past_values": cache_axes})
 
 
-class OrtLM(cache.Shared):
-    """An exported causal LM on ONNX Runtime, stepped like ``generator.TorchLM``."""
-
-    def __init__(self, onnx_file: Path, device: str = "cpu", threads: Optional[int] = None) -> None:
-        self.path = onnx_file
-        self.session = runtime.ort_session(str(onnx_file), device=device, threads=threads)
-        shape = {i.name: i.shape for i in self.session.get_inputs()}["past_keys"]
-        self.empty = np.zeros((shape[0], 1, shape[2], 0, shape[4]), dtype=np.float32)
-
-    def start(self) -> Any:
-        import torch
-
-        state = {"keys": self.empty, "values": self.empty}
-
-        def step(ids: list[int]) -> Any:
-            logits, state["keys"], state["values"] = self.session.run(
-                OUTPUTS, {"input_ids": np.asarray([ids], dtype=np.int64), "past_keys": state["keys"],
-                          "past_values": state["values"]})
-            return torch.from_numpy(logits[0])
-
-        return step
-
-
 def export_generator(model: os.PathLike | str, quantize: bool = True, device: str = "auto", backend: str = "torch",
                      allow_pickle: bool = False, progress: ProgressFn = None,
                      cancel: Optional[CancelToken] = None) -> dict:
@@ -109,8 +76,6 @@ def export_generator(model: os.PathLike | str, quantize: bool = True, device: st
     is traced on the CPU in fp32."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from models.generate.generator import TorchLM, greedy_tokens
 
     info = store.open_model(model, task="generate", allow_pickle=allow_pickle)
     if info.weights == "gguf":
@@ -146,26 +111,3 @@ def export_generator(model: os.PathLike | str, quantize: bool = True, device: st
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity
-
-
-def load_ort_lm(info: store.ModelInfo, device: str, backend: runtime.Backend) -> Any:
-    """The ONNX Runtime language model of a folder, or a ModelDeskError saying why it cannot run."""
-    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
-
-    from models.generate.generator import LanguageModel, stop_ids
-
-    if info.weights == "gguf":
-        raise ModelDeskError(f"{info.name} is a GGUF file, which runs on PyTorch only; choose the torch backend.")
-    fp32_path, int8_path = onnx_paths(info.path)
-    onnx_file = int8_path if backend is runtime.Backend.ORT_INT8 else fp32_path
-    if not onnx_file.is_file():
-        raise runtime.no_export(info.name, backend)
-    tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
-    config = AutoConfig.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
-    try:
-        generation = GenerationConfig.from_pretrained(info.path, local_files_only=True)
-    except OSError:   # no generation_config.json: the config and tokenizer say it
-        generation = None
-    return LanguageModel(info, tokenizer, OrtLM(onnx_file, device), device,
-                         token_limit(tokenizer, config, default=None), stop_ids(config, generation, tokenizer),
-                         backend.value)

@@ -7,7 +7,7 @@ import pytest
 
 from models.core import store
 from models.core.events import Data, Log, ModelDeskError, Partial
-from models.generate import chat, generator
+from models.generate import chat, generator, prompts
 from models.generate.chat import Conversation
 from models.generate.generator import generate
 from models.generate.sampling import PRESETS, Sampling, format_stop, parse_stop
@@ -68,7 +68,7 @@ def test_a_long_conversation_drops_its_oldest_turns_with_a_notice(tiny_chat_gpt2
         conversation.add("user", f"{i} {long_turn}")
         conversation.add("assistant", "the cat sat")
     conversation.add("user", "last question")
-    assert len(generator.chat_ids(lm, conversation.for_model())) > lm.max_positions
+    assert len(prompts.chat(lm.tokenizer, conversation.for_model(), None, 0).ids) > lm.max_positions
     seen = first_step_ids(lm, monkeypatch)
     events = []
     generate(tiny_chat_gpt2, messages=conversation.for_model(), max_new_tokens=8, temperature=0,
@@ -91,7 +91,7 @@ def test_a_stop_string_ends_the_text_before_it(tiny_gpt2):
                     progress=events.append)
     assert text == free[:cut]
     assert "".join(e.text for e in events if isinstance(e, Partial)) == text   # nothing of the stop string shown
-    assert [e.payload["ended"] for e in events if isinstance(e, Data)] == ["stop"]
+    assert [e.payload["ended"] for e in events if isinstance(e, Data) and e.kind == "generation"] == ["stop"]
 
 
 def test_stop_filter_holds_back_what_may_start_a_stop_string():
@@ -113,7 +113,7 @@ def test_seeds_and_readouts(tiny_gpt2):
     generate(tiny_gpt2, "hello", seed=11, progress=events.append, **settings)
     readouts = [e.message for e in events if getattr(e, "message", "").startswith("2 tokens")]
     assert readouts and "first token" in readouts[0] and readouts[0].endswith("tokens/s")
-    (stats,) = [e.payload for e in events if isinstance(e, Data)]
+    (stats,) = [e.payload for e in events if isinstance(e, Data) and e.kind == "generation"]
     assert stats["tokens"] == 12 and stats["first_token_s"] > 0 and stats["tokens_per_s"] > 0
 
 

@@ -1,0 +1,79 @@
+"""llama.cpp on a GGUF file, measured the way lm_quantized.py measures ModelDesk: run by that script
+with the Python of a throw-away venv that has llama-cpp-python (built from its source package).
+
+Reads one JSON object on stdin (path, threads, prompts, steps, long_prompt, decode_tokens, forced) and
+prints one JSON object: load seconds, peak memory added (MB), time to first token for the long
+prompt, decode tokens/s, greedy tokens per prompt and teacher-forced predictions of ``forced``.
+Standard library and llama_cpp only (numpy comes with it).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> int:
+    job = json.load(sys.stdin)
+    import llama_cpp
+    import numpy as np
+
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _rss_kib("VmRSS")
+    began = time.perf_counter()
+    llm = llama_cpp.Llama(model_path=job["path"], n_ctx=1024, n_batch=512, n_threads=job["threads"],
+                          n_threads_batch=job["threads"], verbose=False)
+    load_s = time.perf_counter() - began
+
+    def last_argmax() -> int:
+        return int(np.argmax(llm.scores[llm.n_tokens - 1]))
+
+    greedy = []
+    for prompt in job["prompts"]:
+        llm.reset()
+        llm.eval(prompt)
+        tokens = []
+        for _ in range(job["steps"]):
+            tokens.append(last_argmax())
+            llm.eval(tokens[-1:])
+        greedy.append(tokens)
+    forced = []
+    for prompt, reference in zip(job["prompts"], job["forced"]):
+        llm.reset()
+        llm.eval(prompt)
+        predicted = []
+        for token in reference:
+            predicted.append(last_argmax())
+            llm.eval([token])
+        forced.append(predicted)
+    ttft = decode = float("inf")
+    for _ in range(job["repeats"]):
+        llm.reset()
+        began = time.perf_counter()
+        llm.eval(job["long_prompt"])
+        last_argmax()
+        ttft = min(ttft, time.perf_counter() - began)
+        llm.reset()
+        llm.eval(job["prompts"][0])
+        token = last_argmax()
+        began = time.perf_counter()
+        for _ in range(job["decode_tokens"]):
+            llm.eval([token])
+            token = last_argmax()
+        decode = min(decode, time.perf_counter() - began)
+    print(json.dumps({"load_s": load_s, "memory_mb": (_rss_kib("VmHWM") - before) / 1024, "ttft_s": ttft,
+                      "tokens_per_s": job["decode_tokens"] / decode, "greedy": greedy, "forced": forced,
+                      "version": llama_cpp.__version__}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

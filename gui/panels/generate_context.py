@@ -1,0 +1,102 @@
+"""The Generate page's context pieces: the meter (tokens used / the model's context, as the user types),
+and the "Show prompt" view of the exact text the model last received.
+
+The meter asks the engine (``generator.context_usage``) a moment after the typing pauses, the latest
+request winning, so typing never waits for the tokenizer.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QVBoxLayout, QWidget
+
+from workers.runner import JobRunner
+
+from .. import jobs
+from ..lifetime import while_alive
+
+#: typing pause (ms) before the meter counts again
+PAUSE_MS = 250
+POLICY_LABELS = {"drop-oldest": "Drop the oldest turns (keep the system prompt)", "stop": "Stop and ask"}
+
+
+class ContextMeter(QWidget):
+    """"312 / 2,048 tokens" with a bar; ``request()`` returns the job's kwargs, or None when there is no model."""
+
+    def __init__(self, runner: JobRunner, key: str, request: Callable[[], Optional[dict]],
+                 parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.key = key
+        self.request = request
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(160)
+        self.bar.setMaximumHeight(10)
+        self.label = QLabel("")
+        self.label.setToolTip("Tokens the next prompt takes (your draft included) of the model's context")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.bar)
+        row.addWidget(self.label, 1)
+        self.usage: dict[str, Any] = {}
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(PAUSE_MS)
+        self.timer.timeout.connect(self.count_now)
+
+    def schedule(self) -> None:
+        self.timer.start()
+
+    def count_now(self) -> None:
+        kwargs = self.request()
+        if kwargs is None:
+            return
+        job = self.runner.start_latest(self.key, jobs.GENERATE_CONTEXT, **kwargs)
+        job.result.connect(while_alive(self, self.show_usage))
+        job.error.connect(while_alive(self, lambda message, _details: self.label.setText("")))
+
+    def show_usage(self, usage: dict[str, Any]) -> None:
+        self.usage = usage
+        tokens, context = usage["tokens"], usage.get("context")
+        if not context:
+            self.bar.setRange(0, 1)
+            self.bar.setValue(0)
+            self.label.setText(f"{tokens:,} tokens (context length unknown)")
+            return
+        self.bar.setRange(0, context)
+        self.bar.setValue(min(tokens, context))
+        text = f"{tokens:,} / {context:,} tokens"
+        if not usage["fits"]:
+            text += (" · over the context: the oldest turns will be dropped" if usage["policy"] == "drop-oldest"
+                     else " · over the context: sending will stop and ask")
+        self.label.setText(text)
+
+
+class PromptView(QDialog):
+    """The exact text the model received for the last reply (special tokens included), read-only."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("The prompt the model received")
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.caption = QLabel("")
+        column = QVBoxLayout(self)
+        column.addWidget(self.caption)
+        column.addWidget(self.text)
+        self.resize(640, 420)
+
+    def show_prompt(self, facts: Optional[dict]) -> None:
+        if facts is None:
+            self.caption.setText("Nothing has been sent yet.")
+            self.text.setPlainText("")
+        else:
+            dropped = facts.get("dropped_turns") or 0
+            self.caption.setText(f"{facts['tokens']:,} tokens" + (f" of {facts['context']:,}" if facts.get("context")
+                                                                  else "")
+                                 + (f" · the oldest {dropped} turns left out" if dropped else ""))
+            self.text.setPlainText(facts["text"])
+        self.show()
+        self.raise_()
