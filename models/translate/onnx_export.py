@@ -21,6 +21,7 @@ import numpy as np
 
 from models.core import cache, onnx_tools, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
+from models.translate import int8_choice
 from models.translate.search import Rules, search
 
 ONNX_DIR = "onnx"
@@ -251,17 +252,23 @@ def export_translator(model: os.PathLike | str, quantize: bool = True, device: s
     emit(progress, Progress(1, steps, "Exporting to ONNX"))
     _export_fp32(net, *fp32)
     check(cancel)
+    rules = rules_for(info.path, net.config)
+    recipe = {}
     if quantize:
-        emit(progress, Progress(2, steps, "Quantizing to INT8"))
-        for source, target in zip(fp32, onnx_paths(info.path, "int8")):
-            onnx_tools.quantize_int8(source, target)
-            check(cancel)
+        emit(progress, Progress(2, steps, "Choosing the INT8 recipe that keeps the tokens"))
+        chosen = tokenizer(list(int8_choice.CHOICE_SENTENCES), return_tensors="np", padding=True)
+        choice_ids, choice_mask = chosen["input_ids"].astype(np.int64), chosen["attention_mask"].astype(np.int64)
+
+        def greedy(paths: tuple[Path, Path]) -> list[list[int]]:
+            return OrtSeq2Seq(*paths, rules).greedy(choice_ids, choice_mask, int8_choice.CHOICE_TOKENS)
+
+        vocab = net.get_output_embeddings().weight.shape[0]
+        recipe = int8_choice.choose(fp32, onnx_paths(info.path, "int8"), vocab, greedy, lambda: check(cancel))
     else:
         for path in onnx_paths(info.path, "int8"):   # old INT8 files would no longer match the fp32 ones
             path.unlink(missing_ok=True)
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
     emit(progress, Progress(steps - 1, steps, "Checking greedy decoding against torch"))
-    rules = rules_for(info.path, net.config)
     enc = tokenizer(list(PARITY_SENTENCES), return_tensors="np", padding=True)
     ids, mask = enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
     reference = _torch_greedy(net, ids, mask, rules.start_id, PARITY_TOKENS)
@@ -271,6 +278,10 @@ def export_translator(model: os.PathLike | str, quantize: bool = True, device: s
         decoded[kind] = OrtSeq2Seq(*onnx_paths(info.path, kind), rules).greedy(ids, mask, PARITY_TOKENS)
     parity = onnx_tools.sequence_parity(f"greedy decoding, {PARITY_TOKENS} tokens for {len(ids)} fixed sentences",
                                         PARITY_TOKENS, reference, decoded)
+    for kind, tokens in decoded.items():
+        parity[kind]["token_agreement_pct"] = int8_choice.token_agreement_pct(reference, tokens)
+    if recipe:
+        parity["int8"].update(recipe)
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity

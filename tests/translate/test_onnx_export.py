@@ -9,7 +9,7 @@ import pytest
 from models.core import store
 from models.core.events import ModelDeskError
 from models.core.exports import export_model
-from models.translate import translator
+from models.translate import int8_choice, translator
 from models.translate.onnx_export import onnx_paths
 from models.translate.search import Rules, search
 from models.translate.translator import translate
@@ -30,8 +30,35 @@ def test_export_records_greedy_parity(exported_marian):
     folder, parity = exported_marian
     assert all(p.is_file() for kind in ("fp32", "int8") for p in onnx_paths(folder, kind))
     assert store.read_manifest(folder)["parity"] == parity
-    assert parity["fp32"] == {"sequences_equal_pct": 100.0, "mean_common_prefix": 16.0}
+    assert parity["fp32"] == {"sequences_equal_pct": 100.0, "mean_common_prefix": 16.0, "token_agreement_pct": 100.0}
     assert parity["int8"]["sequences_equal_pct"] == 100.0
+    # the recipe kept and its agreement on the choice sentences sit beside the reported parity
+    assert parity["int8"]["recipe"] == int8_choice.RECIPES[0].words()
+    assert parity["int8"]["choice_agreement_pct"] >= int8_choice.MIN_AGREEMENT_PCT
+
+
+def test_int8_recipe_is_the_first_that_keeps_the_tokens(monkeypatch, tmp_path):
+    written = []
+    monkeypatch.setattr(int8_choice, "quantize", lambda recipe, *a: written.append(recipe))
+    tokens = {int8_choice.RECIPES[0]: [[1, 2, 3, 4]], int8_choice.RECIPES[1]: [[1, 2, 3, 5]],
+              int8_choice.RECIPES[2]: [[1, 2, 3, 4]]}
+    sources, targets = (tmp_path / "e", tmp_path / "d"), (tmp_path / "e8", tmp_path / "d8")
+
+    def greedy(paths):   # fp32 says 1 2 3 4; each recipe as the table says, the last one written decides
+        return [[1, 2, 3, 4]] if paths == sources else tokens[written[-1]]
+
+    tokens[int8_choice.RECIPES[0]] = [[1, 2, 9, 9]]
+    got = int8_choice.choose(sources, targets, 10, greedy, lambda: None)
+    assert written == list(int8_choice.RECIPES[:3])        # stopped at the first recipe that keeps every token
+    assert got == {"recipe": int8_choice.RECIPES[2].words(), "choice_agreement_pct": 100.0}
+    written.clear()
+    tokens.update({r: [[1, 2, 3, 9]] for r in int8_choice.RECIPES[2:]})
+    tokens[int8_choice.RECIPES[1]] = [[1, 2, 3, 5]]
+    tokens[int8_choice.RECIPES[0]] = [[1, 9, 9, 9]]
+    got = int8_choice.choose(sources, targets, 10, greedy, lambda: None)
+    # none keeps them all: the closest (75 %, the first of the ties) is written again and kept
+    assert written == [*int8_choice.RECIPES, int8_choice.RECIPES[1]]
+    assert got == {"recipe": int8_choice.RECIPES[1].words(), "choice_agreement_pct": 75.0}
 
 
 @pytest.mark.parametrize("beams", [1, 3])
