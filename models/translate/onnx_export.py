@@ -30,7 +30,7 @@ PARITY_TOKENS = 16
 PARITY_SENTENCES = ("The weather is nice today.", "Where is the train station?",
                     "I would like two coffees, please.", "This book was written in 1998.")
 #: next tokens the decoder graph returns per row: beams up to TOP // 2
-TOP = 16
+TOP = 32
 
 
 def onnx_paths(folder: os.PathLike | str, kind: str) -> tuple[Path, Path]:
