@@ -18,6 +18,8 @@ from typing import Any, Optional, Protocol
 
 import numpy as np
 
+from models.core.events import ModelDeskError
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -56,7 +58,8 @@ def search(net: Network, input_ids: np.ndarray, attention_mask: np.ndarray, rule
     if beams == 1:
         return _greedy(net, input_ids, attention_mask, rules, max_new_tokens, forced_bos)
     if 2 * beams > net.top:
-        raise ValueError(f"beam {beams} needs the {2 * beams} best tokens a step; the network gives {net.top}")
+        raise ModelDeskError(f"ONNX Runtime searches at most {net.top // 2} beams: choose a smaller beam size, "
+                             "or the PyTorch backend.")
     return _beam(net, input_ids, attention_mask, rules, beams, max_new_tokens, forced_bos)
 
 

@@ -147,3 +147,10 @@ def test_finished_sentences_leave_the_batch():
     beams = ToyModel(table)
     search(beams, ids, ids, Rules(start_id=0, eos_ids=frozenset({1}), early_stopping=True), 2, 5)
     assert beams.rows[0] == 4 and all(r == 4 for r in beams.rows)      # 2 sentences x 2 beams, to the end
+
+
+def test_too_many_beams_for_the_graph_says_so():
+    net = ToyModel(np.ones((5, 5)))
+    ids = np.ones((1, 2), np.int64)
+    with pytest.raises(ModelDeskError, match="at most 2 beams: choose a smaller beam size"):
+        search(net, ids, ids, Rules(start_id=0, eos_ids=frozenset({1})), 3, 4)
