@@ -37,7 +37,7 @@ def export_graph(module: Any, args: tuple, target: Path, input_names: list[str],
             raise ModelDeskError(f"The model could not be exported to ONNX ({text[:200]}).") from exc
 
 
-def quantize_int8(source: Path, target: Path) -> None:
+def quantize_int8(source: Path, target: Path, block: int = INT8_BLOCK, accuracy_level: int = 4) -> None:
     """INT8 for the generative graphs: every MatMul weight (a Gemm is rewritten as MatMul + Add first) is
     stored as 8-bit integers in blocks of ``INT8_BLOCK`` values with one scale each, and multiplied
     with 8-bit activations quantised per block on the fly (ORT's MatMulNBits, accuracy level 4).
@@ -46,6 +46,7 @@ def quantize_int8(source: Path, target: Path) -> None:
     dynamic per-channel quantization (``quantize_dynamic``) gave 1.05x, its per-tensor activation scale
     and the quantize/dequantize nodes around each product costing what the int8 product saves.
     ``value_info`` is cleared first: the dynamo exporter's shapes no longer hold after the rewrite.
+    ``block`` and ``accuracy_level`` (1: fp32 activations) let an exporter trade speed for closeness.
     """
     import onnx
     from onnxruntime.quantization.matmul_nbits_quantizer import (DefaultWeightOnlyQuantConfig,
@@ -55,7 +56,8 @@ def quantize_int8(source: Path, target: Path) -> None:
     del model.graph.value_info[:]
     _gemm_as_matmul(model.graph)
     _fold_transposed_weights(model.graph)
-    config = DefaultWeightOnlyQuantConfig(block_size=INT8_BLOCK, is_symmetric=True, accuracy_level=4, bits=8)
+    config = DefaultWeightOnlyQuantConfig(block_size=block, is_symmetric=True, accuracy_level=accuracy_level,
+                                          bits=8)
     quiet = logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer")
     level = quiet.level
     quiet.setLevel(logging.WARNING)   # one INFO line per weight otherwise

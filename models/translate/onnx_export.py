@@ -1,12 +1,15 @@
-"""Seq2seq translation models on ONNX Runtime: an encoder and a decoder-with-past, fp32 and INT8.
+"""Seq2seq translation models on ONNX Runtime: an encoder and a decoder step, fp32 and INT8.
 
-The encoder graph runs the encoder and also every decoder layer's cross-attention key/value
-projections, so it returns what the decoder reuses at each step: ``cross_keys``/``cross_values``
-``[layers, batch, heads, source, head_dim]``. The decoder graph takes the new target ids, the source
-mask, its own cache so far (``past`` = 0 on the first step) and the cross cache, and returns the
-next-token logits and its grown cache. This holds for every Bart-style model ModelDesk translates
-with (Marian, NLLB/M2M100, mBART). Parity is greedy decoding: the argmax tokens of a few fixed
-sentences, compared with torch.
+The graphs are laid out for speed. The encoder graph runs the encoder and also every decoder
+layer's cross-attention key/value projections, once per sentence: ``cross_key_<i>``/``cross_value_<i>``
+``[batch, heads, source, head_dim]``, one pair per layer. The decoder graph takes the new target
+ids, the source mask, each layer's own cache so far (``past_key_<i>``/``past_value_<i>``, ``past`` = 0
+on the first step) and the cross cache, and returns each layer's grown cache and, instead of the
+vocabulary-wide logits, the ``TOP`` best next tokens' log-probabilities (``bias`` - 0, or -inf for
+a suppressed token - added after the log-softmax, as transformers' processors do). One tensor per
+layer means no step splits or concatenates a cache stacked over the layers. This holds for every
+Bart-style model ModelDesk translates with (Marian, NLLB/M2M100, mBART). Parity is greedy decoding:
+the argmax tokens of a few fixed sentences, compared with the same torch graphs.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import numpy as np
 
 from models.core import cache, onnx_tools, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
+from models.translate import int8_choice
 from models.translate.search import Rules, search
 
 ONNX_DIR = "onnx"
@@ -25,9 +29,8 @@ FILES = {"fp32": ("encoder.onnx", "decoder.onnx"), "int8": ("encoder_int8.onnx",
 PARITY_TOKENS = 16
 PARITY_SENTENCES = ("The weather is nice today.", "Where is the train station?",
                     "I would like two coffees, please.", "This book was written in 1998.")
-ENCODER_IO = (["input_ids", "attention_mask"], ["cross_keys", "cross_values"])
-DECODER_IO = (["input_ids", "attention_mask", "past_keys", "past_values", "cross_keys", "cross_values"],
-              ["logits", "keys", "values"])
+#: next tokens the decoder graph returns per row: beams up to TOP // 2
+TOP = 32
 
 
 def onnx_paths(folder: os.PathLike | str, kind: str) -> tuple[Path, Path]:
@@ -36,8 +39,17 @@ def onnx_paths(folder: os.PathLike | str, kind: str) -> tuple[Path, Path]:
     return base / FILES[kind][0], base / FILES[kind][1]
 
 
+def io_names(layers: int) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(encoder inputs, encoder outputs, decoder inputs, decoder outputs) of a ``layers``-layer decoder."""
+    cross = [f"cross_{kv}_{i}" for i in range(layers) for kv in ("key", "value")]
+    past = [f"past_{kv}_{i}" for i in range(layers) for kv in ("key", "value")]
+    grown = [f"{kv}_{i}" for i in range(layers) for kv in ("key", "value")]
+    return (["input_ids", "attention_mask"], cross, ["input_ids", "attention_mask", "bias", *past, *cross],
+            ["scores", "ids", *grown])
+
+
 def _modules(model: Any) -> tuple[Any, Any]:
-    """The encoder and the decoder-with-past as the graphs above (torch modules, eval mode)."""
+    """The encoder and the decoder step as the graphs above (torch modules, eval mode)."""
     import torch
     from transformers import DynamicCache, EncoderDecoderCache
     from transformers.modeling_outputs import BaseModelOutput
@@ -49,34 +61,34 @@ def _modules(model: Any) -> tuple[Any, Any]:
 
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
             hidden = self.inner.get_encoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            keys, values = [], []
+            out = []
             for layer in self.inner.get_decoder().layers:
                 attn = layer.encoder_attn
                 shape = (hidden.shape[0], hidden.shape[1], -1, attn.head_dim)
-                keys.append(attn.k_proj(hidden).view(shape).transpose(1, 2))
-                values.append(attn.v_proj(hidden).view(shape).transpose(1, 2))
-            return torch.stack(keys), torch.stack(values)
+                out += [attn.k_proj(hidden).view(shape).transpose(1, 2), attn.v_proj(hidden).view(shape).transpose(1, 2)]
+            return tuple(out)
 
     class Decoder(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.inner = model
 
-        def forward(self, input_ids: Any, attention_mask: Any, past_keys: Any, past_values: Any, cross_keys: Any,
-                    cross_values: Any) -> Any:
-            own, cross = DynamicCache(), DynamicCache()
-            for layer in range(past_keys.shape[0]):
-                own.update(past_keys[layer], past_values[layer], layer)
-                cross.update(cross_keys[layer], cross_values[layer], layer)
+        def forward(self, input_ids: Any, attention_mask: Any, bias: Any, past: list, cross: list) -> Any:
+            own, shared = DynamicCache(), DynamicCache()
+            for layer in range(len(past) // 2):
+                own.update(past[2 * layer], past[2 * layer + 1], layer)
+                shared.update(cross[2 * layer], cross[2 * layer + 1], layer)
             # the cross cache is full, so the encoder states are never read: only their shape is passed
-            hidden = torch.zeros(cross_keys.shape[1], cross_keys.shape[3], self.inner.config.d_model,
-                                 dtype=cross_keys.dtype)
+            hidden = torch.zeros(cross[0].shape[0], cross[0].shape[2], self.inner.config.d_model, dtype=cross[0].dtype)
             out = self.inner(decoder_input_ids=input_ids, attention_mask=attention_mask,
                              encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-                             cache=EncoderDecoderCache(own, cross), use_cache=True)
-            layers = out.cache.self_attention_cache.layers
-            return (out.logits[:, -1, :], torch.stack([layer.keys for layer in layers]),
-                    torch.stack([layer.values for layer in layers]))
+                             cache=EncoderDecoderCache(own, shared), use_cache=True)
+            scores = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1) + bias
+            best, ids = torch.topk(scores, min(TOP, scores.shape[-1]), dim=-1)
+            grown = []
+            for layer in out.cache.self_attention_cache.layers:
+                grown += [layer.keys, layer.values]
+            return (best, ids, *grown)
 
     return Encoder().eval(), Decoder().eval()
 
@@ -85,19 +97,21 @@ def _export_fp32(model: Any, encoder_path: Path, decoder_path: Path) -> None:
     import torch
 
     encoder, decoder = _modules(model)
+    layers = len(model.get_decoder().layers)
+    enc_in, enc_out, dec_in, dec_out = io_names(layers)
     ids = torch.ones((2, 5), dtype=torch.long)
     mask = torch.ones((2, 5), dtype=torch.long)
     source = {0: "batch", 1: "source"}
-    onnx_tools.export_graph(encoder, (ids, mask), encoder_path, *ENCODER_IO,
+    onnx_tools.export_graph(encoder, (ids, mask), encoder_path, enc_in, enc_out,
                             {"input_ids": source, "attention_mask": source})
     with torch.no_grad():
-        cross_keys, cross_values = encoder(ids, mask)
-    past = torch.zeros(cross_keys.shape[:3] + (3,) + cross_keys.shape[4:])
-    own, cross = {1: "batch", 3: "past"}, {1: "batch", 3: "source"}
-    onnx_tools.export_graph(decoder, (ids[:, :1], mask, past, past.clone(), cross_keys, cross_values),
-                            decoder_path, *DECODER_IO,
-                            {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": source, "past_keys": own,
-                             "past_values": own, "cross_keys": cross, "cross_values": cross})
+        cross = list(encoder(ids, mask))
+    past = [torch.zeros(c.shape[:2] + (3,) + c.shape[3:]) for c in cross]
+    bias = torch.zeros(model.get_output_embeddings().weight.shape[0])
+    own, shared = {0: "batch", 2: "past"}, {0: "batch", 2: "source"}
+    onnx_tools.export_graph(decoder, (ids[:, :1], mask, bias, past, cross), decoder_path, dec_in, dec_out,
+                            {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": source, "bias": None,
+                             "past": [own] * len(past), "cross": [shared] * len(cross)})
 
 
 def rules_for(folder: Path, config: Any) -> Rules:
@@ -118,6 +132,39 @@ def rules_for(folder: Path, config: Any) -> Rules:
                  early_stopping=generation.early_stopping is True)
 
 
+class Steps:
+    """The search's ``Network`` over an encode and a decode function with the graphs' inputs and outputs
+    (ONNX Runtime sessions, or the torch modules for the parity check). The state is
+    (source mask, [past key, past value per layer], [cross key, cross value per layer])."""
+
+    top = TOP
+
+    def __init__(self, encode: Any, decode: Any, bias: np.ndarray) -> None:
+        self.encode, self.decode, self.bias = encode, decode, bias
+
+    def start(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> Any:
+        ids, mask = input_ids.astype(np.int64), attention_mask.astype(np.int64)
+        cross = list(self.encode(ids, mask))
+        past = [np.zeros(c.shape[:2] + (0,) + c.shape[3:], dtype=c.dtype) for c in cross]
+        return mask, past, cross
+
+    def step(self, state: Any, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
+        mask, past, cross = state
+        scores, ids, *grown = self.decode(tokens, mask, self.bias, past, cross)
+        return scores, ids, (mask, grown, cross)
+
+    def keep(self, state: Any, rows: np.ndarray) -> Any:
+        mask, past, cross = state
+        return mask[rows], [a[rows] for a in past], [a[rows] for a in cross]
+
+
+def suppress_bias(rules: Rules, vocab: int) -> np.ndarray:
+    """The ``bias`` input: -inf for the tokens the rules never let out, 0 elsewhere."""
+    bias = np.zeros(vocab, dtype=np.float32)
+    bias[[t for t in rules.suppress if t < vocab]] = -np.inf
+    return bias
+
+
 class OrtSeq2Seq(cache.Shared):
     """An exported translation model on ONNX Runtime; ``generate`` answers like ``TorchSeq2Seq.generate``."""
 
@@ -125,38 +172,37 @@ class OrtSeq2Seq(cache.Shared):
         self.encoder = runtime.ort_session(str(encoder_path), device=device)
         self.decoder = runtime.ort_session(str(decoder_path), device=device)
         self.rules = rules
+        self.cross_names = [o.name for o in self.encoder.get_outputs()]
+        self.output_names = [o.name for o in self.decoder.get_outputs()]
+        self.vocab = int(next(i.shape[0] for i in self.decoder.get_inputs() if i.name == "bias"))
+        self.steps = Steps(self.encode, self.decode, suppress_bias(rules, self.vocab))
 
-    def encode(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        keys, values = self.encoder.run(ENCODER_IO[1], {"input_ids": input_ids.astype(np.int64),
-                                                        "attention_mask": attention_mask.astype(np.int64)})
-        return keys, values
+    def encode(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> list[np.ndarray]:
+        return self.encoder.run(self.cross_names, {"input_ids": input_ids, "attention_mask": attention_mask})
 
-    def decode(self, *arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        feeds = dict(zip(DECODER_IO[0], arrays))
-        feeds["attention_mask"] = feeds["attention_mask"].astype(np.int64)
-        logits, keys, values = self.decoder.run(DECODER_IO[1], feeds)
-        return logits, keys, values
+    def decode(self, tokens: np.ndarray, mask: np.ndarray, bias: np.ndarray, past: list, cross: list) -> list:
+        _, _, names, _ = io_names(len(past) // 2)
+        return self.decoder.run(self.output_names, dict(zip(names, [tokens, mask, bias, *past, *cross])))
 
     def generate(self, input_ids: np.ndarray, attention_mask: np.ndarray, num_beams: int, max_new_tokens: int,
                  forced_bos_token_id: Optional[int] = None) -> list[list[int]]:
-        return search(self.encode, self.decode, input_ids, attention_mask, self.rules, num_beams, max_new_tokens,
+        return search(self.steps, input_ids, attention_mask, self.rules, num_beams, max_new_tokens,
                       forced_bos_token_id)
 
     def greedy(self, input_ids: np.ndarray, attention_mask: np.ndarray, steps: int) -> list[list[int]]:
         """``steps`` argmax tokens per row, with no rules at all: how parity compares the networks."""
-        return _greedy_steps(self.encode, self.decode, input_ids, attention_mask, self.rules.start_id, steps)
+        plain = Steps(self.encode, self.decode, np.zeros(self.vocab, dtype=np.float32))
+        return _greedy_steps(plain, input_ids, attention_mask, self.rules.start_id, steps)
 
 
-def _greedy_steps(encode: Any, decode: Any, input_ids: np.ndarray, attention_mask: np.ndarray, start: int,
+def _greedy_steps(net: Steps, input_ids: np.ndarray, attention_mask: np.ndarray, start: int,
                   steps: int) -> list[list[int]]:
-    cross_keys, cross_values = encode(input_ids, attention_mask)
-    layers, batch, heads, _, head_dim = cross_keys.shape
-    keys = values = np.zeros((layers, batch, heads, 0, head_dim), dtype=np.float32)
-    tokens = np.full((batch, 1), start, dtype=np.int64)
+    state = net.start(input_ids, attention_mask)
+    tokens = np.full((input_ids.shape[0], 1), start, dtype=np.int64)
     out = []
     for _ in range(steps):
-        logits, keys, values = decode(tokens, attention_mask, keys, values, cross_keys, cross_values)
-        tokens = logits.argmax(-1).reshape(batch, 1).astype(np.int64)
+        _, ids, state = net.step(state, tokens)
+        tokens = ids[:, :1].astype(np.int64)
         out.append(tokens)
     return np.concatenate(out, axis=1).tolist()
 
@@ -171,11 +217,15 @@ def _torch_greedy(model: Any, input_ids: np.ndarray, attention_mask: np.ndarray,
     def encode(ids: np.ndarray, mask: np.ndarray) -> Any:
         return [t.numpy() for t in encoder(torch.from_numpy(ids), torch.from_numpy(mask))]
 
-    def decode(*arrays: np.ndarray) -> Any:
-        return [t.numpy() for t in decoder(*(torch.from_numpy(np.ascontiguousarray(a)) for a in arrays))]
+    def decode(tokens: np.ndarray, mask: np.ndarray, bias: np.ndarray, past: list, cross: list) -> Any:
+        tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a))   # noqa: E731
+        out = decoder(tensor(tokens), tensor(mask), tensor(bias), [tensor(a) for a in past], [tensor(a) for a in cross])
+        return [t.numpy() for t in out]
 
+    vocab = model.get_output_embeddings().weight.shape[0]
     with torch.inference_mode():
-        return _greedy_steps(encode, decode, input_ids, attention_mask, start, steps)
+        return _greedy_steps(Steps(encode, decode, np.zeros(vocab, dtype=np.float32)), input_ids, attention_mask,
+                             start, steps)
 
 
 def export_translator(model: os.PathLike | str, quantize: bool = True, device: str = "auto", backend: str = "torch",
@@ -202,17 +252,23 @@ def export_translator(model: os.PathLike | str, quantize: bool = True, device: s
     emit(progress, Progress(1, steps, "Exporting to ONNX"))
     _export_fp32(net, *fp32)
     check(cancel)
+    rules = rules_for(info.path, net.config)
+    recipe = {}
     if quantize:
-        emit(progress, Progress(2, steps, "Quantizing to INT8"))
-        for source, target in zip(fp32, onnx_paths(info.path, "int8")):
-            onnx_tools.quantize_int8(source, target)
-            check(cancel)
+        emit(progress, Progress(2, steps, "Choosing the INT8 recipe that keeps the tokens"))
+        chosen = tokenizer(list(int8_choice.CHOICE_SENTENCES), return_tensors="np", padding=True)
+        choice_ids, choice_mask = chosen["input_ids"].astype(np.int64), chosen["attention_mask"].astype(np.int64)
+
+        def greedy(paths: tuple[Path, Path]) -> list[list[int]]:
+            return OrtSeq2Seq(*paths, rules).greedy(choice_ids, choice_mask, int8_choice.CHOICE_TOKENS)
+
+        vocab = net.get_output_embeddings().weight.shape[0]
+        recipe = int8_choice.choose(fp32, onnx_paths(info.path, "int8"), vocab, greedy, lambda: check(cancel))
     else:
         for path in onnx_paths(info.path, "int8"):   # old INT8 files would no longer match the fp32 ones
             path.unlink(missing_ok=True)
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
     emit(progress, Progress(steps - 1, steps, "Checking greedy decoding against torch"))
-    rules = rules_for(info.path, net.config)
     enc = tokenizer(list(PARITY_SENTENCES), return_tensors="np", padding=True)
     ids, mask = enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
     reference = _torch_greedy(net, ids, mask, rules.start_id, PARITY_TOKENS)
@@ -222,6 +278,10 @@ def export_translator(model: os.PathLike | str, quantize: bool = True, device: s
         decoded[kind] = OrtSeq2Seq(*onnx_paths(info.path, kind), rules).greedy(ids, mask, PARITY_TOKENS)
     parity = onnx_tools.sequence_parity(f"greedy decoding, {PARITY_TOKENS} tokens for {len(ids)} fixed sentences",
                                         PARITY_TOKENS, reference, decoded)
+    for kind, tokens in decoded.items():
+        parity[kind]["token_agreement_pct"] = int8_choice.token_agreement_pct(reference, tokens)
+    if recipe:
+        parity["int8"].update(recipe)
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity

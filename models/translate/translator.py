@@ -15,9 +15,11 @@ The torch model and the ONNX Runtime export (``onnx_export.OrtSeq2Seq``) answer 
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import warnings
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -29,6 +31,7 @@ from models.core.events import CancelToken, Log, ModelDeskError, Partial, Progre
 from models.core.tokens import token_limit
 from models.core.oom import retry_smaller
 from models.translate import documents
+from models.translate.sentence_cache import SENTENCES
 
 #: NLLB (eng_Latn), mBART-50 (en_XX) and similar language-code tokens
 _LANG_TOKEN = re.compile(r"^[a-z]{2,3}_[A-Z][A-Za-z]{1,3}$")
@@ -40,6 +43,8 @@ _SHOWN_CODES = 8
 #: sentences per window, in batches: large enough to batch well, small enough to stream
 _WINDOW_BATCHES = 4
 PIVOT_LANGUAGE = "en"
+#: each load's number: part of the sentence cache's key, so a reloaded model never serves old translations
+_LOADS = itertools.count()
 
 
 class TorchSeq2Seq:
@@ -73,6 +78,7 @@ class Translator(cache.Shared):
     default_source: Optional[str] = None   # the tokenizer's own src_lang, used when none is chosen
     code_ids: frozenset[int] = frozenset()  # language-code tokens, never part of the translated text
     backend: str = "torch"
+    loaded: int = dataclasses.field(default_factory=lambda: next(_LOADS))
 
     @property
     def model(self) -> Any:
@@ -275,14 +281,31 @@ def translate_units(legs: list[_Leg], units: list[str], beam_size: int = 4, max_
         for sentence in split_sentences(text):
             owners.append(unit)
             sentences.append(sentence)
+    settings = (tuple((leg.tr.loaded, leg.src_lang, leg.prefix, leg.forced_bos) for leg in legs), beam_size, max_length)
+    final = {i: got for i, s in enumerate(sentences) if (got := SENTENCES.get(settings, s)) is not None}
+    todo = [i for i in range(len(sentences)) if i not in final]
     parts: list[list[str]] = [[] for _ in units]
-    total, finished, truncated, ready = len(sentences) * len(legs), 0, 0, 0
-    done: set[int] = set()   # sentences through every leg
-    next_sentence = 0        # the first sentence not yet handed on, in document order
+    total, finished, truncated = len(todo) * len(legs), 0, 0
+    shown = {"sentence": 0, "units": 0}   # the first sentence not yet handed on (document order); units handed on
+
+    def hand_on() -> None:
+        """Give ``on_ready`` the units whose every sentence is translated, in order."""
+        at = shown["sentence"]
+        while at < len(sentences) and at in final:
+            parts[owners[at]].append(final[at])
+            at += 1
+        shown["sentence"] = at
+        complete = owners[at] if at < len(sentences) else len(units)
+        if on_ready is not None and complete > shown["units"]:
+            shown["units"] = complete
+            on_ready([" ".join(p) for p in parts[:complete]])
+
+    if final:
+        hand_on()   # what the cache knows shows at once
     via = " (through English)" if len(legs) > 1 else ""
     window = batch_size * _WINDOW_BATCHES
-    for start in range(0, len(sentences), window):
-        chunk = list(range(start, min(start + window, len(sentences))))
+    for start in range(0, len(todo), window):
+        chunk = todo[start:start + window]
         texts = {i: sentences[i] for i in chunk}
         for leg in legs:
             order = sorted(chunk, key=lambda i: len(texts[i]))
@@ -295,14 +318,11 @@ def translate_units(legs: list[_Leg], units: list[str], beam_size: int = 4, max_
                 finished += len(rows)
                 emit(progress, Progress(finished, total, f"Translated {finished}/{total} sentences{via}"))
                 if leg is legs[-1]:
-                    done.update(rows)
-                    while next_sentence < len(sentences) and next_sentence in done:
-                        parts[owners[next_sentence]].append(texts[next_sentence])
-                        next_sentence += 1
-                    complete = owners[next_sentence] if next_sentence < len(sentences) else len(units)
-                    if on_ready is not None and complete > ready:
-                        ready = complete
-                        on_ready([" ".join(p) for p in parts[:ready]])
+                    for i in rows:
+                        final[i] = texts[i]
+                        SENTENCES.put(settings, sentences[i], texts[i])
+                    hand_on()
+    hand_on()
     if truncated:
         limit = legs[0].tr.max_positions
         emit(progress, Log(f"{truncated} sentence{'s were' if truncated > 1 else ' was'} longer than "
