@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from models.core.events import ModelDeskError, ProgressFn
+from models.core.oom import is_gpu_oom
 
 log = logging.getLogger(__name__)
 
@@ -233,14 +234,15 @@ def is_oom(exc: BaseException) -> bool:
 
 @contextlib.contextmanager
 def explain_oom(device: str) -> Iterator[None]:
-    """Turn a GPU out-of-memory error into a sentence that says what to do."""
+    """Turn a GPU out-of-memory error into a sentence that says what to do. The original stays its
+    ``__cause__``, which ``oom.retry_smaller`` looks for to retry smaller or on the CPU."""
     try:
         yield
     except Exception as exc:
-        if not (device.startswith("cuda") and is_oom(exc)):
+        if not (is_gpu_oom(exc) or (device.startswith("cuda") and is_oom(exc))):
             raise
         raise BackendUnavailable("The GPU is out of memory: close other GPU programs, use a smaller batch, "
-                                 "or choose the CPU device.") from None
+                                 "or choose the CPU device.") from exc
 
 
 def warm_up(device: str = "auto") -> DeviceChoice:

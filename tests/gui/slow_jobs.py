@@ -80,3 +80,24 @@ def slow_faces(**kwargs):
     if cancel is not None and cancel.wait(1.0):
         return None
     return generation.generate(**kwargs)
+
+
+def oom_translate_file(**kwargs):
+    """translator.translate_file whose model's encoder raises torch's GPU out-of-memory error at its
+    second batch: the job is retried after streaming its first lines."""
+    import torch
+    from transformers.models.marian.modeling_marian import MarianEncoder
+
+    real, calls = MarianEncoder.forward, []
+
+    def forward(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(*args, **kw)
+
+    MarianEncoder.forward = forward
+    try:
+        return translator.translate_file(**kwargs)
+    finally:
+        MarianEncoder.forward = real
