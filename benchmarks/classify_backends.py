@@ -40,7 +40,7 @@ def prepare(workdir: Path, rows: int, eval_rows: int, epochs: int, threads: Opti
     home = workdir / "home"
     held = workdir / "heldout.csv"
     one = workdir / "one-row.csv"
-    if not (home / "models" / MODEL / "onnx" / "model_int8.onnx").is_file():
+    if not any((home / "exports").glob(f"{MODEL}-*/*/onnx/model_int8.onnx")):   # see models/core/export_dirs.py
         train, test = split(make_rows(rows, seed=0), 0.5, seed=0)
         train_csv = write_csv(workdir / "train.csv", train)
         write_csv(held, test[:eval_rows])

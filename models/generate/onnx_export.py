@@ -14,11 +14,10 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, onnx_tools, runtime, store
+from models.core import cache, export_dirs, onnx_tools, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.tokens import token_limit
 
-ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
 PARITY_TOKENS = 32
@@ -30,7 +29,7 @@ OUTPUTS = ["logits", "keys", "values"]
 
 def onnx_paths(folder: os.PathLike | str) -> tuple[Path, Path]:
     """(fp32, int8) file paths of a model folder's export."""
-    base = Path(folder) / ONNX_DIR
+    base = export_dirs.onnx_dir(folder)
     return base / FP32_FILE, base / INT8_FILE
 
 

@@ -26,10 +26,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, fileio, runtime, store
+from models.core import cache, export_dirs, fileio, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 
-ONNX_DIR = "onnx"
 GRAPHS = ("encoder", "decoder")
 OPSET = 18
 CALIBRATION_SENTENCES = (
@@ -51,7 +50,7 @@ INT8_GRAPHS = ("decoder",)
 
 def onnx_files(folder: os.PathLike | str, int8: bool) -> dict[str, Path]:
     """The export's files of a model folder, by graph (INT8: the quantized ones of INT8_GRAPHS)."""
-    return {graph: Path(folder) / ONNX_DIR / f"whisper_{graph}{'_int8' if int8 and graph in INT8_GRAPHS else ''}.onnx"
+    return {graph: export_dirs.onnx_dir(folder) / f"whisper_{graph}{'_int8' if int8 and graph in INT8_GRAPHS else ''}.onnx"
             for graph in GRAPHS}
 
 
@@ -194,7 +193,7 @@ def export_recognizer(model: os.PathLike | str, quantize: bool = True, device: s
         _export_graphs(net, reference.runner.decoder.alignment_heads, fp32)
     check(cancel)
     for graph in GRAPHS:   # an old INT8 file would no longer match the fp32 one
-        (Path(info.path) / ONNX_DIR / f"whisper_{graph}_int8.onnx").unlink(missing_ok=True)
+        (export_dirs.onnx_dir(info.path) / f"whisper_{graph}_int8.onnx").unlink(missing_ok=True)
     if quantize:
         emit(progress, Progress(2, steps, "Quantizing to INT8"))
         for graph in INT8_GRAPHS:

@@ -16,11 +16,10 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, onnx_tools, runtime, store
+from models.core import cache, export_dirs, onnx_tools, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.translate.search import Rules, search
 
-ONNX_DIR = "onnx"
 FILES = {"fp32": ("encoder.onnx", "decoder.onnx"), "int8": ("encoder_int8.onnx", "decoder_int8.onnx")}
 PARITY_TOKENS = 16
 PARITY_SENTENCES = ("The weather is nice today.", "Where is the train station?",
@@ -32,7 +31,7 @@ DECODER_IO = (["input_ids", "attention_mask", "past_keys", "past_values", "cross
 
 def onnx_paths(folder: os.PathLike | str, kind: str) -> tuple[Path, Path]:
     """(encoder, decoder) files of a model folder's ``kind`` ("fp32" or "int8") export."""
-    base = Path(folder) / ONNX_DIR
+    base = export_dirs.onnx_dir(folder)
     return base / FILES[kind][0], base / FILES[kind][1]
 
 
