@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from models.core import cache, export_dirs, fileio, hfcache, paths
+from models.core import cache, export_dirs, fileio, hfcache, in_use, paths
 from models.core.events import CancelToken, ModelDeskError, ProgressFn
 
 TASKS = ("classify", "generate", "translate", "faces", "transcribe")
@@ -277,6 +277,7 @@ def list_models(task: Optional[str] = None) -> list[ModelInfo]:
     """Every usable model the store knows, optionally only one task's (ENCODER includes classifiers)."""
     found: list[ModelInfo] = []
     seen: set[Path] = set()
+    fileio.finish_replacements(paths.models_dir())   # a replacement a crash cut in two is finished first
 
     def add(folder: Path, source: str, name: str) -> None:
         try:
@@ -385,6 +386,8 @@ def remove(name: str) -> None:
                              "(Models page, Hugging Face cache, or models cache delete).")
     if info is None or info.source != "app":
         raise ModelDeskError(f"No removable model named '{name}'.")
+    if in_use.users(info.path):
+        raise ModelDeskError(f"{name} is in use by a running job; stop that job first, then remove the model.")
     root = paths.models_dir().resolve()
     target = root / (name + GGUF_SUFFIX if info.weights == "gguf" else name)
     if target.is_symlink() or target.resolve().parent != root:
