@@ -106,6 +106,10 @@ class JobRunner(QObject):
     def is_running(self, key: str) -> bool:
         return key in self._jobs
 
+    def is_waiting(self, key: str) -> bool:
+        """A request for ``key`` waits for the running one to give way (``start_latest``)."""
+        return key in self._queued
+
     def running_keys(self) -> list[str]:
         return sorted(self._jobs)
 
