@@ -17,7 +17,7 @@ from typing import Any, Optional
 import numpy as np
 
 #: operators that carry the INT8 arithmetic of a quantized graph (ONNX and ONNX Runtime contrib ops)
-QUANTIZED_OPS = frozenset({"MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul", "MatMulIntegerToFloat",
+QUANTIZED_OPS = frozenset({"MatMulNBits", "MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul", "MatMulIntegerToFloat",
                            "QLinearMatMul", "QLinearConv", "ConvInteger", "QGemm", "QAttention", "QuantizeLinear",
                            "DequantizeLinear", "QOrderedMatMul"})
 CPU = "CPUExecutionProvider"
