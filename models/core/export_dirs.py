@@ -27,7 +27,8 @@ _NOTES = frozenset({"modeldesk.json"})
 
 
 def exports_root() -> Path:
-    return paths.subdir("exports")
+    """Where every export lives (created by the first export: reading creates nothing)."""
+    return paths.home() / "exports"
 
 
 def source_dir(folder: os.PathLike | str) -> Path:
