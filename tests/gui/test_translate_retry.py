@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 
 from gui import jobs
 from gui.panels.translate import TranslatePanel
-from models.translate.translator import translate_file
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
               pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")]
