@@ -18,7 +18,7 @@ def _slowed(module, name: str, seconds: float, target, kwargs: dict):
     real = getattr(module, name)
 
     def slow(*args, **kw):
-        time.sleep(seconds)
+        time.sleep(seconds)   # simulates a slower model
         return real(*args, **kw)
 
     setattr(module, name, slow)
@@ -59,10 +59,8 @@ def slow_transcribe(path, cancel=None, **kwargs):
     from models.core.events import check
     from models.transcribe import files
 
-    if "slow" in str(path):
-        for _ in range(400):
-            check(cancel)
-            time.sleep(0.05)
+    if "slow" in str(path) and cancel is not None and cancel.wait(20.0):
+        check(cancel)
     return files.transcribe_file(path=path, cancel=cancel, **kwargs)
 
 
