@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,8 @@ def using(folders: Iterable[os.PathLike | str]) -> Iterator[None]:
     marks = []
     for folder in folders:
         mark = root / f"{_key(folder)}.{os.getpid()}.{next(_COUNTER)}"
-        fileio.write_json(mark, {"path": str(folder), "pid": os.getpid()})
+        # a plain write, no fsync: a mark lives as long as a job, and every job that has a model writes one
+        mark.write_text(json.dumps({"path": str(folder), "pid": os.getpid()}), encoding="utf-8")
         marks.append(mark)
     try:
         yield

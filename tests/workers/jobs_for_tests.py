@@ -80,3 +80,10 @@ def heavy_event_job(marker: str, progress=None, cancel=None) -> None:
     progress(Data("tensor", torch.zeros(1)))
     if cancel.wait(20):
         open(marker, "w").close()
+
+
+def holding_job(model: str, progress=None, cancel=None) -> str:
+    """Holds ``model`` (a job given a model folder) until Stop."""
+    progress(Log("started"))
+    cancel.wait(60)
+    return model

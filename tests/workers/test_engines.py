@@ -70,3 +70,23 @@ def test_stop_now_on_a_training_leaves_the_main_engines_jobs(qtbot, runner):
     assert runner.is_running("main") and TRAINING_ENGINE not in runner.running_engines()
     runner.stop("main")
     qtbot.waitUntil(lambda: not runner.running_keys(), timeout=WAIT)
+
+
+def test_a_model_a_running_job_was_given_cannot_be_removed(qtbot, runner, tmp_path, monkeypatch):
+    from models.core import paths, store
+    from models.core.events import ModelDeskError
+    from tests.fixtures.text_models import build_classifier
+
+    monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))   # before the engine starts: it takes this
+    build_classifier(paths.models_dir() / "clf")
+    job = runner.start("hold", J.holding_job, model="clf")
+    said, ended = [], []
+    job.log.connect(said.append)
+    job.finished.connect(lambda: ended.append(True))
+    qtbot.waitUntil(lambda: "started" in said, timeout=WAIT)
+    with pytest.raises(ModelDeskError, match="^clf is in use by a running job; stop that job first"):
+        store.remove("clf")
+    runner.stop("hold")
+    qtbot.waitUntil(lambda: bool(ended), timeout=WAIT)
+    store.remove("clf")
+    assert not (paths.models_dir() / "clf").exists()
