@@ -53,7 +53,7 @@ def prepare(workdir: Path, rows: int, eval_rows: int, epochs: int, threads: Opti
     home = workdir / "home"
     held = workdir / "heldout.csv"
     one = workdir / "one-row.csv"
-    if not (home / "models" / MODEL / "onnx" / "model_int8.onnx").is_file():
+    if not any((home / "exports").glob(f"{MODEL}-*/*/onnx/model_int8.onnx")):   # see models/core/export_dirs.py
         train, rest = split(make_rows(rows, seed=0), 0.6, seed=0)
         calibration = rest[:CALIBRATION_ROWS]
         seen = {r["text"] for r in train + calibration}

@@ -349,8 +349,29 @@ def run_task(task: str, work: Path, device: str, quick: bool, repeats: int) -> l
             continue
         if dtype == half:
             row.note = check.half_notes.get(device, "")
+        if backend == "onnx-int8":
+            row.note = int8_placement(check, device)
         rows.append(row)
     return rows
+
+
+def int8_placement(check: Check, device: str) -> str:
+    """Print where ONNX Runtime ran each INT8 graph's nodes; the row's note when INT8 ran on the CPU."""
+    from models.core import export_dirs, runtime
+    from models.core.ort_placement import int8_on_cpu_note, placements, summary
+
+    notes = []
+    for graph in sorted(export_dirs.onnx_dir(check.folder).glob("*int8.onnx")):
+        try:
+            placed = placements(graph, runtime.ort_providers(device))
+        except Exception as exc:
+            say(f"{check.task}: placement of {graph.name} unknown: {one_line(exc)}")
+            continue
+        say(f"{check.task}: {graph.name} placement: {summary(placed)}")
+        note = int8_on_cpu_note(placed, device)
+        if note:
+            notes.append(f"{graph.name}: {note}")
+    return " ".join(notes)
 
 
 def table(rows: list[Row], device: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from models.core import catalogue, downloads, hfcache, store
+from models.core import catalogue, downloads, export_dirs, hfcache, store
 from models.core.events import Event, Progress
 from models.core.units import format_size
 
@@ -191,7 +191,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     parity = export_model(args.model, quantize=not args.no_int8, allow_pickle=args.allow_pickle,
                           calibration=args.calibration, progress=event_printer())
-    folder = store.open_model(args.model, allow_pickle=args.allow_pickle).path / "onnx"
+    folder = export_dirs.onnx_dir(store.open_model(args.model, allow_pickle=args.allow_pickle).path)
     print(f"Wrote {', '.join(sorted(p.name for p in folder.glob('*.onnx')))} in {folder}")
     print(f"Parity: {format_parity(parity)}")
     return 0

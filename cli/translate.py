@@ -68,14 +68,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"Translated {result['units']} passages of {args.file} -> {result['out']}")
         return 0
 
-    notes = event_printer(show_progress=False)   # a live line would mix with the streamed document
-
-    def stream(event: Event) -> None:
-        if isinstance(event, Partial):
-            sys.stdout.write(event.text)
-            sys.stdout.flush()
-        else:
-            notes(event)
-
-    translate_file(args.model, args.file, progress=stream, **settings)
+    translate_file(args.model, args.file, progress=DocumentStream(), **settings)
     return 0
+
+
+class DocumentStream:
+    """Write a streamed document to stdout and its notes to stderr. Printed lines cannot be taken back,
+    so after a restart (a retry once the GPU ran out of memory) the text already printed is not
+    printed again: the stream goes on from where stdout stands."""
+
+    def __init__(self) -> None:
+        self.notes = event_printer(show_progress=False)   # a live line would mix with the streamed document
+        self.printed = 0   # characters of this stream on stdout
+        self.skip = 0      # characters of the restarted stream that are on stdout already
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, Partial):
+            self.notes(event)
+            return
+        if event.restart:
+            self.skip = self.printed
+            return
+        text = event.text[self.skip:]
+        self.skip = max(0, self.skip - len(event.text))
+        if text:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            self.printed += len(text)

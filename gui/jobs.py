@@ -4,11 +4,12 @@ Pages start jobs with these specs (``runner.start(key, jobs.CLASSIFY_TEXTS, text
 never with a target string of their own. ``MODEL`` jobs load a model and receive the runtime
 options (device, backend, pickle consent) from the runner, merged from the settings into every
 job's arguments in one place (``workers.runner.JobRunner._make``). A test binds every page's
-arguments to its target's signature.
+arguments to its target's signature. Training jobs (classifier, compression, GAN) run in their own
+engine process, so Stop now or a crash in the main engine leaves an hour-long run going.
 """
 from __future__ import annotations
 
-from workers.runner import JobSpec
+from workers.runner import TRAINING_ENGINE, JobSpec
 
 #: the runtime options a model-loading job receives
 MODEL = ("device", "backend", "allow_pickle")
@@ -31,9 +32,9 @@ CLASSIFY_TEXTS = JobSpec("models.classify.classifier:classify_texts", MODEL)
 CLASSIFY_FILE = JobSpec("models.classify.classifier:classify_file", MODEL)
 FILE_COLUMNS = JobSpec("models.classify.classifier:file_columns")
 DESCRIBE_LABELLED = JobSpec("models.classify.tabular:describe_labelled")
-TRAIN_CLASSIFIER = JobSpec("models.classify.training:train_classifier", MODEL)
+TRAIN_CLASSIFIER = JobSpec("models.classify.training:train_classifier", MODEL, engine=TRAINING_ENGINE)
 EVALUATE_CLASSIFIER = JobSpec("models.classify.evaluation:evaluate_classifier", MODEL)
-COMPRESS_CLASSIFIER = JobSpec("models.classify.compress:compress_classifier", MODEL)
+COMPRESS_CLASSIFIER = JobSpec("models.classify.compress:compress_classifier", MODEL, engine=TRAINING_ENGINE)
 MEASURE_CLASSIFIERS = JobSpec("models.classify.tradeoff:measure_classifiers", MODEL)
 
 GENERATE = JobSpec("models.generate.generator:generate", MODEL)
@@ -49,7 +50,7 @@ SAVE_TEXT = JobSpec("models.core.fileio:write_text")
 
 FACES_GENERATE = JobSpec("models.faces.generation:generate", MODEL)
 FACES_INTERPOLATE = JobSpec("models.faces.generation:interpolate", MODEL)
-FACES_TRAIN = JobSpec("models.faces.training:train_faces", MODEL)
+FACES_TRAIN = JobSpec("models.faces.training:train_faces", MODEL, engine=TRAINING_ENGINE)
 
 TRANSCRIBE_FILE = JobSpec("models.transcribe.files:transcribe_file", MODEL)
 TRANSCRIBE_LIVE = JobSpec("models.transcribe.live:run_live", MODEL)

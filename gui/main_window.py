@@ -185,15 +185,16 @@ class MainWindow(QMainWindow):
         self.backend_label.setStyleSheet(ERROR_STYLE if shown[0].problem else "")
 
     def _update_memory(self) -> None:
-        """The window's memory and the engine's (where the models live)."""
+        """The window's memory and each running engine's (where the models live), by engine name."""
         import psutil
 
         rss = psutil.Process().memory_info().rss / 2**20
         text = f"Memory: window {rss:,.0f} MB"
-        pid = self.runner.engine.pid if self.runner.engine.running else None
-        if pid is not None:
+        for name, pid in sorted(self.runner.running_engines().items()):
+            if pid is None:
+                continue   # still starting
             try:
-                text += f", engine {psutil.Process(pid).memory_info().rss / 2**20:,.0f} MB"
+                text += f", {name} engine {psutil.Process(pid).memory_info().rss / 2**20:,.0f} MB"
             except psutil.Error:
                 pass
         self.memory_label.setText(text)

@@ -13,6 +13,7 @@ from ``options(kwargs)`` into every job's arguments, so no page passes them itse
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any, Callable, Optional, Union
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -38,13 +39,15 @@ class Job(QObject):
     error = Signal(str, str)    # message, details
     finished = Signal()
 
-    def __init__(self, runner: "JobRunner", key: str, job_id: int, target: str, kwargs: dict) -> None:
+    def __init__(self, runner: "JobRunner", key: str, job_id: int, target: str, kwargs: dict,
+                 engine: str = "main") -> None:
         super().__init__(runner)
         self.runner = runner
         self.key = key
         self.id = job_id
         self.target = target
         self.kwargs = kwargs
+        self.engine = engine         # the name of the engine process it runs in
         self.sent = False            # the engine has it
         self.stopping = False        # Stop was pressed
         self.superseded = False      # a newer request for the key replaced it: its result never lands
@@ -65,12 +68,20 @@ class Job(QObject):
             self.log.emit(event.message)
 
 
-class JobSpec:
-    """What the runner needs of a registered job (``gui/jobs.py`` holds the registry)."""
+#: the engine every job runs in unless its spec names another
+MAIN_ENGINE = "main"
+#: the engine of long training jobs: Stop now or a crash elsewhere leaves a training run going
+TRAINING_ENGINE = "training"
 
-    def __init__(self, target: str, options: tuple[str, ...] = ()) -> None:
+
+class JobSpec:
+    """What the runner needs of a registered job (``gui/jobs.py`` holds the registry): its target, the
+    runtime options it takes, and the engine process it runs in."""
+
+    def __init__(self, target: str, options: tuple[str, ...] = (), engine: str = MAIN_ENGINE) -> None:
         self.target = target
         self.options = options
+        self.engine = engine
 
 
 SpecLike = Union[JobSpec, str, Callable[..., Any]]
@@ -86,25 +97,34 @@ def as_spec(spec: SpecLike) -> Any:
 
 
 class JobRunner(QObject):
-    """Starts jobs in the engine and relays what comes back; one running job per key."""
+    """Starts jobs in the engines and relays what comes back; one running job per key.
+
+    Each engine is its own process, started on demand: ``main`` for most jobs, ``training`` for the
+    long training jobs (their specs say so), so Stop now or a crash in one ends only its own jobs."""
 
     busy_changed = Signal(str, bool)  # key, running
 
     def __init__(self, engine: Optional[EngineClient] = None,
                  options: Optional[Callable[[dict], dict]] = None, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
+        self._injected = engine is not None   # a test's engine serves every engine name
         self.engine = engine or EngineClient(parent=self)
+        self.engines: dict[str, EngineClient] = {MAIN_ENGINE: self.engine}
+        self._closing = False
         self.options = options or (lambda _kwargs: dict(DEFAULT_OPTIONS))
         self._ids = itertools.count(1)
         self._jobs: dict[str, Job] = {}          # key -> the running job
         self._queued: dict[str, Job] = {}        # key -> the newest request waiting for it
-        self._by_id: dict[int, Job] = {}         # jobs the engine has
-        self.engine.message.connect(self._on_message)
-        self.engine.ended.connect(self._on_engine_ended)
+        self._by_id: dict[int, Job] = {}         # jobs the engines have
+        self._watch(MAIN_ENGINE, self.engine)
 
     # --- asking -------------------------------------------------------------
     def is_running(self, key: str) -> bool:
         return key in self._jobs
+
+    def is_waiting(self, key: str) -> bool:
+        """A request for ``key`` waits for the running one to give way (``start_latest``)."""
+        return key in self._queued
 
     def running_keys(self) -> list[str]:
         return sorted(self._jobs)
@@ -150,25 +170,41 @@ class JobRunner(QObject):
     def cancel_job(self, job: Job) -> None:
         job.stopping = True
         if job.sent and job.id in self._by_id:
-            self.engine.send("cancel", job.id)
+            self.engine_of(job).send("cancel", job.id)
 
     def stop_now(self, key: str) -> None:
-        """For work that cannot check its token: end the engine (every job in it ends) and let
-        the next job start a fresh one."""
+        """For work that cannot check its token: end the job's engine (every job in that engine
+        ends, those in other engines go on) and let its next job start a fresh one."""
         job = self._jobs.get(key)
         if job is not None:
             job.stopping = True
-            self.engine.kill()
+            self.engine_of(job).kill()
+
+    def running_engines(self) -> dict[str, Optional[int]]:
+        """The engines whose process runs now, with its process id (the window shows them)."""
+        return {name: engine.pid for name, engine in self.engines.items() if engine.running}
+
+    def engine_of(self, job: Job) -> EngineClient:
+        """The engine ``job`` runs in, created (not yet started) the first time it is named."""
+        if job.engine not in self.engines:
+            engine = self.engine if self._injected else EngineClient(self.engine.threads, parent=self)
+            self.engines[job.engine] = engine
+            if engine is not self.engine:
+                self._watch(job.engine, engine)
+        return self.engines[job.engine]
 
     def shutdown(self, seconds: float = 5.0) -> bool:
-        """Cancel every job and end the engine, all within ``seconds``; True if the jobs ended
+        """Cancel every job and end every engine, all within ``seconds``; True if the jobs ended
         by themselves in time. Nothing is emitted afterwards."""
+        deadline = time.monotonic() + seconds
         self._queued.clear()
         for job in list(self._jobs.values()):
             job.stopping = True
-        self.engine.ended.disconnect(self._on_engine_ended)
-        clean = self.engine.shutdown(seconds)
-        self.engine.ended.connect(self._on_engine_ended)
+        self._closing = True
+        clean = True
+        for engine in dict.fromkeys(self.engines.values()):   # each once (a test's engine serves all names)
+            clean = engine.shutdown(max(0.0, deadline - time.monotonic())) and clean
+        self._closing = False
         for key in list(self._jobs):
             self._jobs.pop(key).deleteLater()
         self._by_id.clear()
@@ -182,12 +218,16 @@ class JobRunner(QObject):
             raise ValueError(f"{sorted(clash)} are runtime options: the runner sets them")
         options = self.options(kwargs)
         merged = {**kwargs, **{name: options[name] for name in spec.options}}
-        return Job(self, key, next(self._ids), spec.target, merged)
+        return Job(self, key, next(self._ids), spec.target, merged, getattr(spec, "engine", MAIN_ENGINE))
+
+    def _watch(self, name: str, engine: EngineClient) -> None:
+        engine.message.connect(self._on_message)
+        engine.ended.connect(lambda why, name=name: self._on_engine_ended(name, why))
 
     def _send(self, job: Job) -> None:
         self._by_id[job.id] = job
         job.sent = True
-        self.engine.send("run", job.id, job.target, job.kwargs)
+        self.engine_of(job).send("run", job.id, job.target, job.kwargs)
 
     def _on_message(self, message: tuple) -> None:
         kind, job_id = message[0], message[1]
@@ -203,7 +243,7 @@ class JobRunner(QObject):
             self._end(job, "cancelled", None if job.superseded else message[2])
         elif kind in ("error", "unreadable"):
             if kind == "unreadable" and message[4] == "event":
-                self.engine.send("cancel", job.id)   # it still runs there: nobody would hear of it
+                self.engine_of(job).send("cancel", job.id)   # it still runs there: nobody would hear of it
             if job.superseded:
                 self._end(job, "cancelled", None)
             else:
@@ -230,9 +270,13 @@ class JobRunner(QObject):
         job.finished.emit()
         job.deleteLater()
 
-    def _on_engine_ended(self, why: str) -> None:
-        """The engine is gone: every job it had ends now; waiting ones go to a fresh engine."""
-        for job in list(self._by_id.values()):
+    def _on_engine_ended(self, name: str, why: str) -> None:
+        """An engine is gone: every job it had ends now; waiting ones go to a fresh engine. Jobs in
+        the other engines go on."""
+        if self._closing:
+            return
+        served = {n for n, engine in self.engines.items() if engine is self.engines[name]}
+        for job in [j for j in self._by_id.values() if j.engine in served]:
             if job.stopping:
                 self._end(job, "cancelled", None)
             else:

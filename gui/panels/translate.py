@@ -303,5 +303,7 @@ class TranslatePanel(TaskPanel):
         return job
 
     def _document_partial(self, event: Partial | Final) -> None:
+        if isinstance(event, Partial) and event.restart:   # retried after the GPU ran out of memory
+            self.output.clear()
         self.output.moveCursor(QTextCursor.MoveOperation.End)
         self.output.insertPlainText(event.text)

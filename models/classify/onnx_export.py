@@ -26,11 +26,10 @@ import numpy as np
 
 from models.classify.calibration import Calibration, Part, calibration_set
 from models.core.parity import checked_on
-from models.core import cache, fileio, runtime, store
+from models.core import cache, export_dirs, fileio, runtime, store
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.tokens import token_limit
 
-ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
 OPSET = 18
@@ -46,7 +45,7 @@ _BLOCK = re.compile(r"^(.*?\b(?:layer|layers|block|blocks|h)\.\d+)(?:\.|$)")
 
 def onnx_paths(folder: os.PathLike | str) -> tuple[Path, Path]:
     """(fp32, int8) file paths of a model folder's export."""
-    base = Path(folder) / ONNX_DIR
+    base = export_dirs.onnx_dir(folder)
     return base / FP32_FILE, base / INT8_FILE
 
 

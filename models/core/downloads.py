@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import shutil
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ PART = ".part"
 SAFE_WEIGHTS = "*.safetensors"
 #: the pickle checkpoints from_pretrained reads (downloaded only with the user's consent)
 PICKLE_WEIGHTS = "pytorch_model*.bin"
+#: the single weights file from_pretrained reads first when a repository has several unindexed ones
+SINGLE_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+#: a sharded checkpoint's index (``<weights name>.index.json``): its weight_map names the shard files
+INDEX_SUFFIX = ".index.json"
 #: config, tokenizer and vocabulary files, wherever they are in the repository
 SUPPORT_FILES = ("*.json", "*.txt", "*.model", "*.spm", "*.tiktoken", "vocab.*")
 #: a folder of the hub repository left alone: ModelDesk writes its own ONNX exports there
@@ -74,9 +79,16 @@ def download(repo_id: str, name: Optional[str] = None, revision: Optional[str] =
         raise ModelDeskError(f"A model named '{name}' already exists; choose another name or allow replacing it "
                              "(models download --force).")
     listing = hub.list_files(repo_id, revision)
-    files = choose_files(listing, allow_pickle)
     folder = paths.models_dir() / PARTIAL / name
-    kept = _keep_matching(folder, files)
+    with tempfile.TemporaryDirectory(prefix="modeldesk-index-") as scratch:
+        indexes = _fetch_indexes(listing, Path(scratch), cancel)
+        files = choose_files(listing, allow_pickle, {path: shards for path, (_, shards) in indexes.items()})
+        kept = _keep_matching(folder, files)
+        for path, (fetched, _) in indexes.items():   # fetched once: the loop below finds them in place
+            if path in {f.path for f in files} and not (folder / path).is_file():
+                (folder / path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(fetched, folder / path)
+                kept += (folder / path).stat().st_size
     total = sum(f.size for f in files)
     _check_disk(total - kept, repo_id)
     _write_state(folder, listing, files)
@@ -106,18 +118,21 @@ def check_repo_id(repo_id: str) -> None:
         raise ModelDeskError(f"'{repo_id}' is not a hub repository id (like owner/name).") from None
 
 
-def choose_files(listing: hub.Listing, allow_pickle: bool = False) -> list[hub.RemoteFile]:
+def choose_files(listing: hub.Listing, allow_pickle: bool = False,
+                 weight_maps: Optional[dict[str, set[str]]] = None) -> list[hub.RemoteFile]:
     """What a model needs: config and tokenizer files, then the weights (safetensors unless there are none).
 
     Weights come from the top level only (from_pretrained reads nothing else); config.json comes
     first, so a repository that is not a model ModelDesk can use is refused before its weights.
+    ``weight_maps``: the shard files each index file names (``_fetch_indexes``). A sharded checkpoint
+    takes exactly the shards its index names, so a consolidated copy beside them is not fetched too.
     """
     for remote in listing.files:
         _check_path(remote.path, listing.repo_id)
     top = [f for f in listing.files if "/" not in f.path]
-    weights = [f for f in top if fnmatch.fnmatch(f.path, SAFE_WEIGHTS)]
+    weights = _weights(top, SAFE_WEIGHTS, weight_maps or {})
     if not weights:
-        weights = [f for f in top if fnmatch.fnmatch(f.path, PICKLE_WEIGHTS)]
+        weights = _weights(top, PICKLE_WEIGHTS, weight_maps or {})
         if not weights:
             raise ModelDeskError(f"'{listing.repo_id}' has no weights ModelDesk can load (no .safetensors or "
                                  "pytorch_model.bin file).")
@@ -131,6 +146,43 @@ def choose_files(listing: hub.Listing, allow_pickle: bool = False) -> list[hub.R
                and any(fnmatch.fnmatch(PurePosixPath(f.path).name, p) for p in SUPPORT_FILES)]
     support.sort(key=lambda f: (f.path != "config.json", f.size, f.path))
     return support + sorted(weights, key=lambda f: f.path)
+
+
+def _weights(top: list[hub.RemoteFile], pattern: str, weight_maps: dict[str, set[str]]) -> list[hub.RemoteFile]:
+    """The weight files of one kind: an index's shards, else the single file from_pretrained reads, else all."""
+    found = [f for f in top if fnmatch.fnmatch(f.path, pattern)]
+    index = next((path for path in sorted(weight_maps) if fnmatch.fnmatch(path.removesuffix(INDEX_SUFFIX), pattern)),
+                 None)
+    if index is not None:
+        return [f for f in found if f.path in weight_maps[index]]
+    single = [f for f in found if f.path in SINGLE_WEIGHTS]
+    return single or found
+
+
+def _fetch_indexes(listing: hub.Listing, scratch: Path,
+                   cancel: Optional[CancelToken]) -> dict[str, tuple[Path, set[str]]]:
+    """Each top-level weights index of the repository, fetched into ``scratch`` and checked: its file
+    and the shard names its weight_map lists (the index is small; the shards it names are not)."""
+    found: dict[str, tuple[Path, set[str]]] = {}
+    for remote in listing.files:
+        name = remote.path
+        if "/" in name or not name.endswith(INDEX_SUFFIX) or not any(
+                fnmatch.fnmatch(name.removesuffix(INDEX_SUFFIX), p) for p in (SAFE_WEIGHTS, PICKLE_WEIGHTS)):
+            continue
+        _check_path(name, listing.repo_id)
+        local = scratch / name
+        hub.fetch(listing.repo_id, listing.commit, remote, local, lambda _: None, cancel)
+        hub.verify(local, remote, listing.repo_id)
+        weight_map = fileio.read_json(local).get("weight_map")
+        if not isinstance(weight_map, dict) or not weight_map:
+            raise ModelDeskError(f"'{listing.repo_id}' has a damaged {name} (no weight_map), so ModelDesk cannot "
+                                 "tell which weight files belong to the model.")
+        shards = {str(v) for v in weight_map.values()}
+        missing = sorted(shards - {f.path for f in listing.files})
+        if missing:
+            raise ModelDeskError(f"'{listing.repo_id}' lists {missing[0]} in its {name} but has no such file.")
+        found[name] = (local, shards)
+    return found
 
 
 def partial_downloads() -> list[PartialDownload]:

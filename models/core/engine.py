@@ -32,8 +32,10 @@ import pickle
 import threading
 import time
 import traceback
+from pathlib import Path
 from typing import Any, Callable, Optional
 
+from models.core import in_use, paths
 from models.core.events import Cancelled, CancelToken, describe_error
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,21 @@ def call(fn: Callable[..., Any], kwargs: dict, progress: Callable[[Any], None], 
     extra = {name: value for name, value in (("progress", progress), ("cancel", cancel))
              if takes_all or name in params}
     return fn(**kwargs, **extra)
+
+
+def _model_folders(kwargs: dict) -> list[Path]:
+    """The folders of the models a job was given (``model``, ``pivot``: a path or an app model's name),
+    so that none is removed under it. Only the app's own folders can be deleted, so no lookup beyond."""
+    found = []
+    for key in ("model", "pivot"):
+        value = kwargs.get(key)
+        if not isinstance(value, (str, os.PathLike)) or not str(value):
+            continue
+        for candidate in (Path(value).expanduser(), paths.models_dir() / str(value)):
+            if candidate.is_dir():
+                found.append(candidate)
+                break
+    return found
 
 
 def dumps(message: tuple) -> bytes:
@@ -122,7 +139,8 @@ class Engine:
             self.send("event", job_id, event)
 
         try:
-            value = call(resolve_target(target), kwargs, progress, token)
+            with in_use.using(_model_folders(kwargs)):
+                value = call(resolve_target(target), kwargs, progress, token)
         except Cancelled:
             self.send("stopped", job_id, None)
         except BaseException as exc:  # a job must never take the engine down

@@ -35,8 +35,11 @@ class Progress:
 
 @dataclass(frozen=True)
 class Partial:
-    """Text that may still change (speech) or a newly streamed chunk (generation)."""
+    """Text that may still change (speech) or a newly streamed chunk (generation). ``restart``: the
+    stream begins again from nothing (a job retried after the GPU ran out of memory), so whatever
+    was shown of it before is to be dropped, not appended to."""
     text: str
+    restart: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 from models.core.events import ModelDeskError
+
+log = logging.getLogger(__name__)
 
 #: why a save fails that the user can fix (another place, free space, permissions): one sentence, not a traceback
 _SAVE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EISDIR,
@@ -128,18 +132,77 @@ def atomic_dir(target: os.PathLike | str) -> Iterator[Path]:
             raise
 
 
+#: the name a folder being replaced has between the two renames (when the OS cannot swap them)
+OLD_SUFFIX = ".old"
+_RENAME_EXCHANGE = 2   # renameat2 flag (linux/fs.h)
+_AT_FDCWD = -100       # "relative to the current directory" (paths here are absolute or cwd-relative)
+
+
 def replace_dir(source: os.PathLike | str, target: os.PathLike | str) -> None:
-    """Rename the finished folder ``source`` to ``target`` (same file system); an old ``target`` is
-    removed only once the new one is in place, so a crash leaves one whole folder or the other."""
+    """Rename the finished folder ``source`` to ``target`` (same file system), replacing an old one.
+
+    Where the OS can swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``) it does, and
+    the old folder, now at ``source``, is deleted after: at every moment ``target`` is one whole
+    folder. Elsewhere it takes two renames through ``.<name>.old``; a crash between them leaves only
+    that, and ``finish_replacements`` (run when the store lists models) puts it back.
+    """
     source, target = Path(source), Path(target)
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
+    if not target.exists():
         os.replace(source, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(source, target)
+        return
+    if exchange_dirs(source, target):
+        shutil.rmtree(source, ignore_errors=True)
+        return
+    old = _old_copy(target)
+    finish_replacements(target.parent)   # an earlier crashed swap of this very folder comes first
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
+    os.replace(source, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _old_copy(target: Path) -> Path:
+    return target.with_name(f".{target.name}{OLD_SUFFIX}")
+
+
+
+def exchange_dirs(first: Path, second: Path) -> bool:
+    """Swap two folders' names in one atomic step; False where the OS or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):   # a C library without it (musl before 1.2.?, old glibc)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    return done == 0
+
+
+def finish_replacements(parent: os.PathLike | str) -> list[Path]:
+    """Complete what a crash interrupted in ``replace_dir``'s two-rename path, in folder ``parent``: a
+    ``.<name>.old`` whose ``<name>`` is missing is put back, one beside its replacement is deleted.
+    Returns the folders put back."""
+    restored = []
+    try:
+        leftovers = [p for p in Path(parent).iterdir() if p.name.startswith(".") and p.name.endswith(OLD_SUFFIX)
+                     and p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return restored
+    for old in leftovers:
+        target = old.with_name(old.name[1:-len(OLD_SUFFIX)])
+        try:
+            if target.exists() or target.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(old, target)
+                restored.append(target)
+        except OSError as exc:
+            log.warning("could not finish replacing %s: %s", target, exc)
+    return restored
 
 
 def read_user_text(path: os.PathLike | str) -> str:

@@ -31,6 +31,10 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 RETRIES = 3
 #: seconds before the first retry; doubled for each further one
 RETRY_DELAY = 0.5
+#: the longest wait a server's Retry-After is honoured with (a longer one is cut to this)
+MAX_RETRY_AFTER = 60.0
+#: HTTP answers that mean "not now": busy (429) or failing for a while (5xx); worth a retry
+BUSY = 429
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ def fetch(repo_id: str, commit: str, remote: RemoteFile, part: Path, on_bytes: C
     ``on_bytes(n)`` is called for every n bytes written (negative if the server ignored a Range
     request and the file restarts from zero). A dropped or stalled connection is resumed from the
     last byte written; after RETRIES attempts in a row without a new byte the download stops with
-    a ModelDeskError, and ``part`` keeps what arrived.
+    a ModelDeskError, and ``part`` keeps what arrived. A server answering 429 or 5xx is asked again
+    after the wait its ``Retry-After`` says (else the same doubling backoff), as often.
     """
     from huggingface_hub import hf_hub_url
 
@@ -94,18 +99,26 @@ def fetch(repo_id: str, commit: str, remote: RemoteFile, part: Path, on_bytes: C
             on_bytes(-have)
             continue
         error: Optional[Exception] = None
+        wait: Optional[float] = None
         with hub_errors(repo_id):
             try:
                 _get(url, remote, part, have, on_bytes, cancel)
             except _transient() as exc:
                 error = exc
+                wait = retry_after(exc)
+                if wait is None and not _is_transport_error(exc):
+                    raise
         failures = 0 if _size(part) > have else failures + 1
         if failures >= RETRIES:
+            if wait is not None:   # the hub kept answering 429 or 5xx
+                code = error.response.status_code  # type: ignore[union-attr]
+                raise ModelDeskError(f"The hub answered {code} for '{repo_id}'; try again later (a stopped download "
+                                     "resumes where it was).")
             why = f" ({error.__class__.__name__})" if error is not None else ""
             raise ModelDeskError(f"The connection to the hub kept failing{why} while downloading {remote.path} "
                                  f"of {repo_id}; what arrived is kept, so press Download again to resume.")
         if error is not None:
-            _pause(RETRY_DELAY * 2 ** max(failures - 1, 0), cancel)
+            _pause(wait if wait else RETRY_DELAY * 2 ** max(failures - 1, 0), cancel)
 
 
 def verify(path: Path, remote: RemoteFile, repo_id: str) -> None:
@@ -168,10 +181,38 @@ def _token() -> Optional[str]:
 
 
 def _transient() -> tuple[type[Exception], ...]:
-    """Errors worth a retry from the last byte: the connection dropped, stalled or could not open."""
+    """Errors worth a look for a retry from the last byte: the connection dropped, stalled or could not
+    open, or the hub answered an HTTP error (only 429 and 5xx are retried, see ``retry_after``)."""
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    return (httpx2.TransportError, HfHubHTTPError)
+
+
+def _is_transport_error(exc: Exception) -> bool:
     import httpx2
 
-    return (httpx2.TransportError,)
+    return isinstance(exc, httpx2.TransportError)
+
+
+def retry_after(exc: Exception) -> Optional[float]:
+    """For an HTTP 429 or 5xx answer: the seconds to wait before asking again (its ``Retry-After``,
+    in seconds or as a date, at most MAX_RETRY_AFTER; 0 when it gives none); None for anything else."""
+    from email.utils import parsedate_to_datetime
+
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int) or not (status == BUSY or 500 <= status <= 599):
+        return None
+    header = (response.headers.get("Retry-After") or "").strip()
+    try:
+        seconds = float(header)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(header).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError):
+            seconds = 0.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _get(url: str, remote: RemoteFile, part: Path, have: int, on_bytes: Callable[[int], None],

@@ -9,7 +9,9 @@ The job is run again whole, so it must leave nothing half-done when it fails (ev
 atomically, at its end or per finished epoch).
 
 No torch import here: the exceptions are recognised by their class when torch is already loaded,
-and by their message (ONNX Runtime's come from its pybind module).
+and by their message (ONNX Runtime's come from its pybind module). The app's own layers wrap them
+(``runtime.explain_oom`` turns one into a ``BackendUnavailable`` that says what to do), so the whole
+cause chain (``__cause__`` and ``__context__``) is searched, not just the error that reached the job.
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ import functools
 import gc
 import inspect
 import sys
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
-from models.core.events import Log, Progress, emit
+from models.core.events import Log, Partial, Progress, emit
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: what ONNX Runtime's errors say when an execution provider cannot allocate
@@ -27,7 +29,19 @@ _ORT_OOM = ("failed to allocate memory", "out of memory")
 
 
 def is_gpu_oom(exc: BaseException) -> bool:
-    """True when ``exc`` says a GPU ran out of memory (torch or ONNX Runtime)."""
+    """True when ``exc``, or an error it was raised from or while handling, says a GPU ran out of memory."""
+    seen: set[int] = set()
+    link: Optional[BaseException] = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if _says_gpu_oom(link):
+            return True
+        link = link.__cause__ or link.__context__
+    return False
+
+
+def _says_gpu_oom(exc: BaseException) -> bool:
+    """True when ``exc`` itself is torch's or ONNX Runtime's GPU out-of-memory error."""
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(exc, torch.cuda.OutOfMemoryError):
         return True
@@ -63,10 +77,12 @@ class _Arguments:
         self._holder(name)[name] = value
 
 
-def retry_smaller(**retry_with: Any) -> Callable[[F], F]:
+def retry_smaller(*, restarts_stream: bool = False, **retry_with: Any) -> Callable[[F], F]:
     """Decorate a batch job taking ``batch_size``, ``device`` and ``progress`` (named, or in its
     ``**options``) so that running out of GPU memory retries it as the module says.
-    ``retry_with`` are arguments every retry adds (training: replace what the first attempt saved)."""
+    ``retry_with`` are arguments every retry adds (training: replace what the first attempt saved).
+    ``restarts_stream``: the job streams ``Partial`` text; each retry first sends ``Partial("",
+    restart=True)`` so that listeners drop what the failed attempt streamed instead of showing it twice."""
 
     def decorate(fn: F) -> F:
         signature = inspect.signature(fn)
@@ -98,6 +114,8 @@ def retry_smaller(**retry_with: Any) -> Callable[[F], F]:
                 progress = call.get("progress")
                 emit(progress, Log(message, level="warning"))
                 emit(progress, Progress(0, None, message))
+                if restarts_stream:
+                    emit(progress, Partial("", restart=True))
 
         return wrapper  # type: ignore[return-value]
 

@@ -6,6 +6,7 @@ torch is imported inside functions so that importing this module stays cheap
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from models.core.events import ModelDeskError, ProgressFn
+from models.core.oom import is_gpu_oom
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +226,23 @@ def ort_session(model_path: os.PathLike | str, device: str = "cpu", threads: Opt
     if device.startswith("cuda") and session.get_providers()[0] != CUDA_PROVIDER:
         raise BackendUnavailable("ONNX Runtime could not start its CUDA execution provider (its CUDA or cuDNN "
                                  "libraries did not load; the log says which): choose the CPU device, or PyTorch.")
+    if device.startswith("cuda") and "int8" in path.stem:
+        note = int8_placement_note(str(path), path.stat().st_mtime_ns, tuple(providers))
+        if note:
+            log.warning("%s: %s", path.name, note)
     return session
+
+
+@functools.lru_cache(maxsize=32)
+def int8_placement_note(path: str, _mtime_ns: int, providers: tuple[str, ...]) -> Optional[str]:
+    """Whether an INT8 graph on the GPU runs its quantized operators on the CPU (once per file version)."""
+    from models.core.ort_placement import int8_on_cpu_note, placements
+
+    try:
+        return int8_on_cpu_note(placements(path, list(providers)), "cuda")
+    except Exception as exc:  # the check must never stop the model from running
+        log.info("could not read the node placement of %s: %s", path, exc)
+        return None
 
 
 def is_oom(exc: BaseException) -> bool:
@@ -235,14 +253,15 @@ def is_oom(exc: BaseException) -> bool:
 
 @contextlib.contextmanager
 def explain_oom(device: str) -> Iterator[None]:
-    """Turn a GPU out-of-memory error into a sentence that says what to do."""
+    """Turn a GPU out-of-memory error into a sentence that says what to do. The original stays its
+    ``__cause__``, which ``oom.retry_smaller`` looks for to retry smaller or on the CPU."""
     try:
         yield
     except Exception as exc:
-        if not (device.startswith("cuda") and is_oom(exc)):
+        if not (is_gpu_oom(exc) or (device.startswith("cuda") and is_oom(exc))):
             raise
         raise BackendUnavailable("The GPU is out of memory: close other GPU programs, use a smaller batch, "
-                                 "or choose the CPU device.") from None
+                                 "or choose the CPU device.") from exc
 
 
 def warm_up(device: str = "auto") -> DeviceChoice:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from models.core import cache, fileio, hfcache, paths
+from models.core import cache, export_dirs, fileio, hfcache, in_use, paths
 from models.core.events import CancelToken, ModelDeskError, ProgressFn
 
 TASKS = ("classify", "generate", "translate", "faces", "transcribe")
@@ -63,23 +63,30 @@ class ModelInfo:
 
     @property
     def has_onnx(self) -> bool:
-        return self.weights == "onnx" or (self.path / "onnx").is_dir() and any((self.path / "onnx").glob("*.onnx"))
+        exported = export_dirs.onnx_dir(self.path)
+        return self.weights == "onnx" or exported.is_dir() and any(exported.glob("*.onnx"))
 
 
 # --- reading a folder -------------------------------------------------------
 
 def read_manifest(folder: os.PathLike | str) -> dict:
-    return fileio.read_json(Path(folder) / MANIFEST)
+    """The folder's manifest with its current export's report (kept apart, see ``export_dirs``)."""
+    return {**fileio.read_json(Path(folder) / MANIFEST), **export_dirs.read_record(folder)}
 
 
 def write_manifest(folder: os.PathLike | str, **updates) -> dict:
-    """Merge ``updates`` into the folder's manifest and save it atomically."""
+    """Merge ``updates`` into the folder's manifest and save it atomically. What describes an export
+    goes to the export's own report, so exporting writes nothing into the model's folder."""
     folder = Path(folder)
-    data = read_manifest(folder)
-    data.update(updates)
-    data.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S"))
-    fileio.write_json(folder / MANIFEST, data)
-    return data
+    record = {k: updates.pop(k) for k in list(updates) if k in export_dirs.EXPORT_KEYS}
+    if record:
+        export_dirs.write_record(folder, **record)
+    data = fileio.read_json(folder / MANIFEST)
+    if updates:
+        data.update(updates)
+        data.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S"))
+        fileio.write_json(folder / MANIFEST, data)
+    return {**data, **export_dirs.read_record(folder)}
 
 
 def weights_format(folder: Path) -> str:
@@ -270,6 +277,7 @@ def list_models(task: Optional[str] = None) -> list[ModelInfo]:
     """Every usable model the store knows, optionally only one task's (ENCODER includes classifiers)."""
     found: list[ModelInfo] = []
     seen: set[Path] = set()
+    fileio.finish_replacements(paths.models_dir())   # a replacement a crash cut in two is finished first
 
     def add(folder: Path, source: str, name: str) -> None:
         try:
@@ -369,8 +377,9 @@ def remove(name: str) -> None:
     """
     imports = _imported()
     if name in imports:
-        del imports[name]
+        folder = imports.pop(name)
         fileio.write_json(_imports_file(), imports)
+        export_dirs.forget(folder)   # the folder is the user's; its exports are the app's
         return
     known = {m.name: m for m in list_models()}
     info = known.get(name)
@@ -379,6 +388,8 @@ def remove(name: str) -> None:
                              "(Models page, Hugging Face cache, or models cache delete).")
     if info is None or info.source != "app":
         raise ModelDeskError(f"No removable model named '{name}'.")
+    if in_use.users(info.path):
+        raise ModelDeskError(f"{name} is in use by a running job; stop that job first, then remove the model.")
     root = paths.models_dir().resolve()
     target = root / (name + GGUF_SUFFIX if info.weights == "gguf" else name)
     if target.is_symlink() or target.resolve().parent != root:
@@ -388,4 +399,5 @@ def remove(name: str) -> None:
         target.unlink()
     else:
         shutil.rmtree(target)
+    export_dirs.forget(info.path)
     cache.forget(lambda key: isinstance(key, tuple) and str(info.path) in key)

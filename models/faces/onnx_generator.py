@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from models.core import fileio
+from models.core import export_dirs, fileio
 from models.core.events import ModelDeskError
 
-ONNX_DIR = "onnx"
 GENERATOR_ONNX = "generator.onnx"
 INT8_ONNX = "generator_int8.onnx"
 LATENT_INPUT = "z"
@@ -64,7 +63,8 @@ def is_onnx_generator_folder(folder: Path) -> bool:
 def export_paths(folder: Path) -> tuple[Path, Path]:
     """(fp32, int8) files of a faces folder: an ONNX-only folder's own file, else its export in onnx/."""
     own = top_level_onnx(folder) if not (folder / "config.json").exists() else None
-    return own or folder / ONNX_DIR / GENERATOR_ONNX, folder / ONNX_DIR / INT8_ONNX
+    exported = export_dirs.onnx_dir(folder)
+    return own or exported / GENERATOR_ONNX, exported / INT8_ONNX
 
 
 def sidecar_path(onnx_file: Path) -> Path:

@@ -11,12 +11,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, runtime, store
+from models.core import cache, export_dirs, runtime, store
 from models.core.events import ModelDeskError
 from models.core.tokens import token_limit
 from models.generate.lm import LanguageModel, stop_ids
 
-ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
 OUTPUTS = ["logits", "keys", "values"]
@@ -24,7 +23,7 @@ OUTPUTS = ["logits", "keys", "values"]
 
 def onnx_paths(folder: os.PathLike | str) -> tuple[Path, Path]:
     """(fp32, int8) file paths of a model folder's export."""
-    base = Path(folder) / ONNX_DIR
+    base = export_dirs.onnx_dir(folder)
     return base / FP32_FILE, base / INT8_FILE
 
 

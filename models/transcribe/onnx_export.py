@@ -29,9 +29,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, fileio, runtime, store
+from models.core import cache, export_dirs, fileio, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
-from models.transcribe.ort_runner import GRAPHS, INT8_GRAPHS, ONNX_DIR, onnx_files
+from models.transcribe.ort_runner import GRAPHS, INT8_GRAPHS, onnx_files
 from models.transcribe.recognizer import Recognizer, read_audio
 
 OPSET = 18
@@ -180,7 +180,7 @@ def export_recognizer(model: os.PathLike | str, quantize: bool = True, device: s
         _export_graphs(net, reference.runner.decoder.alignment_heads, fp32)
     check(cancel)
     for graph in GRAPHS:   # an old INT8 file would no longer match the fp32 one
-        (Path(info.path) / ONNX_DIR / f"whisper_{graph}_int8.onnx").unlink(missing_ok=True)
+        (export_dirs.onnx_dir(info.path) / f"whisper_{graph}_int8.onnx").unlink(missing_ok=True)
     if quantize:
         emit(progress, Progress(2, steps, "Quantizing to INT8"))
         for graph in INT8_GRAPHS:

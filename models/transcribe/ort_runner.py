@@ -13,10 +13,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import runtime, store
+from models.core import export_dirs, runtime, store
 from models.core.events import ModelDeskError
 
-ONNX_DIR = "onnx"
 GRAPHS = ("encoder", "decoder")
 #: the graphs the INT8 variant quantizes. The decoder runs once per token and carries the
 #: speed-up. On 20 held-out clips the WER was torch's (0.176) with only the decoder quantized,
@@ -27,7 +26,7 @@ INT8_GRAPHS = ("decoder",)
 
 def onnx_files(folder: os.PathLike | str, int8: bool) -> dict[str, Path]:
     """The export's files of a model folder, by graph (INT8: the quantized ones of INT8_GRAPHS)."""
-    return {graph: Path(folder) / ONNX_DIR / f"whisper_{graph}{'_int8' if int8 and graph in INT8_GRAPHS else ''}.onnx"
+    return {graph: export_dirs.onnx_dir(folder) / f"whisper_{graph}{'_int8' if int8 and graph in INT8_GRAPHS else ''}.onnx"
             for graph in GRAPHS}
 
 

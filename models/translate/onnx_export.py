@@ -19,12 +19,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, onnx_tools, runtime, store
+from models.core import cache, export_dirs, onnx_tools, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.translate import int8_choice
 from models.translate.search import Rules, search
 
-ONNX_DIR = "onnx"
 FILES = {"fp32": ("encoder.onnx", "decoder.onnx"), "int8": ("encoder_int8.onnx", "decoder_int8.onnx")}
 PARITY_TOKENS = 16
 PARITY_SENTENCES = ("The weather is nice today.", "Where is the train station?",
@@ -35,7 +34,7 @@ TOP = 32
 
 def onnx_paths(folder: os.PathLike | str, kind: str) -> tuple[Path, Path]:
     """(encoder, decoder) files of a model folder's ``kind`` ("fp32" or "int8") export."""
-    base = Path(folder) / ONNX_DIR
+    base = export_dirs.onnx_dir(folder)
     return base / FILES[kind][0], base / FILES[kind][1]
 
 

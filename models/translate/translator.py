@@ -347,7 +347,7 @@ def translate(model: os.PathLike | str, text: str, source: Optional[str] = None,
     return doc.render(translate_units(legs, doc.units, beam_size, max_length, batch_size, progress, cancel))
 
 
-@retry_smaller()   # a document saved to a file is written once, at the end; a streamed one starts again
+@retry_smaller(restarts_stream=True)   # saved once, at the end; the stream says it starts again
 def translate_file(model: os.PathLike | str, path: os.PathLike | str, out: Optional[os.PathLike | str] = None,
                    source: Optional[str] = None, target: Optional[str] = None, beam_size: int = 4,
                    max_length: Optional[int] = None, batch_size: int = 8, pivot: Optional[str] = None,

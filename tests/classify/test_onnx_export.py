@@ -10,7 +10,7 @@ import pytest
 from models.classify import onnx_export
 from models.classify.calibration import builtin_texts, calibration_set
 from models.classify.onnx_export import export_classifier, load_ort_classifier, onnx_paths
-from models.core import runtime, store
+from models.core import export_dirs, runtime, store
 from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Progress
 from tests.fixtures.text_models import LABELS
 from tests.fixtures.training_data import write_rows
@@ -70,8 +70,8 @@ def test_export_keeps_embeddings_and_head_fp32_and_reports_parity(tiny_onnx_clas
     assert parity["fp32"]["agreement_pct"] == 100.0 and parity["fp32"]["max_prob_diff"] < 1e-5
     # measured on this fixture: INT8 agrees on all 42 sentences, max |Δp| 4e-5; a broken export fails these
     assert parity["int8"]["agreement_pct"] >= 95.0 and parity["int8"]["max_prob_diff"] < 1e-2
-    manifest = json.loads((tiny_onnx_classifier / store.MANIFEST).read_text())
-    assert manifest["parity"] == parity
+    manifest = store.read_manifest(tiny_onnx_classifier)   # the report is kept with the export
+    assert manifest["parity"] == parity and not (tiny_onnx_classifier / store.MANIFEST).exists()
     assert manifest["quantization"]["fp32"] == ["embeddings", "classification head"]
     assert manifest["quantization"]["int8_blocks"] == manifest["quantization"]["blocks"] == 1
     assert manifest["quantization"]["met_targets"] and "sensitivity_kl" not in manifest["quantization"]  # no sweep
@@ -209,7 +209,7 @@ def test_cancelled_export_writes_nothing(tiny_onnx_classifier):
     token.cancel()
     with pytest.raises(Cancelled):
         export_classifier(tiny_onnx_classifier, cancel=token)
-    assert not (tiny_onnx_classifier / "onnx").exists()
+    assert not export_dirs.onnx_dir(tiny_onnx_classifier).exists()
     assert "parity" not in store.read_manifest(tiny_onnx_classifier)
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from main import main
-from models.core import catalogue, paths, store
+from models.core import catalogue, export_dirs, paths, store
 from tests.core.test_store import tree
 
 
@@ -44,7 +44,7 @@ def test_list_import_export_remove(home, tiny_dcgan, tiny_onnx_classifier, capsy
     assert main(["models", "export-onnx", "clf", "--no-int8"]) == 0
     out = capsys.readouterr().out
     assert "Parity: ONNX fp32: agreement 100.0%, max |Δp| " in out and "INT8" not in out
-    assert sorted(p.name for p in (paths.models_dir() / "clf" / "onnx").iterdir()) == ["model.onnx",
+    assert sorted(p.name for p in export_dirs.onnx_dir(paths.models_dir() / "clf").iterdir()) == ["model.onnx",
                                                                                        "model.optimized.onnx"]
     assert store.read_manifest(paths.models_dir() / "clf")["parity"]["fp32"]["max_prob_diff"] < 1e-5
     assert main(["models", "list"]) == 0

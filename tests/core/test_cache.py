@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from concurrent.futures import Future
 
 import pytest
 
@@ -36,12 +36,32 @@ def ask_together(key, loader, callers: int = 4) -> list:
     return results
 
 
-def test_simultaneous_callers_share_one_load():
+@pytest.fixture
+def waiting(monkeypatch):
+    """A semaphore released each time a caller starts waiting for another's load (cache's Future.result)."""
+    arrived = threading.Semaphore(0)
+
+    class Counted(Future):
+        def result(self, timeout=None):
+            arrived.release()
+            return super().result(timeout)
+
+    monkeypatch.setattr(cache, "Future", Counted)
+    return arrived
+
+
+def all_others_wait(arrived: threading.Semaphore, callers: int = 4) -> None:
+    """Return once every other caller waits for the load in progress."""
+    for _ in range(callers - 1):
+        assert arrived.acquire(timeout=30), "a caller never reached the cache"
+
+
+def test_simultaneous_callers_share_one_load(waiting):
     calls = []
 
     def load():
         calls.append(threading.get_ident())
-        time.sleep(0.2)  # a load takes a while: every other caller arrives during it
+        all_others_wait(waiting)   # every other caller arrives during the load
         return object()
 
     results = ask_together("model", load)
@@ -50,12 +70,12 @@ def test_simultaneous_callers_share_one_load():
     assert cache.get_or_load("model", load) is results[0] and len(calls) == 1
 
 
-def test_a_failed_load_reaches_every_waiter_and_is_retried():
+def test_a_failed_load_reaches_every_waiter_and_is_retried(waiting):
     calls = []
 
     def broken():
         calls.append(1)
-        time.sleep(0.2)
+        all_others_wait(waiting)
         raise OSError("weights are damaged")
 
     results = ask_together("model", broken)

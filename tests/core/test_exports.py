@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from models.core import exports, store
+from models.core import export_dirs, exports, store
 from models.core.events import ModelDeskError
 from models.core.parity import format_parity
 
@@ -24,8 +24,8 @@ def _folder(tmp_path, task_arch: str, manifest: dict | None = None, onnx: bool =
     if manifest is not None:
         store.write_manifest(folder, **manifest)
     if onnx:
-        (folder / "onnx").mkdir()
-        (folder / "onnx" / "model.onnx").write_bytes(b"graph")
+        export_dirs.onnx_dir(folder).mkdir(parents=True)
+        (export_dirs.onnx_dir(folder) / "model.onnx").write_bytes(b"graph")
     return folder
 
 

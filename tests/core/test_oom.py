@@ -1,46 +1,112 @@
 """GPU out of memory in a batch job: retried once at half the batch size, then on the CPU, and said
-so; simulated on the CPU by raising the exceptions torch and ONNX Runtime raise."""
+so. Simulated on the CPU by making the innermost call (the torch model's forward, ONNX Runtime's
+``InferenceSession.run``) raise the exception types torch and ONNX Runtime raise, with every layer of
+the app's own code (``runtime.explain_oom``, the caches, the job functions) in place."""
 from __future__ import annotations
 
 import csv
+import shutil
 
+import onnxruntime
 import pytest
 import torch
-from onnxruntime.capi.onnxruntime_pybind11_state import RuntimeException
+from onnxruntime.capi.onnxruntime_pybind11_state import Fail, RuntimeException
+from transformers import BertForSequenceClassification
+from transformers.models.marian.modeling_marian import MarianEncoder
 
+from cli.translate import DocumentStream
 from models.classify import classifier, training
-from models.core.events import Log, Progress
+from models.classify.onnx_export import export_classifier
+from models.core import runs, runtime
+from models.core.events import Log, Partial, Progress
 from models.core.oom import is_gpu_oom, retry_smaller
 from models.translate import translator
+from models.translate.onnx_export import export_translator
 from tests.fixtures.training_data import make_rows, write_rows
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-TORCH_OOM = torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+TORCH_OOM = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 ORT_OOM = RuntimeException("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while "
                            "running MatMul node. Status Message: bfc_arena.cc:376 Failed to allocate memory for "
                            "requested buffer of size 134217728")
+ORT_CUDA_FAIL = Fail("[ONNXRuntimeError] : 1 : FAIL : CUDA failure 2: out of memory ; GPU=0 ; "
+                     "expr=cudaMalloc((void**)&p, size);")
+HALF_THEN_CPU = ["The GPU ran out of memory at batch size {0}; trying again at {1}.",
+                 "The GPU ran out of memory at batch size {1} too; running on the CPU instead."]
 
+
+def said(batch: int) -> list[str]:
+    return [line.format(batch, batch // 2) for line in HALF_THEN_CPU]
+
+
+def notes(events) -> list[str]:
+    return [e.message for e in events if isinstance(e, Log) and "GPU" in e.message]
+
+
+class FailingCalls:
+    """A stand-in for the innermost call that raises ``error`` on its first ``fails`` calls that
+    ``counts`` (all of them by default), and otherwise calls the real one."""
+
+    def __init__(self, real, error: BaseException, fails: int, batch_of=lambda *a, **k: 0,
+                 counts=lambda *a, **k: True) -> None:
+        self.real, self.error, self.fails = real, error, fails
+        self.batch_of, self.counts = batch_of, counts
+        self.failed_batches: list[int] = []
+
+    def method(self):
+        """This stand-in as a function, so that setting it on a class binds it like the real method."""
+        return lambda *args, **kwargs: self(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if self.counts(*args, **kwargs) and len(self.failed_batches) < self.fails:
+            self.failed_batches.append(self.batch_of(*args, **kwargs))
+            raise self.error
+        return self.real(*args, **kwargs)
+
+
+def torch_rows(model, input_ids=None, *args, **kwargs) -> int:
+    return int(input_ids.shape[0])
+
+
+def ort_rows(session, outputs, feeds, *args, **kwargs) -> int:
+    return int(feeds["input_ids"].shape[0])
+
+
+def is_encoder_run(session, outputs, feeds, *args, **kwargs) -> bool:
+    return "past_keys" not in feeds
+
+
+# --- recognising it ------------------------------------------------------------------------------
 
 def test_gpu_out_of_memory_is_recognised_and_nothing_else():
-    assert is_gpu_oom(TORCH_OOM) and is_gpu_oom(ORT_OOM)
+    assert is_gpu_oom(TORCH_OOM) and is_gpu_oom(ORT_OOM) and is_gpu_oom(ORT_CUDA_FAIL)
     assert is_gpu_oom(RuntimeError("CUDA error: out of memory"))
     assert not is_gpu_oom(MemoryError()) and not is_gpu_oom(ValueError("out of memory"))
     assert not is_gpu_oom(RuntimeError("DefaultCPUAllocator: can't allocate memory"))
     assert not is_gpu_oom(RuntimeException("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : wrong input"))
 
 
-def notes(events) -> list[str]:
-    return [e.message for e in events if isinstance(e, Log)]
+@pytest.mark.parametrize("error", [TORCH_OOM, ORT_OOM, ORT_CUDA_FAIL])
+def test_it_is_recognised_through_the_apps_own_wrapping(error):
+    with pytest.raises(runtime.BackendUnavailable) as raised:
+        with runtime.explain_oom("cuda"):
+            raise error
+    assert "GPU is out of memory" in str(raised.value) and is_gpu_oom(raised.value)
+    try:   # raised while handling it counts too (``raise ... from None`` keeps the context)
+        try:
+            raise error
+        except Exception:
+            raise ValueError("could not run the batch") from None
+    except ValueError as wrapped:
+        assert is_gpu_oom(wrapped)
 
 
-@pytest.mark.parametrize("fails, batches, devices, said", [
-    (1, [32, 16], ["cuda", "cuda"], ["The GPU ran out of memory at batch size 32; trying again at 16."]),
-    (2, [32, 16, 16], ["cuda", "cuda", "cpu"],
-     ["The GPU ran out of memory at batch size 32; trying again at 16.",
-      "The GPU ran out of memory at batch size 16 too; running on the CPU instead."]),
-])
-def test_half_the_batch_then_the_cpu(fails, batches, devices, said):
+# --- the retry itself ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fails, batches, devices", [(1, [32, 16], ["cuda", "cuda"]),
+                                                      (2, [32, 16, 16], ["cuda", "cuda", "cpu"])])
+def test_half_the_batch_then_the_cpu(fails, batches, devices):
     calls = []
 
     @retry_smaller()
@@ -53,8 +119,8 @@ def test_half_the_batch_then_the_cpu(fails, batches, devices, said):
     events = []
     assert job([1, 2, 3], progress=events.append) == "3 items"
     assert calls == list(zip(batches, devices))
-    assert notes(events) == said
-    assert [e.message for e in events if isinstance(e, Progress)] == said   # the status line says it too
+    assert notes(events) == said(32)[:fails]
+    assert [e.message for e in events if isinstance(e, Progress)] == said(32)[:fails]   # the status line too
 
 
 def test_it_gives_up_after_the_cpu_and_never_retries_other_errors():
@@ -65,7 +131,7 @@ def test_it_gives_up_after_the_cpu_and_never_retries_other_errors():
         calls.append((batch_size, device))
         raise TORCH_OOM
 
-    with pytest.raises(torch.cuda.OutOfMemoryError):
+    with pytest.raises(torch.OutOfMemoryError):
         always_oom()
     assert calls == [(1, "auto"), (1, "cpu")]   # a batch of one cannot shrink: straight to the CPU
 
@@ -80,58 +146,108 @@ def test_it_gives_up_after_the_cpu_and_never_retries_other_errors():
     assert calls == ["broken"]
 
 
-def test_classify_file_retries_at_half_the_batch(tiny_text_classifier, tmp_path, monkeypatch):
-    source = tmp_path / "in.csv"
-    source.write_text("text\nthe film was good\nbad plot\n", encoding="utf-8")
-    real = classifier.Classifier.iter_proba
+# --- the real jobs, torch and ONNX Runtime -------------------------------------------------------
 
-    def iter_proba(self, texts, batch_size=32, *args, **kwargs):
-        if batch_size > 16:
-            raise TORCH_OOM
-        return real(self, texts, batch_size, *args, **kwargs)
+def write_texts(path, count: int):
+    path.write_text("text\n" + "".join(f"the film {i} was good\n" for i in range(count)), encoding="utf-8")
+    return path
 
-    monkeypatch.setattr(classifier.Classifier, "iter_proba", iter_proba)
+
+@pytest.mark.parametrize("backend", ["torch", "onnx-fp32"])
+def test_classify_file_retries_at_half_the_batch_then_on_the_cpu(backend, tiny_onnx_classifier, tmp_path,
+                                                                  monkeypatch):
+    if backend == "torch":
+        failing = FailingCalls(BertForSequenceClassification.forward, TORCH_OOM, 2, torch_rows)
+        monkeypatch.setattr(BertForSequenceClassification, "forward", failing.method())
+    else:
+        export_classifier(tiny_onnx_classifier, quantize=False)
+        failing = FailingCalls(onnxruntime.InferenceSession.run, ORT_OOM, 2, ort_rows)
+        monkeypatch.setattr(onnxruntime.InferenceSession, "run", failing.method())
+    source = write_texts(tmp_path / "in.csv", 40)
     events = []
-    summary = classifier.classify_file(tiny_text_classifier, source, tmp_path / "out.csv", batch_size=32,
-                                       progress=events.append)
-    assert summary["rows"] == 2
+    summary = classifier.classify_file(tiny_onnx_classifier, source, tmp_path / "out.csv", batch_size=32,
+                                       backend=backend, progress=events.append)
+    assert failing.failed_batches == [32, 16]   # the retry's batches really were half as large
+    assert summary["rows"] == 40
     with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
-        assert len(list(csv.DictReader(fh))) == 2
-    assert notes(events) == ["The GPU ran out of memory at batch size 32; trying again at 16."]
+        assert len(list(csv.DictReader(fh))) == 40
+    assert notes(events) == said(32)
 
 
-def test_translate_falls_back_to_the_cpu(tiny_marian, monkeypatch):
-    real = translator.load
-
-    def load(model, device="auto", backend="torch", allow_pickle=False):
-        if device != "cpu":
-            raise TORCH_OOM
-        return real(model, device=device, backend=backend, allow_pickle=allow_pickle)
-
-    monkeypatch.setattr(translator, "load", load)
-    events = []
-    text = translator.translate(tiny_marian, "the cat sat. a dog runs!", beam_size=1, progress=events.append)
-    monkeypatch.setattr(translator, "load", real)
-    assert text == translator.translate(tiny_marian, "the cat sat. a dog runs!", beam_size=1)
-    assert notes(events)[-1] == "The GPU ran out of memory at batch size 4 too; running on the CPU instead."
+def test_without_a_retry_left_the_user_reads_a_sentence(tiny_onnx_classifier, tmp_path, monkeypatch):
+    failing = FailingCalls(BertForSequenceClassification.forward, TORCH_OOM, 1)
+    monkeypatch.setattr(BertForSequenceClassification, "forward", failing.method())
+    with pytest.raises(runtime.BackendUnavailable, match="GPU is out of memory"):
+        classifier.classify_file(tiny_onnx_classifier, write_texts(tmp_path / "in.csv", 3), tmp_path / "out.csv",
+                                 device="cpu")   # already on the CPU: nothing to retry
+    assert not (tmp_path / "out.csv").exists()
 
 
-def test_training_retries_at_half_the_batch_and_keeps_the_model(train_home, train_encoder, tmp_path, monkeypatch):
-    data = write_rows(tmp_path / "train.csv", make_rows(6, seed=4, topics=("sports", "weather")))
-    real = training.Session.train_fold
-
-    def train_fold(self, *args, **kwargs):
-        if self.config.batch_size > 4:
-            raise TORCH_OOM
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(training.Session, "train_fold", train_fold)
+def test_training_retries_at_half_the_batch_then_on_the_cpu(train_home, train_encoder, tmp_path, monkeypatch):
+    data = write_rows(tmp_path / "train.csv", make_rows(12, seed=4, topics=("sports", "weather")))
+    failing = FailingCalls(BertForSequenceClassification.forward, TORCH_OOM, 2, torch_rows)
+    monkeypatch.setattr(BertForSequenceClassification, "forward", failing.method())
     events = []
     result = training.train_classifier(model=str(train_encoder), train=str(data), out_name="oom-model", epochs=1,
                                        batch_size=8, progress=events.append)
+    first, retry = failing.failed_batches   # batches are shuffled: the first one seen may be a remainder
+    assert first <= 8 and retry <= 4
     assert result.status == "completed" and result.model_path
-    assert "The GPU ran out of memory at batch size 8; trying again at 4." in notes(events)
-    from models.core import runs
-
+    assert notes(events) == said(8)
     statuses = sorted(run.status for run in runs.list_runs())
-    assert statuses == ["completed", "failed"]   # the first attempt is recorded as failed
+    assert statuses == ["completed", "failed", "failed"]   # each failed attempt is recorded as failed
+
+
+DOCUMENT = "".join(f"the cat sat on mat {n}\n" for n in range(6))   # sentences of one length: in order
+
+
+@pytest.fixture(scope="module")
+def exported_marian(tiny_marian, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("oom-mt") / "marian"
+    shutil.copytree(tiny_marian, folder)
+    export_translator(folder, quantize=False)
+    return folder
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx-fp32"])
+def test_document_translation_restarts_its_stream_cleanly(backend, exported_marian, tmp_path, monkeypatch,
+                                                          capsys):
+    source = tmp_path / "doc.txt"
+    source.write_text(DOCUMENT, encoding="utf-8")
+    settings = dict(beam_size=1, backend=backend)
+    clean = translator.translate_file(exported_marian, source, batch_size=1, **settings)["text"]
+    # the first attempt fails at its second batch, after its first lines were shown; the retry at once
+    if backend == "torch":
+        failing = FailingCalls(MarianEncoder.forward, TORCH_OOM, 2, torch_rows)
+        real, owner, name = MarianEncoder.forward, MarianEncoder, "forward"
+    else:
+        failing = FailingCalls(onnxruntime.InferenceSession.run, ORT_OOM, 2, ort_rows, is_encoder_run)
+        real, owner, name = onnxruntime.InferenceSession.run, onnxruntime.InferenceSession, "run"
+    encoder_calls = []
+
+    def second_batch_fails(*args, **kwargs):
+        if failing.counts(*args, **kwargs):
+            encoder_calls.append(1)
+            if len(encoder_calls) == 1:
+                return real(*args, **kwargs)
+        return failing(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, second_batch_fails)   # a function: binds like the real method
+    events = []
+    cli = DocumentStream()
+    capsys.readouterr()
+
+    def both(event):
+        events.append(event)
+        cli(event)
+
+    result = translator.translate_file(exported_marian, source, batch_size=2, progress=both, **settings)
+    assert result["text"] == clean
+    assert failing.failed_batches == [2, 1]
+    assert notes(events) == said(2)
+    partials = [e for e in events if isinstance(e, Partial)]
+    restarts = [i for i, e in enumerate(partials) if e.restart]
+    assert len(restarts) == 2 and partials[0].text and not partials[0].restart   # lines were shown first
+    assert "".join(e.text for e in partials[restarts[-1]:]) == clean   # after the restart: all of it, once
+    assert capsys.readouterr().out == clean   # the CLI printed each line once
+

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-import json
 
 import numpy as np
 import pytest
 
-from models.core import exports, paths, store
+from models.core import export_dirs, exports, paths, store
 from models.core.events import Log, ModelDeskError
 from models.faces import dcgan, generation, latents
 from tests.fixtures.faces_models import build_onnx_generator, build_tiny_dcgan, onnx_generator_graph
@@ -66,7 +65,7 @@ def test_export_without_int8_removes_a_stale_int8_file(tiny_dcgan, tmp_path):
     folder = shutil.copytree(tiny_dcgan, tmp_path / "copy")
     exports.export_model(folder, device="cpu")
     report = exports.export_model(folder, quantize=False, device="cpu")
-    assert "int8" not in report and not (folder / "onnx" / "generator_int8.onnx").exists()
+    assert "int8" not in report and not (export_dirs.onnx_dir(folder) / "generator_int8.onnx").exists()
     with pytest.raises(ModelDeskError, match="no INT8 variant yet; use Convert"):
         generation.generate(folder, [0], device="cpu", backend="onnx-int8")
 
@@ -179,7 +178,7 @@ def test_export_of_a_pickle_only_or_missing_dcgan_follows_the_rules(home, tmp_pa
         exports.export_model(folder, device="cpu")
     report = exports.export_model(folder, device="cpu", allow_pickle=True)
     assert report["fp32"]["max_abs_diff"] < 1e-3
-    assert json.loads((folder / "modeldesk.json").read_text())["parity"]["fp32"] == report["fp32"]
+    assert store.read_manifest(folder)["parity"]["fp32"] == report["fp32"]   # kept with the export
 
 
 def test_cli_exports_a_dcgan_and_renders_it_on_int8(home, tiny_dcgan, tmp_path, capsys):
@@ -188,7 +187,7 @@ def test_cli_exports_a_dcgan_and_renders_it_on_int8(home, tiny_dcgan, tmp_path, 
     assert main(["models", "import", str(tiny_dcgan), "--name", "gan", "--copy"]) == 0
     assert main(["models", "export-onnx", "gan"]) == 0
     out = capsys.readouterr().out
-    folder = paths.models_dir() / "gan" / "onnx"
+    folder = export_dirs.onnx_dir(paths.models_dir() / "gan")
     assert f"Wrote generator.onnx, generator_int8.onnx in {folder}" in out
     assert re.search(r"Parity: ONNX fp32: [^;]*max pixel difference \d+; ONNX INT8: [^;]*max pixel difference \d", out)
     grid = tmp_path / "grid.png"

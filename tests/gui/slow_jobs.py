@@ -18,7 +18,7 @@ def _slowed(module, name: str, seconds: float, target, kwargs: dict):
     real = getattr(module, name)
 
     def slow(*args, **kw):
-        time.sleep(seconds)
+        time.sleep(seconds)   # simulates a slower model
         return real(*args, **kw)
 
     setattr(module, name, slow)
@@ -59,10 +59,8 @@ def slow_transcribe(path, cancel=None, **kwargs):
     from models.core.events import check
     from models.transcribe import files
 
-    if "slow" in str(path):
-        for _ in range(400):
-            check(cancel)
-            time.sleep(0.05)
+    if "slow" in str(path) and cancel is not None and cancel.wait(20.0):
+        check(cancel)
     return files.transcribe_file(path=path, cancel=cancel, **kwargs)
 
 
@@ -80,3 +78,24 @@ def slow_faces(**kwargs):
     if cancel is not None and cancel.wait(1.0):
         return None
     return generation.generate(**kwargs)
+
+
+def oom_translate_file(**kwargs):
+    """translator.translate_file whose model's encoder raises torch's GPU out-of-memory error at its
+    second batch: the job is retried after streaming its first lines."""
+    import torch
+    from transformers.models.marian.modeling_marian import MarianEncoder
+
+    real, calls = MarianEncoder.forward, []
+
+    def forward(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(*args, **kw)
+
+    MarianEncoder.forward = forward
+    try:
+        return translator.translate_file(**kwargs)
+    finally:
+        MarianEncoder.forward = real

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressBar
 
 from gui.catalogue_view import FITS, STATUS
 from gui.model_manager import ModelManager
-from models.core import catalogue, downloads, paths, store
+from models.core import catalogue, downloads, export_dirs, paths, store
 from models.core.catalogue import Machine
 
 SMOLLM = catalogue.find("smollm2-135m").repo_id
@@ -81,7 +81,7 @@ def test_import_by_copy_convert_and_remove(page, qtbot, monkeypatch, tiny_onnx_c
     assert "f1 macro delta" in details
     assert "on your data: 6 held-out rows of labelled.csv, labelled; INT8 was chosen on 6 other rows" in details
     assert "INT8 keeps in fp32: embeddings, classification head" in details
-    assert (copied / "onnx" / "model_int8.onnx").is_file()
+    assert (export_dirs.onnx_dir(copied) / "model_int8.onnx").is_file()
 
     monkeypatch.setattr("gui.model_manager.QMessageBox.question", lambda *a, **k: QMessageBox.StandardButton.No)
     qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)

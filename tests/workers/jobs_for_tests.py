@@ -16,7 +16,7 @@ def counting_job(n: int, delay: float = 0.0, progress=None, cancel=None) -> int:
         progress(Progress(i + 1, n, f"step {i + 1}"))
         progress(Partial(f"p{i}"))
         progress(Metric("loss", 1.0 / (i + 1), step=i))
-        time.sleep(delay)
+        time.sleep(delay)   # simulates a step's work
     progress(Final("done", 0.0, 1.0))
     progress(Data("array", np.arange(3)))
     progress(Log("finished"))
@@ -31,7 +31,7 @@ def partial_job(steps: int, delay: float, progress=None, cancel=None) -> list[in
             break
         done.append(i)
         progress(Progress(i + 1, steps))
-        time.sleep(delay)
+        time.sleep(delay)   # simulates a step's work
     return done
 
 
@@ -42,8 +42,12 @@ def failing_job(kind: str, progress=None, cancel=None) -> None:
 
 
 def stubborn_job(seconds: float, progress=None, cancel=None) -> str:
-    """Ignores its cancel token, as a large from_pretrained would."""
-    time.sleep(seconds)
+    """Ignores its cancel token, as a large from_pretrained would; it says when it started and when it saw
+    the Stop it ignores (so tests know, rather than wait)."""
+    progress(Log("started"))
+    if cancel.wait(seconds):
+        progress(Log("stop seen, ignored"))
+        time.sleep(seconds)   # simulates work that goes on regardless of the token
     return "finished anyway"
 
 
@@ -76,3 +80,10 @@ def heavy_event_job(marker: str, progress=None, cancel=None) -> None:
     progress(Data("tensor", torch.zeros(1)))
     if cancel.wait(20):
         open(marker, "w").close()
+
+
+def holding_job(model: str, progress=None, cancel=None) -> str:
+    """Holds ``model`` (a job given a model folder) until Stop."""
+    progress(Log("started"))
+    cancel.wait(60)
+    return model

@@ -34,6 +34,13 @@ def outcomes(job) -> list:
     return seen
 
 
+def logs(job) -> list[str]:
+    """Every Log line a job sends, as it arrives."""
+    said: list[str] = []
+    job.log.connect(said.append)
+    return said
+
+
 def test_events_and_the_result_arrive_on_the_gui_thread(qtbot, runner):
     gui_thread = threading.get_ident()
     job = runner.start("job", J.counting_job, n=3)
@@ -90,8 +97,8 @@ def test_a_key_runs_one_job_at_a_time(qtbot, runner):
     job = runner.start("panel", J.counting_job, n=500, delay=0.01)
     with pytest.raises(RuntimeError):
         runner.start("panel", J.counting_job, n=1)
-    seen = outcomes(job)
-    qtbot.wait(100)
+    with qtbot.waitSignal(job.progress, timeout=WAIT):   # it runs in the engine
+        seen = outcomes(job)
     runner.stop("panel")
     qtbot.waitUntil(lambda: "finished" in seen, timeout=WAIT)
     assert seen == [("cancelled", None), "finished"]   # it raised Cancelled: nothing partial to keep
@@ -99,9 +106,8 @@ def test_a_key_runs_one_job_at_a_time(qtbot, runner):
 
 def test_a_stopped_job_ends_once_with_its_partial_result(qtbot, runner):
     job = runner.start("partial", J.partial_job, steps=1000, delay=0.01)
-    seen = outcomes(job)
-    qtbot.waitUntil(lambda: runner.is_running("partial"), timeout=WAIT)
-    qtbot.wait(200)
+    with qtbot.waitSignal(job.progress, timeout=WAIT):   # a first step is done
+        seen = outcomes(job)
     runner.stop("partial")
     qtbot.waitUntil(lambda: "finished" in seen, timeout=WAIT)
     assert [s if isinstance(s, str) else s[0] for s in seen] == ["cancelled", "finished"]
@@ -166,9 +172,10 @@ def test_stop_now_ends_work_that_ignores_its_token(qtbot, runner):
     other = runner.start("bystander", J.stubborn_job, seconds=30)
     job = runner.start("stuck", J.stubborn_job, seconds=30)
     seen, other_seen = outcomes(job), outcomes(other)
-    qtbot.wait(300)
+    said = logs(job)
+    qtbot.waitUntil(lambda: "started" in said, timeout=WAIT)
     runner.stop("stuck")
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: "stop seen, ignored" in said, timeout=WAIT)
     assert runner.is_running("stuck")                      # the token was ignored
     started = time.monotonic()
     runner.stop_now("stuck")
@@ -203,9 +210,11 @@ def test_a_result_that_would_load_torch_in_the_gui_is_refused(qtbot, runner):
 def test_shutdown_cancels_running_jobs_within_its_deadline(qtbot):
     ctx = AppContext.create()
     runner = ctx.runner
-    runner.start("long", J.counting_job, n=100_000, delay=0.01)
-    runner.start("stuck", J.stubborn_job, seconds=60)
-    qtbot.wait(300)
+    long = runner.start("long", J.counting_job, n=100_000, delay=0.01)
+    said = logs(runner.start("stuck", J.stubborn_job, seconds=60))
+    with qtbot.waitSignal(long.progress, timeout=WAIT):
+        pass
+    qtbot.waitUntil(lambda: "started" in said, timeout=WAIT)
     started = time.monotonic()
     assert runner.shutdown(3.0)        # the engine exits by itself; the stuck thread ends with it
     assert time.monotonic() - started < 4
