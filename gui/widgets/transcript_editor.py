@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from models.core.events import ModelDeskError
-from models.transcribe.cues import CueRules, wrap
+from models.core.scripts import display_width, join, units
+from models.transcribe.cues import CueRules, line_width, wrap
 from models.transcribe.transcript import Segment, Word, export
 
 START, END, TEXT = range(3)
@@ -29,6 +30,11 @@ def clock(seconds: float) -> str:
     hours, ms = divmod(ms, 3_600_000)
     minutes, ms = divmod(ms, 60_000)
     return f"{hours:02d}:{minutes:02d}:{ms / 1000:06.3f}"
+
+
+def one_line(text: str) -> str:
+    """A cue's lines as one line: a space between spaced-script words, none between Chinese characters."""
+    return join(text.split())
 
 
 def parse_clock(text: str) -> float:
@@ -119,7 +125,7 @@ class TranscriptEditor(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.cues))
         for k, cue in enumerate(self.cues):
-            for column, text in ((START, clock(cue.start)), (END, clock(cue.end)), (TEXT, " ".join(cue.text.split()))):
+            for column, text in ((START, clock(cue.start)), (END, clock(cue.end)), (TEXT, one_line(cue.text))):
                 self.table.setItem(k, column, QTableWidgetItem(text))
         self.table.blockSignals(False)
         if self.cues:
@@ -130,10 +136,10 @@ class TranscriptEditor(QWidget):
         row, cue = item.row(), self.cues[item.row()]
         try:
             if item.column() == TEXT:
-                text = " ".join(item.text().split())
+                text = one_line(item.text())
                 if not text:
                     raise ValueError("A cue needs some text: merge it or delete its words instead.")
-                changed = Segment(cue.start, cue.end, text, cue.words if text == " ".join(cue.text.split()) else ())
+                changed = Segment(cue.start, cue.end, text, cue.words if text == one_line(cue.text) else ())
             else:
                 seconds = parse_clock(item.text())
                 start, end = (seconds, cue.end) if item.column() == START else (cue.start, seconds)
@@ -153,7 +159,7 @@ class TranscriptEditor(QWidget):
         if not 0 <= row < len(self.cues):
             return
         cue = self.cues[row]
-        words = cue.text.split()
+        words = units(one_line(cue.text))   # in Chinese and Japanese, every character
         if len(words) < 2:
             self.status_changed.emit("A cue of one word cannot be split.", True)
             return
@@ -161,9 +167,9 @@ class TranscriptEditor(QWidget):
         if len(cue.words) == len(words):
             at = cue.words[half].start
         else:
-            at = cue.start + (cue.end - cue.start) * len(" ".join(words[:half])) / len(" ".join(words))
-        first = Segment(cue.start, at, " ".join(words[:half]), tuple(cue.words[:half]))
-        second = Segment(at, cue.end, " ".join(words[half:]), tuple(cue.words[half:]))
+            at = cue.start + (cue.end - cue.start) * display_width(join(words[:half])) / display_width(join(words))
+        first = Segment(cue.start, at, join(words[:half]), tuple(cue.words[:half]))
+        second = Segment(at, cue.end, join(words[half:]), tuple(cue.words[half:]))
         self.undo_stack.push(_Change(self, self.cues[:row] + [first, second] + self.cues[row + 1:], "Split cue"))
 
     def merge(self, row: int) -> None:
@@ -172,7 +178,7 @@ class TranscriptEditor(QWidget):
             return
         a, b = self.cues[row], self.cues[row + 1]
         words: tuple[Word, ...] = a.words + b.words if a.words and b.words else ()
-        merged = Segment(a.start, max(a.end, b.end), f"{' '.join(a.text.split())} {' '.join(b.text.split())}", words)
+        merged = Segment(a.start, max(a.end, b.end), join([one_line(a.text), " " + one_line(b.text)]), words)
         self.undo_stack.push(_Change(self, self.cues[:row] + [merged] + self.cues[row + 2:], "Merge cues"))
 
     def play(self, row: int) -> None:
@@ -191,7 +197,7 @@ class TranscriptEditor(QWidget):
     def save(self, path: str) -> None:
         """SRT or VTT by the suffix, written atomically, each cue wrapped to the line rules."""
         rules = self.rules()
-        wrapped = [Segment(c.start, c.end, "\n".join(wrap(c.text, rules.line_chars) or [c.text]), c.words)
+        wrapped = [Segment(c.start, c.end, "\n".join(wrap(c.text, line_width(rules, c.text)) or [c.text]), c.words)
                    for c in self.cues]
         try:
             saved = export(wrapped, path)
