@@ -9,6 +9,7 @@ takes two columns, a combining mark none. Pure Python (unicodedata).
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Iterable
 
@@ -115,3 +116,13 @@ def join(pieces: Iterable[str]) -> str:
         else:
             text += " " + stripped
     return text
+
+
+#: spaces between two Han/Kana characters or their punctuation (never right in Chinese or Japanese)
+_CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff\ufe30-\uffef])[ \t]+(?=[\u2e80-\u9fff\uf900-\ufaff\ufe30-\uffef])")
+
+
+def close_cjk_gaps(text: str) -> str:
+    """``text`` without the spaces between Chinese or Japanese characters (sentences joined by a
+    translator, a model's tokenizer spacing); spaces next to Latin words stay."""
+    return _CJK_GAP.sub("", text)
