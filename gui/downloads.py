@@ -70,7 +70,7 @@ class Downloads(QObject):
         name = local_name(repo_id)
         overwrite = False
         if any(m.name == name and m.source == "app" for m in self.models.models):
-            answer = QMessageBox.question(parent, "Replace a model?",
+            answer = QMessageBox.question(parent, self.tr("Replace a model?"),
                                           f"A model named {name} is installed already. Download {repo_id} and "
                                           "replace it?")
             if answer != QMessageBox.StandardButton.Yes:

@@ -9,7 +9,7 @@ SYSTEM_PACKAGES=(libportaudio2 libsndfile1 libxkbcommon-x11-0 libxcb-cursor0 lib
   libegl1 libgl1 libfontconfig1 libdbus-1-3)
 # for the test suite: a real-time virtual microphone and synthetic speech; a desktop entry validator and
 # a virtual X display with a window finder (the desktop launch test)
-TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins espeak-ng desktop-file-utils xvfb xdotool)
+TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins espeak-ng desktop-file-utils xvfb xdotool fonts-noto-cjk)
 
 wanted=("${SYSTEM_PACKAGES[@]}")
 [[ "${1:-}" == "--test" ]] && wanted+=("${TEST_PACKAGES[@]}")

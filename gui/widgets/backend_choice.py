@@ -50,9 +50,9 @@ class BackendChoice(QWidget):
         self.combo = QComboBox()
         for value, label in BACKENDS:
             self.combo.addItem(label, value)
-        self.combo.setToolTip("The engine that runs this model, remembered per model; ONNX needs an export")
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Export this model to ONNX (fp32 and INT8) and check it against PyTorch")
+        self.combo.setToolTip(self.tr("The engine that runs this model, remembered per model; ONNX needs an export"))
+        self.export_button = QPushButton(self.tr("Export…"))
+        self.export_button.setToolTip(self.tr("Export this model to ONNX (fp32 and INT8) and check it against PyTorch"))
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.export_controls = JobControls(ctx.runner, key, with_run=False)
@@ -148,5 +148,5 @@ class BackendChoice(QWidget):
         self._show_state()
 
     def _exported(self, parity: dict) -> None:
-        self.export_controls.set_status(f"Exported. {format_parity(parity)}")
+        self.export_controls.set_status(self.tr("Exported. {0}").format(format_parity(parity)))
         self.ctx.models.refresh()   # the new manifest says the export exists

@@ -33,13 +33,13 @@ class FirstRun(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.download_button = QPushButton("Download")
-        self.stop_button = QPushButton("Stop")
+        self.download_button = QPushButton(self.tr("Download"))
+        self.stop_button = QPushButton(self.tr("Stop"))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.link = QLabel('<a href="models">See every recommended model on the Models page</a>')
+        self.link = QLabel(self.tr('<a href="models">See every recommended model on the Models page</a>'))
         self.link.linkActivated.connect(self._open_models_page)
         row = QHBoxLayout()
         row.addWidget(self.download_button)
@@ -74,7 +74,7 @@ class FirstRun(QFrame):
         kind = KINDS[self.picker.task].split(" ", 1)[1]
         entry = self.entry
         if entry is None:
-            self.text.setText(f"No {kind} yet.")
+            self.text.setText(self.tr("No {0} yet.").format(kind))
             for widget in (self.download_button, self.stop_button, self.progress, self.status):
                 widget.hide()
             return
@@ -85,7 +85,7 @@ class FirstRun(QFrame):
         state = self.ctx.downloads.state(entry.repo_id)
         running = state is not None and state.running
         self.download_button.setEnabled(not running)
-        self.download_button.setText("Resume" if state is not None and not running and state.done else "Download")
+        self.download_button.setText(self.tr("Resume") if state is not None and not running and state.done else self.tr("Download"))
         self.stop_button.setVisible(running)
         self.progress.setVisible(state is not None and bool(state.total))
         self.progress.setValue(int(state.fraction * 1000) if state is not None else 0)

@@ -75,18 +75,18 @@ class TranscriptEditor(QWidget):
         self.target: Optional[Path] = None
         self.undo_stack = QUndoStack(self)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Start", "End", "Text"])
+        self.table.setHorizontalHeaderLabels([self.tr("Start"), self.tr("End"), self.tr("Text")])
         self.table.horizontalHeader().setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.itemChanged.connect(self._edited)
         self.table.cellClicked.connect(lambda row, _column: self.play(row))
-        self.play_button = QPushButton("Play")
-        self.split_button = QPushButton("Split")
-        self.merge_button = QPushButton("Merge with next")
-        self.undo_button = QPushButton("Undo")
-        self.save_button = QPushButton("Save…")
+        self.play_button = QPushButton(self.tr("Play"))
+        self.split_button = QPushButton(self.tr("Split"))
+        self.merge_button = QPushButton(self.tr("Merge with next"))
+        self.undo_button = QPushButton(self.tr("Undo"))
+        self.save_button = QPushButton(self.tr("Save…"))
         self.play_button.clicked.connect(lambda: self.play(self.table.currentRow()))
         self.split_button.clicked.connect(lambda: self.split(self.table.currentRow()))
         self.merge_button.clicked.connect(lambda: self.merge(self.table.currentRow()))
@@ -161,7 +161,7 @@ class TranscriptEditor(QWidget):
         cue = self.cues[row]
         words = units(one_line(cue.text))   # in Chinese and Japanese, every character
         if len(words) < 2:
-            self.status_changed.emit("A cue of one word cannot be split.", True)
+            self.status_changed.emit(self.tr("A cue of one word cannot be split."), True)
             return
         half = len(words) // 2
         if len(cue.words) == len(words):
@@ -189,8 +189,8 @@ class TranscriptEditor(QWidget):
     # --- saving ---------------------------------------------------------------------------
     def _choose_target(self) -> None:
         suggested = str(self.target) if self.target else "transcript.srt"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the subtitles", suggested,
-                                              "SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the subtitles"), suggested,
+                                              self.tr("SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"))
         if path:
             self.save(path)
 
@@ -202,11 +202,11 @@ class TranscriptEditor(QWidget):
         try:
             saved = export(wrapped, path)
         except (ModelDeskError, OSError) as exc:
-            self.status_changed.emit(f"Could not save: {exc}", True)
+            self.status_changed.emit(self.tr("Could not save: {0}").format(exc), True)
             return
         self.target = saved
         self.undo_stack.setClean()
-        self.status_changed.emit(f"Saved {saved}.", False)
+        self.status_changed.emit(self.tr("Saved {0}.").format(saved), False)
 
     def _update_buttons(self) -> None:
         has = bool(self.cues)
