@@ -233,8 +233,8 @@ class DashboardPlots(QTabWidget):
 
     def show_threshold(self, readout: dict, positive: str) -> None:
         self.threshold_label.setText(
-            f"Predict '{positive}' when p ≥ {readout['threshold']:.3f}: precision {readout['precision']:.3f}, "
-            f"recall {readout['recall']:.3f}, TPR {readout['tpr']:.3f}, FPR {readout['fpr']:.3f}")
+            self.tr("Predict '{0}' when p ≥ {1:.3f}: precision {2:.3f}, recall {3:.3f}, TPR {4:.3f}, FPR {5:.3f}").format(
+                positive, readout['threshold'], readout['precision'], readout['recall'], readout['tpr'], readout['fpr']))
         self._threshold_marker.setData([readout["fpr"]], [readout["tpr"]])
 
     def clear_evaluation(self) -> None:

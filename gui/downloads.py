@@ -71,8 +71,8 @@ class Downloads(QObject):
         overwrite = False
         if any(m.name == name and m.source == "app" for m in self.models.models):
             answer = QMessageBox.question(parent, self.tr("Replace a model?"),
-                                          f"A model named {name} is installed already. Download {repo_id} and "
-                                          "replace it?")
+                                          self.tr("A model named {0} is installed already. Download {1} and "
+                                                  "replace it?").format(name, repo_id))
             if answer != QMessageBox.StandardButton.Yes:
                 return None
             overwrite = True

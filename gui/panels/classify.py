@@ -164,8 +164,8 @@ class FileTab(TaskPanel):
     def show_result(self, value: Any) -> None:
         counts = ", ".join(f"{label}: {n:,}" for label, n in value["labels"].items())
         self.throughput.setText(self.tr("{0:,.1f} rows/s").format(value['rows_per_s']))
-        self.summary.setText(f"{value['rows']:,} rows classified ({value['skipped']:,} skipped) in "
-                             f"{value['seconds']:.2f} s → {value['output']}\n{counts}")
+        self.summary.setText(self.tr("{0:,} rows classified ({1:,} skipped) in {2:.2f} s → {3}\n{4}").format(
+            value['rows'], value['skipped'], value['seconds'], value['output'], counts))
 
 
 class ClassifyPanel(QWidget):

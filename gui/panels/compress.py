@@ -160,8 +160,8 @@ class CompressTab(_DashboardTab):
             return
         name = Path(result.model_path).name
         if result.status == "stopped":
-            self.set_status(f"Stopped: the best checkpoint so far (epoch {result.best_epoch}) is kept as '{name}'; "
-                            "nothing was measured.")
+            self.set_status(self.tr("Stopped: the best checkpoint so far (epoch {0}) is kept as '{1}'; "
+                                    "nothing was measured.").format(result.best_epoch, name))
         else:
             self.set_status(summary(value.points, name))
         self.ctx.models.refresh()

@@ -328,8 +328,8 @@ class FacesPanel(TaskPanel):
 
     def _on_trained(self, result: dict) -> None:
         self._offer(result["model"])
-        self.train_controls.set_status(f"Trained to epoch {result['epochs_trained']}; the model is saved in "
-                                       f"{result['model']}.")
+        self.train_controls.set_status(self.tr("Trained to epoch {0}; the model is saved in {1}.").format(
+            result['epochs_trained'], result['model']))
 
     def _on_train_stopped(self, result: Optional[dict]) -> None:
         """A stopped run keeps its last finished epoch; the message says which, or that none was saved."""
@@ -338,11 +338,11 @@ class FacesPanel(TaskPanel):
             return
         self._offer(result["model"])
         if result["new_epochs"]:
-            self.train_controls.set_status(f"Training stopped; epoch {result['epochs_trained']}, the last finished "
-                                           f"one, is kept in {result['model']}.")
+            self.train_controls.set_status(self.tr("Training stopped; epoch {0}, the last finished one, is kept "
+                                                   "in {1}.").format(result['epochs_trained'], result['model']))
         else:
-            self.train_controls.set_status(f"Training stopped before a new epoch ended; {result['model']} still "
-                                           f"holds epoch {result['epochs_trained']}, as before.")
+            self.train_controls.set_status(self.tr("Training stopped before a new epoch ended; {0} still holds "
+                                                   "epoch {1}, as before.").format(result['model'], result['epochs_trained']))
 
     def _offer(self, path: str) -> None:
         self.ctx.models.refresh()

@@ -225,13 +225,13 @@ class TrainTab(_DashboardTab):
                            if best.get(name) is not None)
         name = Path(value.model_path).name
         if value.status == "stopped":
-            self.set_status(f"Stopped: the best checkpoint so far (epoch {value.best_epoch}: {scores}) "
-                            f"is kept as '{name}'.")
+            self.set_status(self.tr("Stopped: the best checkpoint so far (epoch {0}: {1}) is kept as '{2}'.").format(
+                value.best_epoch, scores, name))
         else:
             cv = (value.cv or {}).get("f1_macro")
-            folds = f"; {cv['n']}-fold macro-F1 {cv['mean']:.3f} ± {cv['std']:.3f}" if cv else ""
-            self.set_status(f"Saved '{name}' (best epoch {value.best_epoch}: {scores}{folds}); "
-                            "it is ready on the Predict tab.")
+            folds = self.tr("; {0}-fold macro-F1 {1:.3f} ± {2:.3f}").format(cv['n'], cv['mean'], cv['std']) if cv else ""
+            self.set_status(self.tr("Saved '{0}' (best epoch {1}: {2}{3}); it is ready on the Predict tab.").format(
+                name, value.best_epoch, scores, folds))
         self._offer_model(value.model_path)
 
     def _offer_model(self, path: str) -> None:

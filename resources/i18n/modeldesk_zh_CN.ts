@@ -335,6 +335,11 @@
         <source>Stopped before the first epoch ended: no model was saved.</source>
         <translation>在第一轮训练结束前已停止：没有保存模型。</translation>
     </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="163" />
+        <source>Stopped: the best checkpoint so far (epoch {0}) is kept as '{1}'; nothing was measured.</source>
+        <translation>已停止：目前最好的检查点（第 {0} 轮）已保存为“{1}”；没有进行测量。</translation>
+    </message>
 </context>
 <context>
     <name>Dashboard</name>
@@ -444,6 +449,11 @@ measured on {1} ({2} rows)</source>
         <translation>{0}
 在 {1} 上测量（{2} 行）</translation>
     </message>
+    <message>
+        <location filename="../../gui/dashboard_plots.py" line="236" />
+        <source>Predict '{0}' when p ≥ {1:.3f}: precision {2:.3f}, recall {3:.3f}, TPR {4:.3f}, FPR {5:.3f}</source>
+        <translation>当 p ≥ {1:.3f} 时预测为“{0}”：精确率 {2:.3f}，召回率 {3:.3f}，TPR {4:.3f}，FPR {5:.3f}</translation>
+    </message>
 </context>
 <context>
     <name>Downloads</name>
@@ -451,6 +461,11 @@ measured on {1} ({2} rows)</source>
         <location filename="../../gui/downloads.py" line="73" />
         <source>Replace a model?</source>
         <translation>替换模型？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/downloads.py" line="74" />
+        <source>A model named {0} is installed already. Download {1} and replace it?</source>
+        <translation>已安装名为 {0} 的模型。要下载 {1} 并替换它吗？</translation>
     </message>
 </context>
 <context>
@@ -740,9 +755,24 @@ measured on {1} ({2} rows)</source>
         <translation>正在训练…</translation>
     </message>
     <message>
+        <location filename="../../gui/panels/faces.py" line="331" />
+        <source>Trained to epoch {0}; the model is saved in {1}.</source>
+        <translation>已训练到第 {0} 轮；模型保存在 {1}。</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/faces.py" line="337" />
         <source>Training stopped before the first epoch ended: nothing was saved.</source>
         <translation>训练在第一轮结束前停止：没有保存任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="341" />
+        <source>Training stopped; epoch {0}, the last finished one, is kept in {1}.</source>
+        <translation>训练已停止；最后完成的第 {0} 轮保存在 {1}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="344" />
+        <source>Training stopped before a new epoch ended; {0} still holds epoch {1}, as before.</source>
+        <translation>训练在新的一轮结束前停止；{0} 仍是之前的第 {1} 轮。</translation>
     </message>
 </context>
 <context>
@@ -875,32 +905,80 @@ measured on {1} ({2} rows)</source>
         <source>{0:,.1f} rows/s</source>
         <translation>{0:,.1f} 行/秒</translation>
     </message>
+    <message>
+        <location filename="../../gui/panels/classify.py" line="167" />
+        <source>{0:,} rows classified ({1:,} skipped) in {2:.2f} s → {3}
+{4}</source>
+        <translation>已分类 {0:,} 行（跳过 {1:,} 行），用时 {2:.2f} 秒 → {3}
+{4}</translation>
+    </message>
 </context>
 <context>
     <name>FirstRun</name>
     <message>
-        <location filename="../../gui/widgets/first_run.py" line="36" />
-        <location filename="../../gui/widgets/first_run.py" line="88" />
+        <location filename="../../gui/widgets/first_run.py" line="26" />
+        <source>text classifier</source>
+        <extracomment>the store's kinds of model, for the translation (``KINDS`` without its article)</extracomment>
+        <translation>文本分类模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="26" />
+        <source>text generator</source>
+        <translation>文本生成模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="27" />
+        <source>translation model</source>
+        <translation>翻译模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="27" />
+        <source>face generator</source>
+        <translation>人脸生成模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="28" />
+        <source>speech recognition model</source>
+        <translation>语音识别模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="29" />
+        <source>bare encoder (a base for fine-tuning)</source>
+        <translation>基础编码器（用于微调）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="43" />
+        <location filename="../../gui/widgets/first_run.py" line="95" />
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/first_run.py" line="37" />
+        <location filename="../../gui/widgets/first_run.py" line="44" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/first_run.py" line="42" />
+        <location filename="../../gui/widgets/first_run.py" line="49" />
         <source>&lt;a href="models"&gt;See every recommended model on the Models page&lt;/a&gt;</source>
         <translation>&lt;a href="models"&gt;在“模型”页查看全部推荐模型&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/first_run.py" line="77" />
+        <location filename="../../gui/widgets/first_run.py" line="84" />
         <source>No {0} yet.</source>
         <translation>还没有{0}。</translation>
     </message>
     <message>
         <location filename="../../gui/widgets/first_run.py" line="88" />
+        <source> Its weights are a pickle checkpoint: allow pickle checkpoints in the Settings menu first.</source>
+        <translation>它的权重是 pickle 检查点：请先在“设置”菜单中允许 pickle 检查点。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="90" />
+        <source>No {0} yet. To start: &lt;b&gt;{1}&lt;/b&gt; ({2}, {3}, needs {4}). {5}{6}</source>
+        <translation>还没有{0}。可以先试试：&lt;b&gt;{1}&lt;/b&gt;（{2}，{3}，需要 {4}）。{5}{6}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/first_run.py" line="95" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
@@ -2102,6 +2180,21 @@ Data folder: {1}</source>
         <location filename="../../gui/panels/train.py" line="221" />
         <source>Stopped before the first epoch ended: no model was saved.</source>
         <translation>在第一轮训练结束前已停止：没有保存模型。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/train.py" line="228" />
+        <source>Stopped: the best checkpoint so far (epoch {0}: {1}) is kept as '{2}'.</source>
+        <translation>已停止：目前最好的检查点（第 {0} 轮：{1}）已保存为“{2}”。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/train.py" line="232" />
+        <source>; {0}-fold macro-F1 {1:.3f} ± {2:.3f}</source>
+        <translation>；{0} 折宏平均 F1 {1:.3f} ± {2:.3f}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/train.py" line="233" />
+        <source>Saved '{0}' (best epoch {1}: {2}{3}); it is ready on the Predict tab.</source>
+        <translation>已保存“{0}”（最佳轮次 {1}：{2}{3}）；可在“预测”标签页使用。</translation>
     </message>
 </context>
 <context>
