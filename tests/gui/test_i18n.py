@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QLocale
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDialogButtonBox, QFileDialog,
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QComboBox, QDialogButtonBox, QFileDialog,
                                QGroupBox, QLabel, QLineEdit, QListWidget, QMenu, QPlainTextEdit, QTableWidget,
                                QTabWidget, QTextEdit, QTreeWidget, QWidget)
 
@@ -71,12 +72,13 @@ def shown_texts(widget: QWidget) -> list[tuple[str, str]]:
 @pytest.fixture
 def chinese(qapp):
     """The zh_CN translators installed as a start with LANG=zh_CN.UTF-8 installs them; removed afterwards."""
-    before = QLocale()
+    before, font = QLocale(), qapp.font()
     translators = i18n.install(qapp, "zh_CN")
     yield translators
     for translator in translators:
         qapp.removeTranslator(translator)
     QLocale.setDefault(before)
+    qapp.setFont(font)
 
 
 def test_the_language_follows_the_locale_and_the_settings_choice(monkeypatch):
@@ -99,6 +101,8 @@ def test_every_page_is_chinese_with_no_english_left(qtbot, chinese, app_ctx):
         window.show_panel(name)
         assert window.current_panel() == name
     assert QLocale().name() == "zh_CN"
+    cjk = next(f for f in i18n.CJK_FONTS if f in QFontDatabase.families())   # setup.sh installs fonts-noto-cjk
+    assert QApplication.font().families()[0] == cjk
     found = []
     menus = [action.menu() for action in window.menuBar().actions() if action.menu()]
     for widget in [window, *window.findChildren(QWidget), *menus]:
@@ -138,7 +142,7 @@ def test_the_settings_choice_applies_at_the_next_start(qtbot, qapp, app_ctx, tmp
     assert Settings().get(Key.LANGUAGE) == "zh_CN"
     assert window.sidebar.item(0).text() == "Classify"                 # this session stays English
     assert "next start" in window.statusBar().currentMessage()
-    before = QLocale()
+    before, font = QLocale(), qapp.font()
     translators = i18n.install(qapp, Settings().get(Key.LANGUAGE))      # what the next start does
     try:
         reopened = MainWindow(warm_up=False, ctx=app_ctx)
@@ -148,6 +152,7 @@ def test_the_settings_choice_applies_at_the_next_start(qtbot, qapp, app_ctx, tmp
         for translator in translators:
             qapp.removeTranslator(translator)
         QLocale.setDefault(before)
+        qapp.setFont(font)
 
 
 def test_the_committed_translation_is_current(tmp_path):
