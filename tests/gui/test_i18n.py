@@ -156,8 +156,8 @@ def test_the_settings_choice_applies_at_the_next_start(qtbot, qapp, app_ctx, tmp
 
 
 def test_the_committed_translation_is_current(tmp_path):
-    """The .ts holds every string of gui/ (pyside6-lupdate finds nothing new or unfinished) and the .qm is
-    what pyside6-lrelease makes of it."""
+    """The .ts holds exactly the strings of gui/ (pyside6-lupdate finds nothing new, obsolete or unfinished)
+    and the .qm is what pyside6-lrelease makes of it."""
     bin_dir = Path(shutil.which("pyside6-lupdate") or Path(__import__("sys").executable).parent / "pyside6-lupdate").parent
     ts = tmp_path / "check.ts"
     shutil.copy(i18n.I18N_DIR / "modeldesk_zh_CN.ts", ts)
@@ -165,7 +165,8 @@ def test_the_committed_translation_is_current(tmp_path):
     run = subprocess.run([str(bin_dir / "pyside6-lupdate"), *sources, "-target-language", "zh_CN", "-ts", str(ts),
                           "-no-obsolete"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "(0 new and" in run.stdout + run.stderr, run.stdout + run.stderr
+    said = run.stdout + run.stderr
+    assert "(0 new and" in said and "obsolete" not in said, said        # nothing added, nothing gone
     assert 'type="unfinished"' not in ts.read_text(encoding="utf-8")
     qm = tmp_path / "check.qm"
     subprocess.run([str(bin_dir / "pyside6-lrelease"), str(i18n.I18N_DIR / "modeldesk_zh_CN.ts"), "-qm", str(qm)],
