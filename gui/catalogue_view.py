@@ -87,12 +87,12 @@ class CatalogueView(QWidget):
 
     @staticmethod
     def _tooltip(entry: Entry) -> str:
-        unverified = f"\nNot verified: {', '.join(entry.unverified)}" if entry.unverified else ""
+        unverified = QCoreApplication.translate("catalogue_view", "\nNot verified: {0}").format(', '.join(entry.unverified)) if entry.unverified else ""
         return f"{entry.repo_id}\n{entry.note}\nChecked: {entry.checked}{unverified}"
 
     def show_machine(self, machine: Machine) -> None:
         self.machine = machine
-        gpu = f"{machine.gpu} with {format_size(machine.vram_bytes)}" if machine.vram_bytes else "no CUDA GPU"
+        gpu = f"{machine.gpu} with {format_size(machine.vram_bytes)}" if machine.vram_bytes else self.tr("no CUDA GPU")
         self.machine_label.setText(self.tr("This machine: {0} RAM, {1}").format(format_size(machine.ram_bytes), gpu))
         for row, entry in enumerate(self.table.items):
             self._show_fit(row, entry)

@@ -74,11 +74,10 @@ class HfCacheView(QWidget):
 
     def confirm_delete(self, repo_id: str, size: str = "") -> None:
         """Ask, then delete; the installed-models table uses this for its cached rows too."""
-        question = (f"Delete {repo_id}{f' ({size})' if size else ''} from the Hugging Face cache? Other apps that "
-                    "use it would download it again.")
+        question = (self.tr("Delete {0}{1} from the Hugging Face cache? Other apps that use it would download it again.").format(repo_id, f' ({size})' if size else ''))
         if QMessageBox.question(self, self.tr("Delete from the cache"), question) != QMessageBox.StandardButton.Yes:
             return
-        self.start(jobs.HF_CACHE_DELETE, f"Deleting {repo_id} from the cache…",
+        self.start(jobs.HF_CACHE_DELETE, self.tr("Deleting {0} from the cache…").format(repo_id),
                    lambda freed: self._deleted(repo_id, freed), repo_id=repo_id)
 
     def _deleted(self, repo_id: str, freed: Any) -> None:

@@ -136,9 +136,9 @@ class ModelManager(QWidget):
             lines.append(f"Parity: {format_parity(info.manifest['parity'])}")
         kept = (info.manifest.get("quantization") or {}).get("fp32")
         if kept:
-            lines.append(f"INT8 keeps in fp32: {', '.join(map(str, kept))}")
+            lines.append(self.tr("INT8 keeps in fp32: {0}").format(', '.join(map(str, kept))))
         if self.calibration:
-            lines.append(f"Calibration file for the next conversion: {self.calibration}")
+            lines.append(self.tr("Calibration file for the next conversion: {0}").format(self.calibration))
         self.details.setText("<br>".join(html.escape(line) if i else line for i, line in enumerate(lines)))
 
     def selected(self) -> Optional[store.ModelInfo]:
@@ -161,7 +161,7 @@ class ModelManager(QWidget):
 
     def download(self) -> None:
         repo_id, ok = QInputDialog.getText(self, "Download a model",
-                                           "Hugging Face repository id (e.g. Helsinki-NLP/opus-mt-en-de):")
+                                           self.tr("Hugging Face repository id (e.g. Helsinki-NLP/opus-mt-en-de):"))
         repo_id = repo_id.strip()
         if not ok or not repo_id:
             return
@@ -183,7 +183,7 @@ class ModelManager(QWidget):
     def choose_calibration(self) -> None:
         """A labelled file (CSV/TSV/JSON Lines) the next conversion of the selected classifier measures INT8 on."""
         path, _ = QFileDialog.getOpenFileName(self, self.tr("A labelled file to check INT8 on"),
-                                              filter="Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)")
+                                              filter=self.tr("Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)"))
         if path:
             self.calibration = path
             self._show_details()
@@ -200,8 +200,8 @@ class ModelManager(QWidget):
         if info.source == "hf-cache":
             self.cache_view.confirm_delete(info.name)
             return
-        question = (f"Delete {info.name} and its folder {info.path}?" if info.source == "app"
-                    else f"Forget {info.name}? Its folder {info.path} stays on disk.")
+        question = (self.tr("Delete {0} and its folder {1}?").format(info.name, info.path) if info.source == "app"
+                    else self.tr("Forget {0}? Its folder {1} stays on disk.").format(info.name, info.path))
         if QMessageBox.question(self, self.tr("Remove model"), question) != QMessageBox.StandardButton.Yes:
             return
         self._start(jobs.REMOVE_MODEL, f"Removing {info.name}…", lambda _value: self._removed(info.name),

@@ -106,7 +106,7 @@ class TaskPanel(QWidget):
     def model_path(self) -> str:
         path = self.picker.path() if self.picker else ""
         if self.picker is not None and not path:
-            raise BadInput("Choose a model first (Browse… or the Models page).")
+            raise BadInput(self.tr("Choose a model first (Browse… or the Models page)."))
         return path
 
     def run(self, latest: bool = False) -> None:

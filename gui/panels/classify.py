@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -27,7 +27,7 @@ from ..widgets.probability_bars import ProbabilityBars
 from .compress import CompressTab
 from .train import EvaluateTab, TrainTab
 
-DATA_FILTER = "Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
+DATA_FILTER = QT_TRANSLATE_NOOP("classify", "Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)")
 
 
 class PredictTab(TaskPanel):
@@ -52,7 +52,7 @@ class PredictTab(TaskPanel):
         model = self.model_path()
         text = self.text.toPlainText().strip()
         if not text:
-            raise BadInput("Type a text to classify first.")
+            raise BadInput(self.tr("Type a text to classify first."))
         return jobs.CLASSIFY_TEXTS, {"model": model, "texts": [text]}
 
     def show_result(self, value: Any) -> None:
@@ -129,7 +129,7 @@ class FileTab(TaskPanel):
 
     def _choose_input(self) -> None:
         folder = self.settings.get(Key.CLASSIFY_DATA_DIR)
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a data file"), folder, DATA_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a data file"), folder, QCoreApplication.translate("classify", DATA_FILTER))
         if path:
             self.settings.set(Key.CLASSIFY_DATA_DIR, str(Path(path).parent))
             self.set_input(path)
@@ -145,9 +145,9 @@ class FileTab(TaskPanel):
         source = self.input_edit.text().strip()
         target = self.output_edit.text().strip()
         if not source:
-            raise BadInput("Open a data file first.")
+            raise BadInput(self.tr("Open a data file first."))
         if not target:
-            raise BadInput("Choose where to save the predictions.")
+            raise BadInput(self.tr("Choose where to save the predictions."))
         self.summary.setText("")
         self.throughput.setText("")
         return jobs.CLASSIFY_FILE, {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QStackedWidget,
                                QWidget)
 
@@ -37,12 +37,10 @@ def summary(points: list[dict], name: str) -> str:
     own, int8 = mine.get("torch"), mine.get("onnx-int8")
     if base is None or own is None or not base["f1_macro"]:
         return f"Saved '{name}'."
-    faster = f"{base['latency_ms'] / own['latency_ms']:.1f}x faster at batch size 1 with torch"
+    faster = QCoreApplication.translate("compress", "{0:.1f}x faster at batch size 1 with torch").format(base['latency_ms'] / own['latency_ms'])
     if int8 is not None:
-        faster += f", {base['latency_ms'] / int8['latency_ms']:.1f}x with INT8"
-    return (f"Saved '{name}': macro-F1 {own['f1_macro']:.3f} ({own['f1_macro'] / base['f1_macro']:.1%} of the "
-            f"teacher's), {faster}; {own['size_mb']:.1f} MB and {own['params']:,} parameters against "
-            f"{base['size_mb']:.1f} MB and {base['params']:,}.")
+        faster += QCoreApplication.translate("compress", ", {0:.1f}x with INT8").format(base['latency_ms'] / int8['latency_ms'])
+    return (QCoreApplication.translate("compress", "Saved '{0}': macro-F1 {1:.3f} ({2:.1%} of the teacher's), {3}; {4:.1f} MB and {5:,} parameters against {6:.1f} MB and {7:,}.").format(name, own['f1_macro'], own['f1_macro'] / base['f1_macro'], faster, own['size_mb'], own['params'], base['size_mb'], base['params']))
 
 
 class CompressTab(_DashboardTab):
@@ -129,17 +127,17 @@ class CompressTab(_DashboardTab):
             self.name_edit.setText(store.safe_name(f"{Path(path).name}-small"))
 
     def live_title(self) -> str:
-        return f"Compressing into {self.name_edit.text().strip()}"
+        return self.tr("Compressing into {0}").format(self.name_edit.text().strip())
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         if not self.train_file.path():
-            raise BadInput("Choose a labelled training file first.")
+            raise BadInput(self.tr("Choose a labelled training file first."))
         if not self.test_file.path():
-            raise BadInput("Choose a held-out evaluation file to measure the models on.")
+            raise BadInput(self.tr("Choose a held-out evaluation file to measure the models on."))
         name = self.name_edit.text().strip()
         if not name:
-            raise BadInput("Give the smaller classifier a name.")
+            raise BadInput(self.tr("Give the smaller classifier a name."))
         text_column, label_column = self.train_file.columns()
         return jobs.COMPRESS_CLASSIFIER, {
             "model": model, "train": self.train_file.path(), "test": self.test_file.path(), "out_name": name,
@@ -172,7 +170,7 @@ class CompressTab(_DashboardTab):
         try:
             model = self.model_path()
             if not self.test_file.path():
-                raise BadInput("Choose the evaluation file to measure the model on.")
+                raise BadInput(self.tr("Choose the evaluation file to measure the model on."))
         except BadInput as exc:
             self.measure_controls.set_status(str(exc), error=True)
             return
@@ -182,6 +180,5 @@ class CompressTab(_DashboardTab):
         if self.dashboard is not None:
             job.data.connect(self.dashboard.on_data)
         job.result.connect(lambda points: self.measure_controls.set_status(
-            "Measured: " + "; ".join(f"{p['backend']} macro-F1 {p['f1_macro']:.3f}, {p['latency_ms']:.2f} ms at "
-                                     f"batch size 1, {p['size_mb']:.1f} MB" for p in points)
-            + ". See the Dashboard's Trade-off tab."))
+            "Measured: " + "; ".join(self.tr("{0} macro-F1 {1:.3f}, {2:.2f} ms at batch size 1, {3:.1f} MB").format(p['backend'], p['f1_macro'], p['latency_ms'], p['size_mb']) for p in points)
+            + self.tr(". See the Dashboard's Trade-off tab.")))

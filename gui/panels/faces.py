@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
@@ -213,7 +213,7 @@ class FacesPanel(TaskPanel):
         self.view.set_images(np.asarray(images), cols)
         for button in (self.save_image_button, self.save_grid_button):
             button.setEnabled(True)
-        self.set_status(" ".join([f"{len(images)} faces, seeds from {self.seed():g}, ψ {self.psi():.2f}."]
+        self.set_status(" ".join([self.tr("{0} faces, seeds from {1:g}, ψ {2:.2f}.").format(len(images), self.seed(), self.psi())]
                                  + self.notes))
 
     def _save_path(self, title: str, suggested: str, pattern: str) -> str:
@@ -227,8 +227,8 @@ class FacesPanel(TaskPanel):
         picture = self.view.array if whole else self.view.selected_image()
         if picture is None:
             return
-        path = self._save_path("Save the grid" if whole else "Save the face", "faces.png" if whole else "face.png",
-                               "PNG images (*.png)")
+        path = self._save_path(self.tr("Save the grid") if whole else self.tr("Save the face"), "faces.png" if whole else "face.png",
+                               self.tr("PNG images (*.png)"))
         if path:
             self._write(lambda: save_png(picture, path), f"Saved {path}.", self.set_status)
 
@@ -237,7 +237,7 @@ class FacesPanel(TaskPanel):
         try:
             save()
         except (OSError, ValueError, ModelDeskError) as exc:
-            report(f"Could not save: {exc}", error=True)
+            report(QCoreApplication.translate("faces", "Could not save: {0}").format(exc), error=True)
             return
         report(done)
 
@@ -249,7 +249,7 @@ class FacesPanel(TaskPanel):
             model = self.model_path()
             seeds = parse_seeds(self.path_edit.text())
             if len(seeds) < 2:
-                raise BadInput("A path needs at least 2 seeds, e.g. 3,7,12.")
+                raise BadInput(self.tr("A path needs at least 2 seeds, e.g. 3,7,12."))
         except (BadInput, ModelDeskError) as exc:
             self.path_controls.set_status(str(exc), error=True)
             return
@@ -267,16 +267,16 @@ class FacesPanel(TaskPanel):
 
     def export_gif(self) -> None:
         frames = self.player.frames
-        path = self._save_path("Export the path as a GIF", "path.gif", "GIF images (*.gif)") if frames is not None else ""
+        path = self._save_path(self.tr("Export the path as a GIF"), "path.gif", self.tr("GIF images (*.gif)")) if frames is not None else ""
         if path:
             self._write(lambda: save_gif(frames, path, fps=self.player.fps.value()),
-                        f"Saved a {len(frames)}-frame GIF to {path}.", self.path_controls.set_status)
+                        self.tr("Saved a {0}-frame GIF to {1}.").format(len(frames), path), self.path_controls.set_status)
 
     def export_frames(self) -> None:
         frames = self.player.frames
         folder = QFileDialog.getExistingDirectory(self, self.tr("Export the frames as PNGs into")) if frames is not None else ""
         if folder:
-            self._write(lambda: save_frames(frames, folder), f"Saved {len(frames)} PNG frames to {folder}.",
+            self._write(lambda: save_frames(frames, folder), self.tr("Saved {0} PNG frames to {1}.").format(len(frames), folder),
                         self.path_controls.set_status)
 
     # --- training -------------------------------------------------------------

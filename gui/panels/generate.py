@@ -252,12 +252,12 @@ class GeneratePanel(TaskPanel):
         self.readout.clear()
         if not self.chat_mode:
             if not text.strip():
-                raise BadInput("Write a prompt first.")
+                raise BadInput(self.tr("Write a prompt first."))
             self.output.clear()
             return jobs.GENERATE, {"model": model, "prompt": text, **sampling.to_dict()}
         if not regenerating:
             if not text.strip():
-                raise BadInput("Write a message first.")
+                raise BadInput(self.tr("Write a message first."))
             self.conversation.add("user", text)
             self.prompt.clear()
         self.conversation.system = self.system.toPlainText()

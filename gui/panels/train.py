@@ -163,10 +163,10 @@ class TrainTab(_DashboardTab):
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         if not self.train_file.path():
-            raise BadInput("Choose a labelled training file first.")
+            raise BadInput(self.tr("Choose a labelled training file first."))
         name = self.name_edit.text().strip()
         if not name:
-            raise BadInput("Give the new classifier a name.")
+            raise BadInput(self.tr("Give the new classifier a name."))
         text_column, label_column = self.train_file.columns()
         return jobs.TRAIN_CLASSIFIER, {
             "model": model, "train": self.train_file.path(), "eval": self.eval_file.path() or None,
@@ -269,7 +269,7 @@ class EvaluateTab(_DashboardTab):
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
         if not self.data_file.path():
-            raise BadInput("Choose a labelled file to evaluate on.")
+            raise BadInput(self.tr("Choose a labelled file to evaluate on."))
         text_column, label_column = self.data_file.columns()
         return jobs.EVALUATE_CLASSIFIER, {
             "model": model, "data": self.data_file.path(), "text_column": text_column,

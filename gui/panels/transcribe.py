@@ -17,7 +17,7 @@ import statistics
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QStyle, QTabWidget, QTextEdit, QVBoxLayout, QWidget)
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from models.transcribe.audio import InputDevice
 
 PARTIAL_COLOUR = QColor("#8a8a8a")
-EXPORT_FILTERS = "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"
+EXPORT_FILTERS = QT_TRANSLATE_NOOP("transcribe", "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)")
 
 
 def _waveform() -> QWidget:
@@ -279,7 +279,7 @@ class TranscribePanel(TaskPanel):
         common = {"language": self.language_combo.currentData(), "task": self.task_combo.currentData()}
         microphone = self.mic_combo.currentData() or ""
         if self.source_factory is None and not microphone:
-            raise BadInput("No microphone found: connect one and press the reload button beside the list.")
+            raise BadInput(self.tr("No microphone found: connect one and press the reload button beside the list."))
         self.settings.set(Key.TRANSCRIBE_DEVICE, microphone)
         kwargs: dict[str, Any] = {"model": model, "microphone": microphone or None, **common}
         if self.source_factory is not None:
@@ -381,7 +381,7 @@ class TranscribePanel(TaskPanel):
         self.set_status(self.tr("Copied {0} segments.").format(len(self.segments)))
 
     def _choose_export(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, self.tr("Export the transcript"), "transcript.srt", EXPORT_FILTERS)
+        path, chosen = QFileDialog.getSaveFileName(self, self.tr("Export the transcript"), "transcript.srt", QCoreApplication.translate("transcribe", EXPORT_FILTERS))
         if path:
             fmt = Path(path).suffix.lstrip(".").lower() or chosen.split("*.")[-1].rstrip(")")
             self.export_to(path, fmt)

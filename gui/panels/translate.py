@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Optional
 
-from PySide6.QtCore import QLocale, QT_TRANSLATE_NOOP, QTimer
+from PySide6.QtCore import QCoreApplication, QLocale, QT_TRANSLATE_NOOP, QTimer
 from PySide6.QtGui import QShowEvent, QTextCursor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QSpinBox, QSplitter, QWidget)
@@ -23,7 +23,7 @@ from ..widgets.job_controls import JobControls
 
 #: how long typing must pause before the text is translated
 TYPING_PAUSE_MS = 400
-DOCUMENTS = "Documents (*.txt *.md *.srt *.vtt);;All files (*)"
+DOCUMENTS = QT_TRANSLATE_NOOP("translate", "Documents (*.txt *.md *.srt *.vtt);;All files (*)")
 
 
 def language_name(code: str) -> str:
@@ -172,10 +172,10 @@ class TranslatePanel(TaskPanel):
     def _set_pair(self, pair: Optional[list[str]], pivots: list[dict]) -> None:
         """A pair model: its own two languages, and the targets it reaches through English."""
         source, target = pair or ("", "")
-        self._fill(self.source_combo, [(language_name(source), None)] if pair else [], "fixed pair")
+        self._fill(self.source_combo, [(language_name(source), None)] if pair else [], self.tr("fixed pair"))
         targets = [(language_name(target), None)] if pair else []
-        targets += [(f"{language_name(p['target'])} through English ({p['name']})", p["model"]) for p in pivots]
-        self._fill(self.target_combo, targets, "fixed pair")
+        targets += [(self.tr("{0} through English ({1})").format(language_name(p['target']), p['name']), p["model"]) for p in pivots]
+        self._fill(self.target_combo, targets, self.tr("fixed pair"))
         self.source_combo.setEnabled(False)
         self.target_combo.setEnabled(len(targets) > 1)
         self.swap_button.setEnabled(False)
@@ -209,7 +209,7 @@ class TranslatePanel(TaskPanel):
         """The job's language arguments: codes for a multilingual model, a pivot model for a pair."""
         if self.multilingual:
             if not self.target_combo.currentData():
-                raise BadInput("Choose the language to translate into.")
+                raise BadInput(self.tr("Choose the language to translate into."))
             return {"source": self.source_combo.currentData(), "target": self.target_combo.currentData()}
         return {"pivot": self.target_combo.currentData()}
 
@@ -231,7 +231,7 @@ class TranslatePanel(TaskPanel):
         model = self.model_path()
         text = self.input.toPlainText()
         if not text.strip():
-            raise BadInput("Type or open a text to translate first.")
+            raise BadInput(self.tr("Type or open a text to translate first."))
         languages = self._languages()
         if not self._latest:   # as you type, the last translation stays until the new one replaces it
             self.output.clear()
@@ -243,7 +243,7 @@ class TranslatePanel(TaskPanel):
     # --- files ------------------------------------------------------------------------
     def _open_file(self) -> None:
         folder = self.settings.get(Key.TRANSLATE_DIR)
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a text file"), folder, DOCUMENTS)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a text file"), folder, QCoreApplication.translate("translate", DOCUMENTS))
         if path:
             self.settings.set(Key.TRANSLATE_DIR, str(Path(path).parent))
             self.load_file(path)
@@ -277,7 +277,7 @@ class TranslatePanel(TaskPanel):
 
     def _document_dialog(self) -> None:
         folder = self.settings.get(Key.TRANSLATE_DIR)
-        source, _ = QFileDialog.getOpenFileName(self, self.tr("Translate a document"), folder, DOCUMENTS)
+        source, _ = QFileDialog.getOpenFileName(self, self.tr("Translate a document"), folder, QCoreApplication.translate("translate", DOCUMENTS))
         if not source:
             return
         self.settings.set(Key.TRANSLATE_DIR, str(Path(source).parent))

@@ -109,13 +109,13 @@ class BackendChoice(QWidget):
     # --- what it means -------------------------------------------------------------
     def _show_state(self) -> None:
         backend, info = self.backend(), self.model_info()
-        name = info.name if info is not None else (Path(self.picker.path()).name or "the model")
+        name = info.name if info is not None else (Path(self.picker.path()).name or self.tr("the model"))
         missing = backend != "torch" and info is not None and backend not in exported_backends(info)
         exporting = self.ctx.runner.is_running(self.export_controls.key)
         self.export_button.setVisible(missing or exporting)
         self.export_button.setEnabled(not exporting)
         if missing:
-            self.set_state(f"{name} has no {LABELS[backend]} export yet: Export… makes it, or choose PyTorch.",
+            self.set_state(self.tr("{0} has no {1} export yet: Export… makes it, or choose PyTorch.").format(name, LABELS[backend]),
                            problem=True)
         elif backend != "torch" and info is not None:
             parity = info.manifest["parity"]

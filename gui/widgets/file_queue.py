@@ -141,7 +141,7 @@ class FileQueue(QWidget):
             if failed and len(self.items) == 1:   # one file: its own sentence says it all
                 text = _failure(failed[0])
             else:
-                text = f"Queue finished: {done} of {len(self.items)} files transcribed."
+                text = self.tr("Queue finished: {0} of {1} files transcribed.").format(done, len(self.items))
                 text += f" {_failure(failed[0])}" if failed else ""
             self.status_changed.emit(text, bool(failed))
             return

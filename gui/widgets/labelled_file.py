@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QWidget)
 
@@ -14,7 +14,7 @@ from workers.runner import JobRunner
 
 from .. import jobs
 
-FILTER = "Labelled data (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
+FILTER = QT_TRANSLATE_NOOP("labelled_file", "Labelled data (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)")
 DETECTED = QT_TRANSLATE_NOOP("LabelledFileField", "(detected)")
 ERROR_STYLE = "color: #c0392b;"
 
@@ -73,7 +73,7 @@ class LabelledFileField(QWidget):
         self._reset_columns(info["columns"], info["text_column"], info["label_column"])
         label = info["label_column"]
         self.summary.setText(f"{info['rows']:,} rows · {info['format'].upper()} · {info['encoding']}"
-                             + (f" · {info['labels']} labels in '{label}'" if label else " · no label column found"))
+                             + (self.tr(" · {0} labels in '{1}'").format(info['labels'], label) if label else self.tr(" · no label column found")))
         self.described.emit(info)
 
     def _failed(self, message: str, _details: str) -> None:
@@ -94,6 +94,6 @@ class LabelledFileField(QWidget):
             combo.addItems(columns)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a labelled file"), self.path(), FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a labelled file"), self.path(), QCoreApplication.translate("labelled_file", FILTER))
         if path:
             self.set_path(path)

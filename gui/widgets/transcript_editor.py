@@ -138,13 +138,13 @@ class TranscriptEditor(QWidget):
             if item.column() == TEXT:
                 text = one_line(item.text())
                 if not text:
-                    raise ValueError("A cue needs some text: merge it or delete its words instead.")
+                    raise ValueError(self.tr("A cue needs some text: merge it or delete its words instead."))
                 changed = Segment(cue.start, cue.end, text, cue.words if text == one_line(cue.text) else ())
             else:
                 seconds = parse_clock(item.text())
                 start, end = (seconds, cue.end) if item.column() == START else (cue.start, seconds)
                 if end <= start:
-                    raise ValueError("A cue must end after it starts.")
+                    raise ValueError(self.tr("A cue must end after it starts."))
                 changed = Segment(start, end, cue.text, cue.words)
         except ValueError as exc:
             self.status_changed.emit(str(exc), True)
@@ -152,7 +152,7 @@ class TranscriptEditor(QWidget):
             return
         after = list(self.cues)
         after[row] = changed
-        self.undo_stack.push(_Change(self, after, "Edit cue"))
+        self.undo_stack.push(_Change(self, after, self.tr("Edit cue")))
 
     def split(self, row: int) -> None:
         """Split a cue in two at its middle word; times follow its words, else the text's length."""
@@ -170,7 +170,7 @@ class TranscriptEditor(QWidget):
             at = cue.start + (cue.end - cue.start) * display_width(join(words[:half])) / display_width(join(words))
         first = Segment(cue.start, at, join(words[:half]), tuple(cue.words[:half]))
         second = Segment(at, cue.end, join(words[half:]), tuple(cue.words[half:]))
-        self.undo_stack.push(_Change(self, self.cues[:row] + [first, second] + self.cues[row + 1:], "Split cue"))
+        self.undo_stack.push(_Change(self, self.cues[:row] + [first, second] + self.cues[row + 1:], self.tr("Split cue")))
 
     def merge(self, row: int) -> None:
         """Merge a cue with the next one."""
@@ -179,7 +179,7 @@ class TranscriptEditor(QWidget):
         a, b = self.cues[row], self.cues[row + 1]
         words: tuple[Word, ...] = a.words + b.words if a.words and b.words else ()
         merged = Segment(a.start, max(a.end, b.end), join([one_line(a.text), " " + one_line(b.text)]), words)
-        self.undo_stack.push(_Change(self, self.cues[:row] + [merged] + self.cues[row + 2:], "Merge cues"))
+        self.undo_stack.push(_Change(self, self.cues[:row] + [merged] + self.cues[row + 2:], self.tr("Merge cues")))
 
     def play(self, row: int) -> None:
         if self.audio_path and 0 <= row < len(self.cues):

@@ -20,6 +20,16 @@
         <translation>将此模型导出为 ONNX（fp32 和 INT8），并与 PyTorch 的结果核对</translation>
     </message>
     <message>
+        <location filename="../../gui/widgets/backend_choice.py" line="112" />
+        <source>the model</source>
+        <translation>该模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/backend_choice.py" line="118" />
+        <source>{0} has no {1} export yet: Export… makes it, or choose PyTorch.</source>
+        <translation>{0} 还没有 {1} 导出：点击“导出…”生成，或选择 PyTorch。</translation>
+    </message>
+    <message>
         <location filename="../../gui/widgets/backend_choice.py" line="151" />
         <source>Exported. {0}</source>
         <translation>已导出。{0}</translation>
@@ -90,6 +100,11 @@
         <translation>显示：</translation>
     </message>
     <message>
+        <location filename="../../gui/catalogue_view.py" line="95" />
+        <source>no CUDA GPU</source>
+        <translation>没有 CUDA GPU</translation>
+    </message>
+    <message>
         <location filename="../../gui/catalogue_view.py" line="96" />
         <source>This machine: {0} RAM, {1}</source>
         <translation>本机：内存 {0}，{1}</translation>
@@ -146,199 +161,247 @@
         <translation>剪枝注意力头和 FFN 神经元</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="59" />
+        <location filename="../../gui/panels/compress.py" line="57" />
         <source>Teacher:</source>
         <translation>教师模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="61" />
+        <location filename="../../gui/panels/compress.py" line="59" />
         <source>a held-out labelled file: the teacher and the result are measured on it (never trained on)</source>
         <translation>留出的带标签文件：在它上面测量教师模型和压缩结果（从不用于训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="64" />
+        <location filename="../../gui/panels/compress.py" line="62" />
         <source>name of the smaller classifier, e.g. support-tickets-2l</source>
         <translation>较小分类器的名称，例如 support-tickets-2l</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="65" />
+        <location filename="../../gui/panels/compress.py" line="63" />
         <source>Replace a model of that name</source>
         <translation>替换同名模型</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="66" />
+        <location filename="../../gui/panels/compress.py" line="64" />
         <source>Training file:</source>
         <translation>训练集文件：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="67" />
+        <location filename="../../gui/panels/compress.py" line="65" />
         <source>Evaluation file:</source>
         <translation>评估集文件：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="68" />
+        <location filename="../../gui/panels/compress.py" line="66" />
         <source>New model:</source>
         <translation>新模型：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="74" />
+        <location filename="../../gui/panels/compress.py" line="72" />
         <source>layers of the student, taken from the teacher's</source>
         <translation>学生模型的层数，取自教师模型的层</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="76" />
+        <location filename="../../gui/panels/compress.py" line="74" />
         <source>evenly spread (last included)</source>
         <translation>均匀分布（含最后一层）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="77" />
+        <location filename="../../gui/panels/compress.py" line="75" />
         <source>the first N</source>
         <translation>前 N 层</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="78" />
+        <location filename="../../gui/panels/compress.py" line="76" />
         <source>share of all attention heads removed (least important first)</source>
         <translation>移除的注意力头占全部注意力头的比例（先移除最不重要的）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="79" />
+        <location filename="../../gui/panels/compress.py" line="77" />
         <source>share of all FFN neurons removed (least important first)</source>
         <translation>移除的 FFN 神经元占全部神经元的比例（先移除最不重要的）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="81" />
+        <location filename="../../gui/panels/compress.py" line="79" />
         <source>Student layers:</source>
         <translation>学生模型层数：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="81" />
+        <location filename="../../gui/panels/compress.py" line="79" />
         <source>Start from:</source>
         <translation>取层方式：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="82" />
+        <location filename="../../gui/panels/compress.py" line="80" />
         <source>Head sparsity:</source>
         <translation>注意力头稀疏度：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="82" />
+        <location filename="../../gui/panels/compress.py" line="80" />
         <source>FFN sparsity:</source>
         <translation>FFN 稀疏度：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="90" />
+        <location filename="../../gui/panels/compress.py" line="88" />
         <source>softmax temperature of the teacher's soft targets</source>
         <translation>教师模型软标签的 softmax 温度</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="91" />
+        <location filename="../../gui/panels/compress.py" line="89" />
         <source>weight of the soft targets; the labels weigh 1 - this</source>
         <translation>软标签的权重；真实标签的权重为 1 减去此值</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="92" />
+        <location filename="../../gui/panels/compress.py" line="90" />
         <source>weight of matching the teacher's hidden states (0: off)</source>
         <translation>匹配教师模型隐藏状态的权重（0：关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="93" />
+        <location filename="../../gui/panels/compress.py" line="91" />
         <source>maximum passes over the training data (pruning: the recovery fine-tune)</source>
         <translation>遍历训练数据的最多轮数（剪枝时：用于恢复的微调）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="94" />
+        <location filename="../../gui/panels/compress.py" line="92" />
         <source>peak learning rate of AdamW</source>
         <translation>AdamW 的峰值学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="95" />
+        <location filename="../../gui/panels/compress.py" line="93" />
         <source>examples per batch</source>
         <translation>每批样本数</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="96" />
+        <location filename="../../gui/panels/compress.py" line="94" />
         <source>tokens per text; longer texts are truncated</source>
         <translation>每条文本的词元数；更长的文本会被截断</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="97" />
+        <location filename="../../gui/panels/compress.py" line="95" />
         <source>epochs without improvement before stopping early (0: never)</source>
         <translation>连续多少轮没有提升就提前停止（0：从不）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="98" />
+        <location filename="../../gui/panels/compress.py" line="96" />
         <source>Export to ONNX + INT8 and measure it too</source>
         <translation>同时导出为 ONNX + INT8 并测量</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="100" />
+        <location filename="../../gui/panels/compress.py" line="98" />
         <source>Compression settings</source>
         <translation>压缩设置</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="103" />
+        <location filename="../../gui/panels/compress.py" line="101" />
         <source>Method:</source>
         <translation>方法：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="105" />
+        <location filename="../../gui/panels/compress.py" line="103" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="105" />
+        <location filename="../../gui/panels/compress.py" line="103" />
         <source>Soft-target weight:</source>
         <translation>软标签权重：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="106" />
+        <location filename="../../gui/panels/compress.py" line="104" />
         <source>Hidden-state weight:</source>
         <translation>隐藏状态权重：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="108" />
+        <location filename="../../gui/panels/compress.py" line="106" />
         <source>Epochs:</source>
         <translation>训练轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="108" />
+        <location filename="../../gui/panels/compress.py" line="106" />
         <source>Learning rate:</source>
         <translation>学习率：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="108" />
+        <location filename="../../gui/panels/compress.py" line="106" />
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="109" />
+        <location filename="../../gui/panels/compress.py" line="107" />
         <source>Max length:</source>
         <translation>最大长度：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="109" />
+        <location filename="../../gui/panels/compress.py" line="107" />
         <source>Early-stop patience:</source>
         <translation>早停耐心值：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="116" />
+        <location filename="../../gui/panels/compress.py" line="114" />
         <source>Measure the chosen model</source>
         <translation>测量所选模型</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="117" />
+        <location filename="../../gui/panels/compress.py" line="115" />
         <source>Add the chosen classifier (torch, and INT8 if exported) to the trade-off view, measured on the evaluation file</source>
         <translation>将所选分类器（torch 版，若已导出则含 INT8 版）加入权衡视图，在评估集文件上测量</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="159" />
+        <location filename="../../gui/panels/compress.py" line="130" />
+        <source>Compressing into {0}</source>
+        <translation>正在压缩为 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="135" />
+        <source>Choose a labelled training file first.</source>
+        <translation>请先选择带标签的训练集文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="137" />
+        <source>Choose a held-out evaluation file to measure the models on.</source>
+        <translation>请选择用于测量模型的留出评估集文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="140" />
+        <source>Give the smaller classifier a name.</source>
+        <translation>请为较小的分类器命名。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="157" />
         <source>Stopped before the first epoch ended: no model was saved.</source>
         <translation>在第一轮训练结束前已停止：没有保存模型。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="163" />
+        <location filename="../../gui/panels/compress.py" line="161" />
         <source>Stopped: the best checkpoint so far (epoch {0}) is kept as '{1}'; nothing was measured.</source>
         <translation>已停止：目前最好的检查点（第 {0} 轮）已保存为“{1}”；没有进行测量。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="173" />
+        <source>Choose the evaluation file to measure the model on.</source>
+        <translation>请选择用于测量模型的评估集文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="183" />
+        <source>{0} macro-F1 {1:.3f}, {2:.2f} ms at batch size 1, {3:.1f} MB</source>
+        <translation>{0} 宏平均 F1 {1:.3f}，批大小为 1 时 {2:.2f} 毫秒，{3:.1f} MB</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="184" />
+        <source>. See the Dashboard's Trade-off tab.</source>
+        <translation>。详见仪表盘的“权衡”标签页。</translation>
+    </message>
+</context>
+<context>
+    <name>CrashReporter</name>
+    <message>
+        <location filename="../../gui/crash_report.py" line="48" />
+        <source>Something went wrong: {0}</source>
+        <translation>出错了：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/crash_report.py" line="49" />
+        <source>ModelDesk keeps running, but what you were doing may not have finished. The details are in {0}.</source>
+        <translation>ModelDesk 仍在运行，但刚才的操作可能没有完成。详细信息见 {0}。</translation>
     </message>
 </context>
 <context>
@@ -377,10 +440,30 @@
 <context>
     <name>DashboardPlots</name>
     <message>
+        <location filename="../../gui/dashboard_plots.py" line="55" />
+        <source>Validation scores</source>
+        <extracomment>epoch-level metrics drawn on the scores plot and on the loss plot; other metrics are kept, not drawn a GAN's quality per epoch (sliced Wasserstein distance, lower is better), on a plot of its own what a past run adds when overlaid (more would bury the live curves): a classifier's validation loss and F1, a GAN's two losses and its SWD trade-off marker per backend (colour: one per model)</extracomment>
+        <translation>验证集指标</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dashboard_plots.py" line="57" />
+        <source>Quality: sliced Wasserstein distance (lower is better)</source>
+        <translation>质量：切片 Wasserstein 距离（越低越好）</translation>
+    </message>
+    <message>
         <location filename="../../gui/dashboard_plots.py" line="62" />
         <source>Training</source>
-        <extracomment>epoch-level metrics drawn on the scores plot and on the loss plot; other metrics are kept, not drawn a GAN's quality per epoch (sliced Wasserstein distance, lower is better), on a plot of its own what a past run adds when overlaid (more would bury the live curves): a classifier's validation loss and F1, a GAN's two losses and its SWD trade-off marker per backend (colour: one per model)</extracomment>
         <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dashboard_plots.py" line="64" />
+        <source>false positive rate</source>
+        <translation>假阳性率</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dashboard_plots.py" line="64" />
+        <source>true positive rate</source>
+        <translation>真阳性率</translation>
     </message>
     <message>
         <location filename="../../gui/dashboard_plots.py" line="68" />
@@ -428,6 +511,16 @@
         <translation>混淆矩阵</translation>
     </message>
     <message>
+        <location filename="../../gui/dashboard_plots.py" line="111" />
+        <source>Macro-F1 against latency at batch size 1</source>
+        <translation>宏平均 F1 与批大小为 1 时延迟的关系</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dashboard_plots.py" line="112" />
+        <source>Macro-F1 against size on disk</source>
+        <translation>宏平均 F1 与磁盘占用的关系</translation>
+    </message>
+    <message>
         <location filename="../../gui/dashboard_plots.py" line="117" />
         <source>Variants (tick to plot):</source>
         <translation>模型变体（勾选以绘图）：</translation>
@@ -467,6 +560,17 @@ measured on {1} ({2} rows)</source>
         <source>A model named {0} is installed already. Download {1} and replace it?</source>
         <translation>已安装名为 {0} 的模型。要下载 {1} 并替换它吗？</translation>
     </message>
+    <message>
+        <location filename="../../gui/downloads.py" line="88" />
+        <source>Starting the download of {0}…</source>
+        <translation>开始下载 {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/downloads.py" line="113" />
+        <location filename="../../gui/downloads.py" line="125" />
+        <source>Stopped at {0:.0%}; what arrived is kept, and Download resumes.</source>
+        <translation>已在 {0:.0%} 处停止；已下载的部分会保留，点击“下载”可继续。</translation>
+    </message>
 </context>
 <context>
     <name>EvaluateTab</name>
@@ -484,6 +588,11 @@ measured on {1} ({2} rows)</source>
         <location filename="../../gui/panels/train.py" line="262" />
         <source>Batch size:</source>
         <translation>批大小：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/train.py" line="272" />
+        <source>Choose a labelled file to evaluate on.</source>
+        <translation>请选择用于评估的带标签文件。</translation>
     </message>
 </context>
 <context>
@@ -720,14 +829,59 @@ measured on {1} ({2} rows)</source>
         <translation>（关闭）</translation>
     </message>
     <message>
+        <location filename="../../gui/panels/faces.py" line="216" />
+        <source>{0} faces, seeds from {1:g}, ψ {2:.2f}.</source>
+        <translation>{0} 张人脸，种子从 {1:g} 开始，ψ {2:.2f}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="230" />
+        <source>Save the grid</source>
+        <translation>保存网格</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="230" />
+        <source>Save the face</source>
+        <translation>保存人脸</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="231" />
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="252" />
+        <source>A path needs at least 2 seeds, e.g. 3,7,12.</source>
+        <translation>路径至少需要 2 个种子，例如 3,7,12。</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/faces.py" line="266" />
         <source>{0} frames through seeds {1}.</source>
         <translation>{0} 帧，经过随机种子 {1}。</translation>
     </message>
     <message>
+        <location filename="../../gui/panels/faces.py" line="270" />
+        <source>Export the path as a GIF</source>
+        <translation>将路径导出为 GIF</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="270" />
+        <source>GIF images (*.gif)</source>
+        <translation>GIF 图像 (*.gif)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="273" />
+        <source>Saved a {0}-frame GIF to {1}.</source>
+        <translation>已将 {0} 帧的 GIF 保存到 {1}。</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/faces.py" line="277" />
         <source>Export the frames as PNGs into</source>
         <translation>将各帧导出为 PNG 到</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="279" />
+        <source>Saved {0} PNG frames to {1}.</source>
+        <translation>已将 {0} 帧 PNG 保存到 {1}。</translation>
     </message>
     <message>
         <location filename="../../gui/panels/faces.py" line="292" />
@@ -828,6 +982,11 @@ measured on {1} ({2} rows)</source>
         <translation>只能添加音频文件（wav、flac、ogg、mp3、opus、aiff、m4a）。</translation>
     </message>
     <message>
+        <location filename="../../gui/widgets/file_queue.py" line="144" />
+        <source>Queue finished: {0} of {1} files transcribed.</source>
+        <translation>队列完成：已转写 {0}/{1} 个文件。</translation>
+    </message>
+    <message>
         <location filename="../../gui/widgets/file_queue.py" line="178" />
         <source>Stopped {0}; the rest stays queued.</source>
         <translation>已停止 {0}；其余文件仍在队列中。</translation>
@@ -899,6 +1058,16 @@ measured on {1} ({2} rows)</source>
         <location filename="../../gui/panels/classify.py" line="139" />
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/classify.py" line="148" />
+        <source>Open a data file first.</source>
+        <translation>请先打开数据文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/classify.py" line="150" />
+        <source>Choose where to save the predictions.</source>
+        <translation>请选择预测结果的保存位置。</translation>
     </message>
     <message>
         <location filename="../../gui/panels/classify.py" line="166" />
@@ -1261,6 +1430,16 @@ measured on {1} ({2} rows)</source>
         <translation>还没有可复制的内容。</translation>
     </message>
     <message>
+        <location filename="../../gui/panels/generate.py" line="255" />
+        <source>Write a prompt first.</source>
+        <translation>请先输入提示词。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/generate.py" line="260" />
+        <source>Write a message first.</source>
+        <translation>请先输入消息。</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/generate.py" line="309" />
         <source>Save the conversation</source>
         <translation>保存对话</translation>
@@ -1325,12 +1504,22 @@ measured on {1} ({2} rows)</source>
         <translation>请在缓存中选择要删除的仓库。</translation>
     </message>
     <message>
-        <location filename="../../gui/hf_cache_view.py" line="79" />
+        <location filename="../../gui/hf_cache_view.py" line="77" />
+        <source>Delete {0}{1} from the Hugging Face cache? Other apps that use it would download it again.</source>
+        <translation>要从 Hugging Face 缓存中删除 {0}{1} 吗？使用它的其他应用将需要重新下载。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/hf_cache_view.py" line="78" />
         <source>Delete from the cache</source>
         <translation>从缓存中删除</translation>
     </message>
     <message>
-        <location filename="../../gui/hf_cache_view.py" line="85" />
+        <location filename="../../gui/hf_cache_view.py" line="80" />
+        <source>Deleting {0} from the cache…</source>
+        <translation>正在从缓存中删除 {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/hf_cache_view.py" line="84" />
         <source>Deleted {0} from the Hugging Face cache ({1} freed).</source>
         <translation>已从 Hugging Face 缓存中删除 {0}（释放 {1}）。</translation>
     </message>
@@ -1411,6 +1600,16 @@ measured on {1} ({2} rows)</source>
         <location filename="../../gui/widgets/labelled_file.py" line="65" />
         <source>Reading…</source>
         <translation>正在读取…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/labelled_file.py" line="76" />
+        <source> · {0} labels in '{1}'</source>
+        <translation> · “{1}”列中有 {0} 个标签</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/labelled_file.py" line="76" />
+        <source> · no label column found</source>
+        <translation> · 未找到标签列</translation>
     </message>
     <message>
         <location filename="../../gui/widgets/labelled_file.py" line="97" />
@@ -1647,6 +1846,16 @@ Data folder: {1}</source>
         <translation>Hugging Face 缓存</translation>
     </message>
     <message>
+        <location filename="../../gui/model_manager.py" line="139" />
+        <source>INT8 keeps in fp32: {0}</source>
+        <translation>INT8 中保留为 fp32 的部分：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model_manager.py" line="141" />
+        <source>Calibration file for the next conversion: {0}</source>
+        <translation>下次转换使用的校准文件：{0}</translation>
+    </message>
+    <message>
         <location filename="../../gui/model_manager.py" line="152" />
         <source>Import a model folder</source>
         <translation>导入模型文件夹</translation>
@@ -1660,6 +1869,11 @@ Data folder: {1}</source>
         <location filename="../../gui/model_manager.py" line="158" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model_manager.py" line="164" />
+        <source>Hugging Face repository id (e.g. Helsinki-NLP/opus-mt-en-de):</source>
+        <translation>Hugging Face 仓库 ID（例如 Helsinki-NLP/opus-mt-en-de）：</translation>
     </message>
     <message>
         <location filename="../../gui/model_manager.py" line="169" />
@@ -1677,9 +1891,24 @@ Data folder: {1}</source>
         <translation>用于检验 INT8 的带标签文件</translation>
     </message>
     <message>
+        <location filename="../../gui/model_manager.py" line="186" />
+        <source>Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)</source>
+        <translation>数据文件 (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)</translation>
+    </message>
+    <message>
         <location filename="../../gui/model_manager.py" line="198" />
         <source>Select a model to remove.</source>
         <translation>请选择要移除的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model_manager.py" line="203" />
+        <source>Delete {0} and its folder {1}?</source>
+        <translation>要删除 {0} 及其文件夹 {1} 吗？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model_manager.py" line="204" />
+        <source>Forget {0}? Its folder {1} stays on disk.</source>
+        <translation>要移除 {0} 吗？它的文件夹 {1} 会保留在磁盘上。</translation>
     </message>
     <message>
         <location filename="../../gui/model_manager.py" line="205" />
@@ -1751,6 +1980,11 @@ Data folder: {1}</source>
         <location filename="../../gui/panels/classify.py" line="42" />
         <source>Type or paste a text to classify…</source>
         <translation>输入或粘贴要分类的文本…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/classify.py" line="55" />
+        <source>Type a text to classify first.</source>
+        <translation>请先输入要分类的文本。</translation>
     </message>
 </context>
 <context>
@@ -1856,6 +2090,11 @@ Data folder: {1}</source>
         <translation>推理后端：</translation>
     </message>
     <message>
+        <location filename="../../gui/panel.py" line="109" />
+        <source>Choose a model first (Browse… or the Models page).</source>
+        <translation>请先选择模型（点击“浏览…”或前往“模型”页）。</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/classify.py" line="37" />
         <source>Classify a text</source>
         <translation>文本分类</translation>
@@ -1871,12 +2110,12 @@ Data folder: {1}</source>
         <translation>分类文件</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="52" />
+        <location filename="../../gui/panels/compress.py" line="50" />
         <source>Compress a classifier</source>
         <translation>压缩分类器</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/compress.py" line="55" />
+        <location filename="../../gui/panels/compress.py" line="53" />
         <source>Compress</source>
         <translation>压缩</translation>
     </message>
@@ -1934,7 +2173,6 @@ Data folder: {1}</source>
         <location filename="../../gui/panels/translate.py" line="39" />
         <location filename="../../gui/panels/translate.py" line="41" />
         <source>Translate</source>
-        <extracomment>how long typing must pause before the text is translated</extracomment>
         <translation>翻译</translation>
     </message>
 </context>
@@ -2162,6 +2400,16 @@ Data folder: {1}</source>
         <translation>在一台或多台机器的所有 GPU 上运行此训练的 torchrun 命令</translation>
     </message>
     <message>
+        <location filename="../../gui/panels/train.py" line="166" />
+        <source>Choose a labelled training file first.</source>
+        <translation>请先选择带标签的训练集文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/train.py" line="169" />
+        <source>Give the new classifier a name.</source>
+        <translation>请为新分类器命名。</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/train.py" line="200" />
         <source>Train on GPUs with torchrun</source>
         <translation>用 torchrun 在多个 GPU 上训练</translation>
@@ -2372,6 +2620,11 @@ Data folder: {1}</source>
         <translation>已将 {0} 份转写导出到 {1}。</translation>
     </message>
     <message>
+        <location filename="../../gui/panels/transcribe.py" line="282" />
+        <source>No microphone found: connect one and press the reload button beside the list.</source>
+        <translation>未找到麦克风：请连接麦克风，然后点击列表旁的刷新按钮。</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/transcribe.py" line="298" />
         <source> (autosaved in {0})</source>
         <translation>（已自动保存到 {0}）</translation>
@@ -2460,9 +2713,34 @@ Data folder: {1}</source>
         <translation>保存…</translation>
     </message>
     <message>
+        <location filename="../../gui/widgets/transcript_editor.py" line="141" />
+        <source>A cue needs some text: merge it or delete its words instead.</source>
+        <translation>字幕条目不能为空：请合并它，或删除其中的文字。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/transcript_editor.py" line="147" />
+        <source>A cue must end after it starts.</source>
+        <translation>字幕条目的结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/transcript_editor.py" line="155" />
+        <source>Edit cue</source>
+        <translation>编辑字幕条目</translation>
+    </message>
+    <message>
         <location filename="../../gui/widgets/transcript_editor.py" line="164" />
         <source>A cue of one word cannot be split.</source>
         <translation>只有一个词的字幕无法拆分。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/transcript_editor.py" line="173" />
+        <source>Split cue</source>
+        <translation>拆分字幕条目</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/transcript_editor.py" line="182" />
+        <source>Merge cues</source>
+        <translation>合并字幕条目</translation>
     </message>
     <message>
         <location filename="../../gui/widgets/transcript_editor.py" line="192" />
@@ -2593,9 +2871,30 @@ Data folder: {1}</source>
         <translation>{0} 种语言。</translation>
     </message>
     <message>
+        <location filename="../../gui/panels/translate.py" line="175" />
+        <location filename="../../gui/panels/translate.py" line="178" />
+        <source>fixed pair</source>
+        <translation>固定语言对</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/translate.py" line="177" />
+        <source>{0} through English ({1})</source>
+        <translation>{0}（经英语中转，{1}）</translation>
+    </message>
+    <message>
         <location filename="../../gui/panels/translate.py" line="185" />
         <source>{0} more target{1} through English.</source>
         <translation>另有 {0} 种目标语言可经英语中转。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/translate.py" line="212" />
+        <source>Choose the language to translate into.</source>
+        <translation>请选择目标语言。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/translate.py" line="234" />
+        <source>Type or open a text to translate first.</source>
+        <translation>请先输入或打开要翻译的文本。</translation>
     </message>
     <message>
         <location filename="../../gui/panels/translate.py" line="246" />
@@ -2657,12 +2956,82 @@ Data folder: {1}</source>
     </message>
 </context>
 <context>
+    <name>catalogue_view</name>
+    <message>
+        <location filename="../../gui/catalogue_view.py" line="90" />
+        <source>
+Not verified: {0}</source>
+        <translation>
+未核实：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>classify</name>
+    <message>
+        <location filename="../../gui/panels/classify.py" line="30" />
+        <source>Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)</source>
+        <translation>数据文件 (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>compress</name>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="40" />
+        <source>{0:.1f}x faster at batch size 1 with torch</source>
+        <translation>批大小为 1 时 torch 版快 {0:.1f} 倍</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="42" />
+        <source>, {0:.1f}x with INT8</source>
+        <translation>，INT8 版快 {0:.1f} 倍</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/compress.py" line="43" />
+        <source>Saved '{0}': macro-F1 {1:.3f} ({2:.1%} of the teacher's), {3}; {4:.1f} MB and {5:,} parameters against {6:.1f} MB and {7:,}.</source>
+        <translation>已保存“{0}”：宏平均 F1 {1:.3f}（为教师模型的 {2:.1%}），{3}；{4:.1f} MB、{5:,} 个参数，教师模型为 {6:.1f} MB、{7:,} 个参数。</translation>
+    </message>
+</context>
+<context>
+    <name>crash_report</name>
+    <message>
+        <location filename="../../gui/crash_report.py" line="66" />
+        <source> ({0} older ones are beside it)</source>
+        <translation>（旁边还有 {0} 个更早的日志）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/crash_report.py" line="67" />
+        <source>The last ModelDesk session crashed.</source>
+        <translation>上次运行的 ModelDesk 崩溃了。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/crash_report.py" line="68" />
+        <source>Its crash log is {0}{1}; please attach it to a bug report.</source>
+        <translation>崩溃日志为 {0}{1}；请在报告问题时附上它。</translation>
+    </message>
+</context>
+<context>
+    <name>faces</name>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="240" />
+        <source>Could not save: {0}</source>
+        <translation>无法保存：{0}</translation>
+    </message>
+</context>
+<context>
     <name>i18n</name>
     <message>
         <location filename="../../gui/i18n.py" line="77" />
         <source>The language changes at the next start.</source>
         <extracomment>the languages the interface is translated into (locale name, name shown in that language) CJK fonts in order of preference, Simplified Chinese faces first (Noto CJK is what setup.sh installs)</extracomment>
         <translation>界面语言将在下次启动时更改。</translation>
+    </message>
+</context>
+<context>
+    <name>labelled_file</name>
+    <message>
+        <location filename="../../gui/widgets/labelled_file.py" line="17" />
+        <source>Labelled data (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)</source>
+        <translation>带标签的数据 (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;所有文件 (*)</translation>
     </message>
 </context>
 <context>
@@ -2701,6 +3070,23 @@ Data folder: {1}</source>
         <location filename="../../gui/panels/__init__.py" line="16" />
         <source>Models</source>
         <translation>模型</translation>
+    </message>
+</context>
+<context>
+    <name>transcribe</name>
+    <message>
+        <location filename="../../gui/panels/transcribe.py" line="44" />
+        <source>Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)</source>
+        <translation>纯文本 (*.txt);;SubRip 字幕 (*.srt);;WebVTT 字幕 (*.vtt)</translation>
+    </message>
+</context>
+<context>
+    <name>translate</name>
+    <message>
+        <location filename="../../gui/panels/translate.py" line="26" />
+        <source>Documents (*.txt *.md *.srt *.vtt);;All files (*)</source>
+        <extracomment>how long typing must pause before the text is translated</extracomment>
+        <translation>文档 (*.txt *.md *.srt *.vtt);;所有文件 (*)</translation>
     </message>
 </context>
 </TS>
