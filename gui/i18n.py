@@ -11,6 +11,7 @@ strings (file dialogs, standard buttons) come from PySide6's ``qtbase_<locale>.q
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -19,7 +20,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 #: the languages the interface is translated into (locale name, name shown in that language)
 LANGUAGES = (("en", "English"), ("zh_CN", "中文（简体）"))
 SYSTEM = "system"
-I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+I18N_DIR = Path(str(resources.files("resources").joinpath("i18n")))
 #: CJK fonts in order of preference, Simplified Chinese faces first (Noto CJK is what setup.sh installs)
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei",
              "PingFang SC", "Noto Sans CJK JP", "Droid Sans Fallback")
