@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--cue-lines", type=int, default=rules.max_lines, metavar="N",
                         help=f"lines per cue (default {rules.max_lines})")
     parser.add_argument("--cue-chars", type=int, default=rules.line_chars, metavar="N",
-                        help=f"characters per line (default {rules.line_chars})")
+                        help=f"line width in columns, a Chinese or Japanese character counting two (default "
+                             f"{rules.line_chars}; mostly-CJK cues use {rules.wide_line_chars} full-width characters)")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="load a pickle-only checkpoint (.bin/.pt), with weights_only=True")
     add_backend_option(parser)

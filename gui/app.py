@@ -40,6 +40,11 @@ def make_app():
     app.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName(APP_ID)
+    from .i18n import install
+    from .settings import Key, Settings
+
+    if app.property("modeldesk_translators") is None:   # once per app (tests make windows on one app)
+        install(app, Settings().get(Key.LANGUAGE))
     icon = resource("icon.svg")
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))

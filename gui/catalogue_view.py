@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from models.core import catalogue
@@ -18,11 +19,20 @@ from . import jobs
 from .context import AppContext
 from .widgets.row_table import RowTable
 
-COLUMNS = ("Model", "Task", "Size", "Licence", "Languages", "Needs", "Fits this machine", "Status")
+COLUMNS = (QT_TRANSLATE_NOOP("RowTable", "Model"), QT_TRANSLATE_NOOP("RowTable", "Task"),
+           QT_TRANSLATE_NOOP("RowTable", "Size"), QT_TRANSLATE_NOOP("RowTable", "Licence"),
+           QT_TRANSLATE_NOOP("RowTable", "Languages"), QT_TRANSLATE_NOOP("RowTable", "Needs"),
+           QT_TRANSLATE_NOOP("RowTable", "Fits this machine"), QT_TRANSLATE_NOOP("RowTable", "Status"))
 STATUS = COLUMNS.index("Status")
 FITS = COLUMNS.index("Fits this machine")
 MACHINE_KEY = "machine"
-ALL_TASKS = "All tasks"
+ALL_TASKS = QT_TRANSLATE_NOOP("CatalogueView", "All tasks")
+#: task names as the filter shows them
+TASK_NAMES = {"classify": QT_TRANSLATE_NOOP("CatalogueView", "classify"),
+              "generate": QT_TRANSLATE_NOOP("CatalogueView", "generate"),
+              "translate": QT_TRANSLATE_NOOP("CatalogueView", "translate"),
+              "transcribe": QT_TRANSLATE_NOOP("CatalogueView", "transcribe"),
+              "faces": QT_TRANSLATE_NOOP("CatalogueView", "faces")}
 
 
 class CatalogueView(QWidget):
@@ -32,17 +42,17 @@ class CatalogueView(QWidget):
         self.set_status = set_status
         self.machine: Optional[Machine] = None
         self.task_filter = QComboBox()
-        self.task_filter.addItem(ALL_TASKS)
+        self.task_filter.addItem(QCoreApplication.translate("CatalogueView", ALL_TASKS), None)
         for task in dict.fromkeys(e.task for e in catalogue.entries()):
-            self.task_filter.addItem(task)
-        self.machine_label = QLabel("This machine: checking…")
+            self.task_filter.addItem(QCoreApplication.translate("CatalogueView", TASK_NAMES.get(task, task)), task)
+        self.machine_label = QLabel(self.tr("This machine: checking…"))
         self.table = RowTable(COLUMNS)
-        self.download_button = QPushButton("Download")
-        self.download_button.setToolTip("Download the selected model (a stopped download resumes)")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the selected model's download; what arrived is kept")
+        self.download_button = QPushButton(self.tr("Download"))
+        self.download_button.setToolTip(self.tr("Download the selected model (a stopped download resumes)"))
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the selected model's download; what arrived is kept"))
         top = QHBoxLayout()
-        top.addWidget(QLabel("Show:"))
+        top.addWidget(QLabel(self.tr("Show:")))
         top.addWidget(self.task_filter)
         top.addStretch(1)
         top.addWidget(self.machine_label)
@@ -66,8 +76,8 @@ class CatalogueView(QWidget):
 
     # --- the table --------------------------------------------------------
     def refresh(self) -> None:
-        task = self.task_filter.currentText()
-        self.table.show_items(catalogue.for_task(None if task == ALL_TASKS else task), lambda entry: (
+        task = self.task_filter.currentData()
+        self.table.show_items(catalogue.for_task(task), lambda entry: (
             entry.title, entry.task, entry.download_text, entry.licence, entry.languages_text, entry.needs_text,
             "", ""), tooltip=self._tooltip)
         for row, entry in enumerate(self.table.items):
@@ -77,13 +87,13 @@ class CatalogueView(QWidget):
 
     @staticmethod
     def _tooltip(entry: Entry) -> str:
-        unverified = f"\nNot verified: {', '.join(entry.unverified)}" if entry.unverified else ""
+        unverified = QCoreApplication.translate("catalogue_view", "\nNot verified: {0}").format(', '.join(entry.unverified)) if entry.unverified else ""
         return f"{entry.repo_id}\n{entry.note}\nChecked: {entry.checked}{unverified}"
 
     def show_machine(self, machine: Machine) -> None:
         self.machine = machine
-        gpu = f"{machine.gpu} with {format_size(machine.vram_bytes)}" if machine.vram_bytes else "no CUDA GPU"
-        self.machine_label.setText(f"This machine: {format_size(machine.ram_bytes)} RAM, {gpu}")
+        gpu = f"{machine.gpu} with {format_size(machine.vram_bytes)}" if machine.vram_bytes else self.tr("no CUDA GPU")
+        self.machine_label.setText(self.tr("This machine: {0} RAM, {1}").format(format_size(machine.ram_bytes), gpu))
         for row, entry in enumerate(self.table.items):
             self._show_fit(row, entry)
 
@@ -129,7 +139,7 @@ class CatalogueView(QWidget):
     def download(self) -> None:
         entry = self.selected()
         if entry is None:
-            self.set_status("Select a model in the catalogue to download.", error=True)
+            self.set_status(self.tr("Select a model in the catalogue to download."), error=True)
             return
         self.ctx.downloads.request(self, entry.repo_id)
 
@@ -143,5 +153,5 @@ class CatalogueView(QWidget):
         state = self.ctx.downloads.state(entry.repo_id) if entry is not None else None
         running = state is not None and state.running
         self.download_button.setEnabled(entry is not None and not running)
-        self.download_button.setText("Resume" if state is not None and not running and state.done else "Download")
+        self.download_button.setText(self.tr("Resume") if state is not None and not running and state.done else self.tr("Download"))
         self.stop_button.setEnabled(running)

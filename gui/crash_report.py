@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from models.core import crash
@@ -45,9 +45,8 @@ class CrashReporter(QObject):
         self._showing = True
         try:
             self.dialog = _notice(QApplication.activeWindow(), QMessageBox.Icon.Critical,
-                                  f"Something went wrong: {cause}",
-                                  f"ModelDesk keeps running, but what you were doing may not have finished. "
-                                  f"The details are in {path}.")
+                                  self.tr("Something went wrong: {0}").format(cause),
+                                  self.tr("ModelDesk keeps running, but what you were doing may not have finished. The details are in {0}.").format(path))
             self.dialog.finished.connect(self._closed)
         finally:
             self._showing = False
@@ -64,7 +63,7 @@ def report_last_crash(parent: Optional[QWidget], settings: Settings,
     if not logs:
         return []
     settings.set(Key.CRASH_SEEN, max(p.stat().st_mtime for p in logs))
-    more = f" ({len(logs) - 1} older ones are beside it)" if len(logs) > 1 else ""
-    _notice(parent, QMessageBox.Icon.Warning, "The last ModelDesk session crashed.",
-            f"Its crash log is {logs[0]}{more}; please attach it to a bug report.")
+    more = QCoreApplication.translate("crash_report", " ({0} older ones are beside it)").format(len(logs) - 1) if len(logs) > 1 else ""
+    _notice(parent, QMessageBox.Icon.Warning, QCoreApplication.translate("crash_report", "The last ModelDesk session crashed."),
+            QCoreApplication.translate("crash_report", "Its crash log is {0}{1}; please attach it to a bug report.").format(logs[0], more))
     return logs

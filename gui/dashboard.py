@@ -62,24 +62,24 @@ class Dashboard(QWidget):
         self._redraw_timer.timeout.connect(self._draw_curves)
 
         outer = QVBoxLayout(self)
-        outer.addWidget(QLabel("<h2>Dashboard</h2>"))
+        outer.addWidget(QLabel(self.tr("<h2>Dashboard</h2>")))
         self.split = QSplitter(Qt.Orientation.Horizontal)
         outer.addWidget(self.split, 1)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel("Runs (click to show, tick to overlay):"))
+        side_layout.addWidget(QLabel(self.tr("Runs (click to show, tick to overlay):")))
         self.run_list = QListWidget()
         self.run_list.setMinimumWidth(220)
         self.run_list.itemClicked.connect(lambda item: self.load_run(item.data(Qt.ItemDataRole.UserRole)))
         self.run_list.itemChanged.connect(self._on_run_ticked)
         side_layout.addWidget(self.run_list, 1)
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.clicked.connect(self.refresh_runs)
         side_layout.addWidget(self.refresh_button)
         self.split.addWidget(side)
-        self.title_label = QLabel("No run yet: train or evaluate a classifier on the Classify page, or train a "
-                                  "face generator on the Faces page.")
+        self.title_label = QLabel(self.tr("No run yet: train or evaluate a classifier on the Classify page, or train a "
+                                  "face generator on the Faces page."))
         self.title_label.setWordWrap(True)
         outer.addWidget(self.title_label)
         self.faces_watch = FacesWatch()
@@ -115,7 +115,7 @@ class Dashboard(QWidget):
         self.epoch_metrics.clear()
         self._clear_evaluation()
         self.faces_watch.clear()
-        self.title_label.setText(f"Running: {title}")
+        self.title_label.setText(self.tr("Running: {0}").format(title))
         self._draw_curves()
 
     def on_metric(self, metric: Metric) -> None:
@@ -177,7 +177,7 @@ class Dashboard(QWidget):
     def _show_run(self, run: dict) -> None:
         self.live_title = run["title"]
         self.step_loss, self.epoch_metrics = run["steps"], run["epochs"]
-        self.title_label.setText(f"Run {run['title']}")
+        self.title_label.setText(self.tr("Run {0}").format(run['title']))
         self._draw_curves()
         if run["evaluation"]:
             self.show_evaluation(run["evaluation"])

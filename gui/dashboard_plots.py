@@ -53,26 +53,26 @@ class DashboardPlots(QTabWidget):
         curves = QWidget()
         curves_layout = QVBoxLayout(curves)
         self.loss_plot = _plot("Loss", "epoch", "loss")
-        self.scores_plot = _plot("Validation scores", "epoch", "score")
+        self.scores_plot = _plot(self.tr("Validation scores"), "epoch", "score")
         self.scores_plot.setYRange(0, 1.02)
-        self.quality_plot = _plot("Quality: KID and SWD (lower is better), variety (1: the data's)", "epoch",
+        self.quality_plot = _plot(self.tr("Quality: KID and SWD (lower is better), variety (1: the data's)"), "epoch",
                                   "KID · SWD · variety")
         self.quality_plot.setVisible(False)   # shown for runs that measure it (GANs)
         curves_layout.addWidget(self.loss_plot)
         curves_layout.addWidget(self.scores_plot)
         curves_layout.addWidget(self.quality_plot)
-        self.addTab(curves, "Training")
+        self.addTab(curves, self.tr("Training"))
 
-        self.roc_plot = _plot("ROC (one-vs-rest)", "false positive rate", "true positive rate")
+        self.roc_plot = _plot("ROC (one-vs-rest)", self.tr("false positive rate"), self.tr("true positive rate"))
         self.pr_plot = _plot("Precision–recall", "recall", "precision")
         for plot in (self.roc_plot, self.pr_plot):
             plot.setRange(xRange=(0, 1), yRange=(0, 1.02))
-        self.addTab(self.roc_plot, "ROC")
-        self.addTab(self.pr_plot, "PR")
+        self.addTab(self.roc_plot, self.tr("ROC"))
+        self.addTab(self.pr_plot, self.tr("PR"))
 
         matrix = QWidget()
         matrix_layout = QHBoxLayout(matrix)
-        self.confusion_plot = pg.PlotWidget(title="Confusion matrix")
+        self.confusion_plot = pg.PlotWidget(title=self.tr("Confusion matrix"))
         self.confusion_plot.setBackground("w")
         self.confusion_plot.setLabel("bottom", "predicted")
         self.confusion_plot.setLabel("left", "true")
@@ -85,10 +85,10 @@ class DashboardPlots(QTabWidget):
         matrix_layout.addWidget(self.confusion_plot, 3)
         right = QVBoxLayout()
         self.class_table = QTableWidget(0, 5)
-        self.class_table.setHorizontalHeaderLabels(["precision", "recall", "F1", "AUC", "support"])
+        self.class_table.setHorizontalHeaderLabels([self.tr("precision"), self.tr("recall"), "F1", self.tr("AUC"), self.tr("support")])
         self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         right.addWidget(self.class_table, 1)
-        self.threshold_box = QGroupBox("Decision threshold (two classes)")
+        self.threshold_box = QGroupBox(self.tr("Decision threshold (two classes)"))
         box = QVBoxLayout(self.threshold_box)
         self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
         self.threshold_slider.setRange(0, 1000)
@@ -101,7 +101,7 @@ class DashboardPlots(QTabWidget):
         self.threshold_box.setVisible(False)
         right.addWidget(self.threshold_box)
         matrix_layout.addLayout(right, 2)
-        self.addTab(matrix, "Confusion")
+        self.addTab(matrix, self.tr("Confusion"))
         self._threshold_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("r"))
         self._build_tradeoff(on_variant, on_remove)
 
@@ -110,26 +110,26 @@ class DashboardPlots(QTabWidget):
         page = QWidget()
         row = QHBoxLayout(page)
         plots = QVBoxLayout()
-        self.latency_plot = _plot("Macro-F1 against latency at batch size 1", "latency (ms, median)", "macro-F1")
-        self.size_plot = _plot("Macro-F1 against size on disk", "size (MB)", "macro-F1")
+        self.latency_plot = _plot(self.tr("Macro-F1 against latency at batch size 1"), "latency (ms, median)", "macro-F1")
+        self.size_plot = _plot(self.tr("Macro-F1 against size on disk"), "size (MB)", "macro-F1")
         plots.addWidget(self.latency_plot)
         plots.addWidget(self.size_plot)
         row.addLayout(plots, 3)
         side = QVBoxLayout()
-        side.addWidget(QLabel("Variants (tick to plot):"))
+        side.addWidget(QLabel(self.tr("Variants (tick to plot):")))
         self.variant_list = QListWidget()
         self.variant_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         if on_variant is not None:
             self.variant_list.itemChanged.connect(lambda item: on_variant(
                 item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked))
         side.addWidget(self.variant_list, 1)
-        self.remove_variants_button = QPushButton("Remove selected")
+        self.remove_variants_button = QPushButton(self.tr("Remove selected"))
         if on_remove is not None:
             self.remove_variants_button.clicked.connect(lambda: on_remove(
                 [item.data(Qt.ItemDataRole.UserRole) for item in self.variant_list.selectedItems()]))
         side.addWidget(self.remove_variants_button)
         row.addLayout(side, 1)
-        self.addTab(page, "Trade-off")
+        self.addTab(page, self.tr("Trade-off"))
 
     # --- curves -------------------------------------------------------------
     def draw_curves(self, steps: Series, epochs: Series, overlays: dict[str, Series]) -> None:
@@ -179,7 +179,7 @@ class DashboardPlots(QTabWidget):
         for key, point in points.items():
             item = QListWidgetItem(tradeoff_label(point))
             item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setToolTip(f"{point['model']}\nmeasured on {point['data']} ({point['rows']} rows)")
+            item.setToolTip(self.tr("{0}\nmeasured on {1} ({2} rows)").format(point['model'], point['data'], point['rows']))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked if key in hidden else Qt.CheckState.Checked)
             self.variant_list.addItem(item)
@@ -235,8 +235,8 @@ class DashboardPlots(QTabWidget):
 
     def show_threshold(self, readout: dict, positive: str) -> None:
         self.threshold_label.setText(
-            f"Predict '{positive}' when p ≥ {readout['threshold']:.3f}: precision {readout['precision']:.3f}, "
-            f"recall {readout['recall']:.3f}, TPR {readout['tpr']:.3f}, FPR {readout['fpr']:.3f}")
+            self.tr("Predict '{0}' when p ≥ {1:.3f}: precision {2:.3f}, recall {3:.3f}, TPR {4:.3f}, FPR {5:.3f}").format(
+                positive, readout['threshold'], readout['precision'], readout['recall'], readout['tpr'], readout['fpr']))
         self._threshold_marker.setData([readout["fpr"]], [readout["tpr"]])
 
     def clear_evaluation(self) -> None:

@@ -70,9 +70,9 @@ class Downloads(QObject):
         name = local_name(repo_id)
         overwrite = False
         if any(m.name == name and m.source == "app" for m in self.models.models):
-            answer = QMessageBox.question(parent, "Replace a model?",
-                                          f"A model named {name} is installed already. Download {repo_id} and "
-                                          "replace it?")
+            answer = QMessageBox.question(parent, self.tr("Replace a model?"),
+                                          self.tr("A model named {0} is installed already. Download {1} and "
+                                                  "replace it?").format(name, repo_id))
             if answer != QMessageBox.StandardButton.Yes:
                 return None
             overwrite = True
@@ -85,7 +85,7 @@ class Downloads(QObject):
         old = self.states.get(name)
         state = self.states[name] = DownloadState(name, repo_id, running=True, done=old.done if old else 0.0,
                                                   total=old.total if old else None,
-                                                  message=f"Starting the download of {repo_id}…")
+                                                  message=self.tr("Starting the download of {0}…").format(repo_id))
         job = self.runner.start(KEY_PREFIX + name, jobs.DOWNLOAD_MODEL, repo_id=repo_id, overwrite=overwrite)
         job.progress.connect(lambda event: self._on_progress(state, event))
         job.result.connect(lambda info: self._on_done(state, info))
@@ -110,7 +110,7 @@ class Downloads(QObject):
 
     def _on_stopped(self, state: DownloadState) -> None:
         state.running = False
-        state.message = f"Stopped at {state.fraction:.0%}; what arrived is kept, and Download resumes."
+        state.message = self.tr("Stopped at {0:.0%}; what arrived is kept, and Download resumes.").format(state.fraction)
         self.changed.emit(state.name)
 
     def _on_error(self, state: DownloadState, message: str) -> None:
@@ -122,5 +122,5 @@ class Downloads(QObject):
             if partial.name not in self.states:
                 self.states[partial.name] = DownloadState(
                     partial.name, partial.repo_id, partial.done, partial.total,
-                    f"Stopped at {partial.fraction:.0%}; what arrived is kept, and Download resumes.")
+                    self.tr("Stopped at {0:.0%}; what arrived is kept, and Download resumes.").format(partial.fraction))
                 self.changed.emit(partial.name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from models.core.hfcache import CachedModel
@@ -16,7 +17,9 @@ from . import jobs
 from .context import AppContext
 from .widgets.row_table import RowTable
 
-COLUMNS = ("Repository", "Size", "Files", "Revisions", "Folder")
+COLUMNS = (QT_TRANSLATE_NOOP("RowTable", "Repository"), QT_TRANSLATE_NOOP("RowTable", "Size"),
+           QT_TRANSLATE_NOOP("RowTable", "Files"), QT_TRANSLATE_NOOP("RowTable", "Revisions"),
+           QT_TRANSLATE_NOOP("RowTable", "Folder"))
 LIST_KEY = "hf-cache"
 
 
@@ -30,10 +33,10 @@ class HfCacheView(QWidget):
         self.start = start
         self.set_status = set_status
         self.table = RowTable(COLUMNS)
-        self.summary = QLabel("Looking at the cache…")
-        self.delete_button = QPushButton("Delete…")
-        self.delete_button.setToolTip("Delete the selected repository from the cache (other apps share it)")
-        self.refresh_button = QPushButton("Refresh")
+        self.summary = QLabel(self.tr("Looking at the cache…"))
+        self.delete_button = QPushButton(self.tr("Delete…"))
+        self.delete_button.setToolTip(self.tr("Delete the selected repository from the cache (other apps share it)"))
+        self.refresh_button = QPushButton(self.tr("Refresh"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
@@ -53,8 +56,8 @@ class HfCacheView(QWidget):
             model.repo_id, format_size(model.size_bytes), str(model.files), str(model.revisions), str(model.path)),
             key=lambda model: model.repo_id)
         total = sum(m.size_bytes for m in cached)
-        self.summary.setText(f"{len(cached)} models, {format_size(total)}, in the Hugging Face cache"
-                             if cached else "The Hugging Face cache holds no models.")
+        self.summary.setText(self.tr("{0} models, {1}, in the Hugging Face cache").format(len(cached), format_size(total))
+                             if cached else self.tr("The Hugging Face cache holds no models."))
 
     def selected(self) -> Optional[CachedModel]:
         return self.table.selected()
@@ -65,20 +68,19 @@ class HfCacheView(QWidget):
     def delete(self) -> None:
         model = self.selected()
         if model is None:
-            self.set_status("Select a repository in the cache to delete.", error=True)
+            self.set_status(self.tr("Select a repository in the cache to delete."), error=True)
             return
         self.confirm_delete(model.repo_id, format_size(model.size_bytes))
 
     def confirm_delete(self, repo_id: str, size: str = "") -> None:
         """Ask, then delete; the installed-models table uses this for its cached rows too."""
-        question = (f"Delete {repo_id}{f' ({size})' if size else ''} from the Hugging Face cache? Other apps that "
-                    "use it would download it again.")
-        if QMessageBox.question(self, "Delete from the cache", question) != QMessageBox.StandardButton.Yes:
+        question = (self.tr("Delete {0}{1} from the Hugging Face cache? Other apps that use it would download it again.").format(repo_id, f' ({size})' if size else ''))
+        if QMessageBox.question(self, self.tr("Delete from the cache"), question) != QMessageBox.StandardButton.Yes:
             return
-        self.start(jobs.HF_CACHE_DELETE, f"Deleting {repo_id} from the cache…",
+        self.start(jobs.HF_CACHE_DELETE, self.tr("Deleting {0} from the cache…").format(repo_id),
                    lambda freed: self._deleted(repo_id, freed), repo_id=repo_id)
 
     def _deleted(self, repo_id: str, freed: Any) -> None:
-        self.set_status(f"Deleted {repo_id} from the Hugging Face cache ({format_size(freed)} freed).")
+        self.set_status(self.tr("Deleted {0} from the Hugging Face cache ({1} freed).").format(repo_id, format_size(freed)))
         self.refresh()
         self.ctx.models.refresh()

@@ -13,14 +13,14 @@ from __future__ import annotations
 import gc
 from typing import Optional
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QLocale, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from models.core import paths
 from models.core.runtime import DeviceChoice
 
-from . import jobs
+from . import i18n, jobs
 from .context import AppContext
 from .panels import PAGES, load
 from .settings import Key
@@ -36,11 +36,11 @@ class MainWindow(QMainWindow):
     def __init__(self, warm_up: bool = True, ctx: Optional[AppContext] = None,
                  parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("ModelDesk")
+        self.setWindowTitle(self.tr("ModelDesk"))
         self.ctx = ctx or AppContext.create()
         self.settings = self.ctx.settings
         self.runner = self.ctx.runner
-        self.device_label = QLabel("Device: detecting…" if warm_up else "Device: not checked yet")
+        self.device_label = QLabel(self.tr("Device: detecting…") if warm_up else self.tr("Device: not checked yet"))
         self.backend_label = QLabel()
         self.memory_label = QLabel()
         self.pages: dict[str, QWidget] = {}      # the pages built so far
@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
             QVBoxLayout(slot).setContentsMargins(0, 0, 0, 0)
             self._slots[name] = slot
             self.stack.addWidget(slot)
-            self.sidebar.addItem(label)
+            self.sidebar.addItem(QCoreApplication.translate("pages", label))
         self.sidebar.currentRowChanged.connect(self._on_page)
         self.setCentralWidget(central)
         self.page("dashboard")
@@ -108,20 +108,22 @@ class MainWindow(QMainWindow):
         self._update_memory()
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self, shortcut="Ctrl+Q", triggered=self.close)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self, shortcut="Ctrl+Q", triggered=self.close)
         file_menu.addAction(quit_action)
-        settings_menu = self.menuBar().addMenu("&Settings")
-        self._choice_menu(settings_menu, "Device", Key.DEVICE, (("auto", "Automatic (GPU if present)"),
-                                                               ("cuda", "GPU (CUDA)"), ("cpu", "CPU")),
+        settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
+        self._choice_menu(settings_menu, self.tr("Device"), Key.DEVICE, (("auto", self.tr("Automatic (GPU if present)")),
+                                                               ("cuda", self.tr("GPU (CUDA)")), ("cpu", "CPU")),
                           self._set_device)
+        self._choice_menu(settings_menu, self.tr("Language"), Key.LANGUAGE,
+                          ((i18n.SYSTEM, self.tr("System language")), *i18n.LANGUAGES), self._set_language)
         settings_menu.addSeparator()
-        self.pickle_action = QAction("Allow pickle checkpoints (weights only)", self, checkable=True,
+        self.pickle_action = QAction(self.tr("Allow pickle checkpoints (weights only)"), self, checkable=True,
                                      checked=self.settings.get(Key.ALLOW_PICKLE))
         self.pickle_action.toggled.connect(self._set_allow_pickle)
         settings_menu.addAction(self.pickle_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(QAction("&About ModelDesk", self, triggered=self._about))
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(QAction(self.tr("&About ModelDesk"), self, triggered=self._about))
 
     def _choice_menu(self, parent, title: str, key: Key, choices: tuple, on_choice) -> None:
         menu = parent.addMenu(title)
@@ -154,21 +156,27 @@ class MainWindow(QMainWindow):
             return
         job = self.runner.start("warm-up", jobs.WARM_UP)
         job.result.connect(self._show_device)
-        job.error.connect(lambda message, _details: self.device_label.setText(f"Device: unknown ({message})"))
+        job.error.connect(lambda message, _details: self.device_label.setText(self.tr("Device: unknown ({0})").format(message)))
 
     def _show_device(self, choice: DeviceChoice) -> None:
-        self.device_label.setText(f"Device: {choice.label} — {choice.reason}")
+        self.device_label.setText(self.tr("Device: {0} — {1}").format(choice.label, choice.reason))
 
     def _set_device(self, value: str) -> None:
         self.settings.set(Key.DEVICE, value)
         self._warm_up()
 
+    def _set_language(self, value: str) -> None:
+        """Translators load at start (gui.i18n): the choice is kept and applies at the next start."""
+        self.settings.set(Key.LANGUAGE, value)
+        self.settings.sync()
+        self.statusBar().showMessage(i18n.restart_note(), 10_000)
+
     def _set_allow_pickle(self, allowed: bool) -> None:
         """Pickle files can run code when loaded: ask once, then load them with weights_only=True."""
         if allowed and QMessageBox.question(
-                self, "Allow pickle checkpoints?",
-                "Pickle checkpoints (.bin, .pt) can run code when they are loaded. ModelDesk loads them with "
-                "weights_only=True, which refuses anything but tensors. Allow them?") != QMessageBox.StandardButton.Yes:
+                self, self.tr("Allow pickle checkpoints?"),
+                self.tr("Pickle checkpoints (.bin, .pt) can run code when they are loaded. ModelDesk loads them with "
+                "weights_only=True, which refuses anything but tensors. Allow them?")) != QMessageBox.StandardButton.Yes:
             self.pickle_action.setChecked(False)
             return
         self.settings.set(Key.ALLOW_PICKLE, allowed)
@@ -178,10 +186,10 @@ class MainWindow(QMainWindow):
         page = self.pages.get(self.current_panel()) if self.stack.count() else None
         shown = [c for c in page.findChildren(BackendChoice) if c.isVisibleTo(page)] if page is not None else []
         if not shown:
-            self.backend_label.setText("Backend: —")
+            self.backend_label.setText(self.tr("Backend: —"))
             self.backend_label.setStyleSheet("")
             return
-        self.backend_label.setText(f"Backend: {shown[0].text}")
+        self.backend_label.setText(self.tr("Backend: {0}").format(shown[0].text))
         self.backend_label.setStyleSheet(ERROR_STYLE if shown[0].problem else "")
 
     def _update_memory(self) -> None:
@@ -189,12 +197,13 @@ class MainWindow(QMainWindow):
         import psutil
 
         rss = psutil.Process().memory_info().rss / 2**20
-        text = f"Memory: window {rss:,.0f} MB"
+        text = self.tr("Memory: window {0} MB").format(QLocale().toString(round(rss)))
         for name, pid in sorted(self.runner.running_engines().items()):
             if pid is None:
                 continue   # still starting
             try:
-                text += f", {name} engine {psutil.Process(pid).memory_info().rss / 2**20:,.0f} MB"
+                text += self.tr(", {0} engine {1} MB").format(
+                    name, QLocale().toString(round(psutil.Process(pid).memory_info().rss / 2**20)))
             except psutil.Error:
                 pass
         self.memory_label.setText(text)
@@ -202,8 +211,8 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from models import __version__
 
-        QMessageBox.about(self, "About ModelDesk",
-                          f"ModelDesk {__version__}\nAn offline AI workbench.\nData folder: {paths.home()}")
+        QMessageBox.about(self, self.tr("About ModelDesk"),
+                          self.tr("ModelDesk {0}\nAn offline AI workbench.\nData folder: {1}").format(__version__, paths.home()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set(Key.WINDOW_GEOMETRY, self.saveGeometry())

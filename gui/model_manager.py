@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMessageBox,
                                QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
@@ -27,7 +27,9 @@ from .hf_cache_view import HfCacheView
 from .widgets.job_controls import JobControls
 from .widgets.row_table import RowTable
 
-COLUMNS = ("Name", "Task", "Source", "Weights", "ONNX", "Path")
+COLUMNS = (QT_TRANSLATE_NOOP("RowTable", "Name"), QT_TRANSLATE_NOOP("RowTable", "Task"),
+           QT_TRANSLATE_NOOP("RowTable", "Source"), QT_TRANSLATE_NOOP("RowTable", "Weights"), "ONNX",
+           QT_TRANSLATE_NOOP("RowTable", "Path"))
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
@@ -45,7 +47,7 @@ class ModelManager(QWidget):
         self._select_after = ""
         self._showed_catalogue = False
         outer = QVBoxLayout(self)
-        outer.addWidget(QLabel("<h2>Models</h2>"))
+        outer.addWidget(QLabel(self.tr("<h2>Models</h2>")))
         installed = QWidget()
         page = QVBoxLayout(installed)
         self.table = RowTable(COLUMNS)
@@ -55,26 +57,26 @@ class ModelManager(QWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         page.addWidget(self.details)
 
-        self.import_button = QPushButton("Import folder…")
-        self.import_button.setToolTip("A model folder in Hugging Face layout, a faster-whisper (CTranslate2) folder, "
-                                      "or a folder holding an ONNX face generator")
-        self.import_file_button = QPushButton("Import ONNX generator…")
-        self.import_file_button.setToolTip("A face generator as one .onnx file (input z, output [N, 3, H, W]), with "
-                                           "its optional .json sidecar; it is copied into the app's folder")
-        self.copy_check = QCheckBox("copy into the app's folder")
-        self.copy_check.setToolTip("Otherwise the folder is used where it lies")
-        self.download_button = QPushButton("Download…")
-        self.download_button.setToolTip("Fetch a model from the Hugging Face hub by its repository id")
-        self.convert_button = QPushButton("Convert to ONNX + INT8")
-        self.convert_button.setToolTip("Export the selected model for ONNX Runtime (fp32 and INT8) and check it "
-                                       "against torch")
-        self.calibration_button = QPushButton("Calibration file…")
-        self.calibration_button.setToolTip("Your rows (labelled or not) to choose a classifier's INT8 on some and "
+        self.import_button = QPushButton(self.tr("Import folder…"))
+        self.import_button.setToolTip(self.tr("A model folder in Hugging Face layout, a faster-whisper (CTranslate2) folder, "
+                                      "or a folder holding an ONNX face generator"))
+        self.import_file_button = QPushButton(self.tr("Import ONNX generator…"))
+        self.import_file_button.setToolTip(self.tr("A face generator as one .onnx file (input z, output [N, 3, H, W]), with "
+                                           "its optional .json sidecar; it is copied into the app's folder"))
+        self.copy_check = QCheckBox(self.tr("copy into the app's folder"))
+        self.copy_check.setToolTip(self.tr("Otherwise the folder is used where it lies"))
+        self.download_button = QPushButton(self.tr("Download…"))
+        self.download_button.setToolTip(self.tr("Fetch a model from the Hugging Face hub by its repository id"))
+        self.convert_button = QPushButton(self.tr("Convert to ONNX + INT8"))
+        self.convert_button.setToolTip(self.tr("Export the selected model for ONNX Runtime (fp32 and INT8) and check it "
+                                       "against torch"))
+        self.calibration_button = QPushButton(self.tr("Calibration file…"))
+        self.calibration_button.setToolTip(self.tr("Your rows (labelled or not) to choose a classifier's INT8 on some and "
                                            "check it on the others, for a classifier not fine-tuned here (one "
-                                           "fine-tuned here uses its validation rows)")
+                                           "fine-tuned here uses its validation rows)"))
         self.calibration = ""
-        self.remove_button = QPushButton("Remove")
-        self.refresh_button = QPushButton("Refresh")
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.refresh_button = QPushButton(self.tr("Refresh"))
         buttons = QHBoxLayout()
         for widget in (self.import_button, self.copy_check, self.import_file_button, self.download_button,
                        self.convert_button, self.calibration_button, self.remove_button):
@@ -86,9 +88,9 @@ class ModelManager(QWidget):
         self.catalogue = CatalogueView(ctx, self.set_status)
         self.cache_view = HfCacheView(ctx, self._start, self.set_status)
         self.tabs = QTabWidget()
-        self.tabs.addTab(installed, "Installed")
-        self.tabs.addTab(self.catalogue, "Catalogue")
-        self.tabs.addTab(self.cache_view, "Hugging Face cache")
+        self.tabs.addTab(installed, self.tr("Installed"))
+        self.tabs.addTab(self.catalogue, self.tr("Catalogue"))
+        self.tabs.addTab(self.cache_view, self.tr("Hugging Face cache"))
         outer.addWidget(self.tabs, 1)
         self.controls = JobControls(self.runner, self.job_key, with_run=False)
         outer.addWidget(self.controls)
@@ -135,9 +137,9 @@ class ModelManager(QWidget):
             lines.append(f"Parity: {format_parity(info.manifest['parity'])}")
         kept = (info.manifest.get("quantization") or {}).get("fp32")
         if kept:
-            lines.append(f"INT8 keeps in fp32: {', '.join(map(str, kept))}")
+            lines.append(self.tr("INT8 keeps in fp32: {0}").format(', '.join(map(str, kept))))
         if self.calibration:
-            lines.append(f"Calibration file for the next conversion: {self.calibration}")
+            lines.append(self.tr("Calibration file for the next conversion: {0}").format(self.calibration))
         self.details.setText("<br>".join(html.escape(line) if i else line for i, line in enumerate(lines)))
 
     def selected(self) -> Optional[store.ModelInfo]:
@@ -148,31 +150,31 @@ class ModelManager(QWidget):
 
     # --- actions ----------------------------------------------------------
     def import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a model folder")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a model folder"))
         if folder:
             self._start(jobs.IMPORT_MODEL, f"Importing {Path(folder).name}…", self._imported,
                         folder=folder, copy=self.copy_check.isChecked())
 
     def import_onnx_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import an ONNX face generator", "", "ONNX models (*.onnx)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import an ONNX face generator"), "", self.tr("ONNX models (*.onnx)"))
         if path:
             self._start(jobs.IMPORT_MODEL, f"Importing {Path(path).name}…", self._imported, folder=path)
 
     def download(self) -> None:
         repo_id, ok = QInputDialog.getText(self, "Download a model",
-                                           "Hugging Face repository id (e.g. Helsinki-NLP/opus-mt-en-de):")
+                                           self.tr("Hugging Face repository id (e.g. Helsinki-NLP/opus-mt-en-de):"))
         repo_id = repo_id.strip()
         if not ok or not repo_id:
             return
         if not REPO_ID.match(repo_id):
-            self.set_status(f"'{repo_id}' is not a repository id; it looks like owner/name.", error=True)
+            self.set_status(self.tr("'{0}' is not a repository id; it looks like owner/name.").format(repo_id), error=True)
             return
         self.ctx.downloads.request(self, repo_id)
 
     def convert(self) -> None:
         info = self.selected()
         if info is None:
-            self.set_status("Select a model to convert.", error=True)
+            self.set_status(self.tr("Select a model to convert."), error=True)
             return
         self._converting = info.name
         extra = {"calibration": self.calibration} if self.calibration else {}
@@ -182,8 +184,8 @@ class ModelManager(QWidget):
     def choose_calibration(self) -> None:
         """A file of the user's rows (CSV/TSV/JSON Lines) the next conversion of the selected classifier chooses
         and checks INT8 on."""
-        path, _ = QFileDialog.getOpenFileName(self, "Your rows to choose and check INT8 on",
-                                              filter="Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Your rows to choose and check INT8 on"),
+                                              filter=self.tr("Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json)"))
         if path:
             self.calibration = path
             self._show_details()
@@ -195,14 +197,14 @@ class ModelManager(QWidget):
     def remove(self) -> None:
         info = self.selected()
         if info is None:
-            self.set_status("Select a model to remove.", error=True)
+            self.set_status(self.tr("Select a model to remove."), error=True)
             return
         if info.source == "hf-cache":
             self.cache_view.confirm_delete(info.name)
             return
-        question = (f"Delete {info.name} and its folder {info.path}?" if info.source == "app"
-                    else f"Forget {info.name}? Its folder {info.path} stays on disk.")
-        if QMessageBox.question(self, "Remove model", question) != QMessageBox.StandardButton.Yes:
+        question = (self.tr("Delete {0} and its folder {1}?").format(info.name, info.path) if info.source == "app"
+                    else self.tr("Forget {0}? Its folder {1} stays on disk.").format(info.name, info.path))
+        if QMessageBox.question(self, self.tr("Remove model"), question) != QMessageBox.StandardButton.Yes:
             return
         self._start(jobs.REMOVE_MODEL, f"Removing {info.name}…", lambda _value: self._removed(info.name),
                     name=info.name)
@@ -210,7 +212,7 @@ class ModelManager(QWidget):
     # --- jobs ---------------------------------------------------------------
     def _start(self, spec: JobSpec, message: str, on_result: Callable[[Any], None], **kwargs: Any) -> None:
         if self.runner.is_running(self.job_key):
-            self.set_status("Another model job is running; wait for it or press Stop.", error=True)
+            self.set_status(self.tr("Another model job is running; wait for it or press Stop."), error=True)
             return
         job = self.controls.start(spec, **kwargs)
         job.result.connect(on_result)
@@ -218,16 +220,16 @@ class ModelManager(QWidget):
 
     def _imported(self, info: store.ModelInfo) -> None:
         self._select_after = info.name
-        self.set_status(f"{info.name}: {info.task} model, at {info.path}.")
+        self.set_status(self.tr("{0}: {1} model, at {2}.").format(info.name, info.task, info.path))
         self.ctx.models.refresh()
 
     def _converted(self, parity: dict) -> None:
         self._select_after = self._converting
-        self.set_status(f"{self._converting} converted. {format_parity(parity)}")
+        self.set_status(self.tr("{0} converted. {1}").format(self._converting, format_parity(parity)))
         self.ctx.models.refresh()
 
     def _removed(self, name: str) -> None:
-        self.set_status(f"Removed {name}.")
+        self.set_status(self.tr("Removed {0}.").format(name))
         self.ctx.models.refresh()
 
     def _on_download(self, name: str) -> None:

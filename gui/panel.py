@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from models.core.events import Final, Partial
@@ -32,7 +33,7 @@ class TaskPanel(QWidget):
     name = ""
     title = ""
     task: Optional[str] = None     # the store task for the model picker; None: no picker
-    run_label = "Run"
+    run_label = QT_TRANSLATE_NOOP("TaskPanel", "Run")
     latest_wins = False            # True: a new run supersedes the one in flight (pages that render as controls move)
     trains = False                 # True: the page makes a model (torch weights), so it offers no backend
 
@@ -43,7 +44,7 @@ class TaskPanel(QWidget):
         self.settings = ctx.settings
         self.notes: list[str] = []   # the running job's Log messages (truncation, fallbacks...)
         outer = QVBoxLayout(self)
-        outer.addWidget(QLabel(f"<h2>{self.title}</h2>"))
+        outer.addWidget(QLabel(f"<h2>{QCoreApplication.translate('TaskPanel', self.title)}</h2>"))
         self.form = QFormLayout()
         outer.addLayout(self.form)
         self.picker: Optional[ModelPicker] = None
@@ -51,15 +52,15 @@ class TaskPanel(QWidget):
         self.backend: Optional[BackendChoice] = None
         if self.task:
             self.picker = ModelPicker(self.task, ctx)
-            self.form.addRow("Model:", self.picker)
+            self.form.addRow(self.tr("Model:"), self.picker)
             if self.task in EXPORTERS and not self.trains:   # training always runs PyTorch
                 self.backend = BackendChoice(ctx, self.picker, f"{self.job_key()}-export")
-                self.form.addRow("Backend:", self.backend)
+                self.form.addRow(self.tr("Backend:"), self.backend)
             self.first_run = FirstRun(self.task, ctx, self.picker)
             self.form.addRow(self.first_run)   # under the picker, across the form
         self.body = QVBoxLayout()
         outer.addLayout(self.body, 1)
-        self.controls = JobControls(self.runner, self.job_key(), self.run_label)
+        self.controls = JobControls(self.runner, self.job_key(), QCoreApplication.translate("TaskPanel", self.run_label))
         outer.addWidget(self.controls)
         self.controls.run_clicked.connect(self.run)
         self.build()
@@ -105,7 +106,7 @@ class TaskPanel(QWidget):
     def model_path(self) -> str:
         path = self.picker.path() if self.picker else ""
         if self.picker is not None and not path:
-            raise BadInput("Choose a model first (Browse… or the Models page).")
+            raise BadInput(self.tr("Choose a model first (Browse… or the Models page)."))
         return path
 
     def run(self, latest: bool = False) -> None:
@@ -145,4 +146,4 @@ class TaskPanel(QWidget):
 
     def warn(self, text: str) -> None:
         """A dialog for problems that need acknowledging (not used in the normal flow)."""
-        QMessageBox.warning(self, self.title, text)
+        QMessageBox.warning(self, QCoreApplication.translate("TaskPanel", self.title), text)

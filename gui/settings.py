@@ -23,6 +23,7 @@ class Key(Enum):
     """(INI key, type, default)."""
 
     DEVICE = ("device", str, "auto")
+    LANGUAGE = ("language", str, "system")                 # "system" or a locale of gui.i18n.LANGUAGES
     MODEL_BACKENDS = ("models/backends", str, "")          # JSON {model folder: backend}; absent: torch
     ALLOW_PICKLE = ("allow_pickle", bool, False)
     THREADS = ("threads", int, 0)                          # torch's thread count; 0: one per core

@@ -8,10 +8,11 @@ SYSTEM_PACKAGES=(libportaudio2 libsndfile1 libxkbcommon-x11-0 libxcb-cursor0 lib
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3)
 # for the test suite: a real-time virtual microphone and synthetic speech; a desktop entry validator and
-# a virtual X display with a window finder (the desktop launch test); more speech engines and voices, and
+# a virtual X display with a window finder (the desktop launch test); a CJK font (the Chinese interface
+# tests); more speech engines and voices, and
 # SoX's resampler, for the held-out speech corpus (benchmarks/heldout_speech.py)
 TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins espeak-ng desktop-file-utils xvfb xdotool
-  flite festival festvox-kallpc16k festvox-kdlpc16k sox)
+  flite festival festvox-kallpc16k festvox-kdlpc16k sox fonts-noto-cjk)
 
 wanted=("${SYSTEM_PACKAGES[@]}")
 [[ "${1:-}" == "--test" ]] && wanted+=("${TEST_PACKAGES[@]}")

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import importlib
 
-#: (page name, sidebar label, "module:Class")
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+#: (page name, sidebar label (translated where shown), "module:Class")
 PAGES = (
-    ("classify", "Classify", "gui.panels.classify:ClassifyPanel"),
-    ("generate", "Generate", "gui.panels.generate:GeneratePanel"),
-    ("translate", "Translate", "gui.panels.translate:TranslatePanel"),
-    ("faces", "Faces", "gui.panels.faces:FacesPanel"),
-    ("transcribe", "Transcribe", "gui.panels.transcribe:TranscribePanel"),
-    ("dashboard", "Dashboard", "gui.dashboard:Dashboard"),
-    ("models", "Models", "gui.model_manager:ModelManager"),
+    ("classify", QT_TRANSLATE_NOOP("pages", "Classify"), "gui.panels.classify:ClassifyPanel"),
+    ("generate", QT_TRANSLATE_NOOP("pages", "Generate"), "gui.panels.generate:GeneratePanel"),
+    ("translate", QT_TRANSLATE_NOOP("pages", "Translate"), "gui.panels.translate:TranslatePanel"),
+    ("faces", QT_TRANSLATE_NOOP("pages", "Faces"), "gui.panels.faces:FacesPanel"),
+    ("transcribe", QT_TRANSLATE_NOOP("pages", "Transcribe"), "gui.panels.transcribe:TranscribePanel"),
+    ("dashboard", QT_TRANSLATE_NOOP("pages", "Dashboard"), "gui.dashboard:Dashboard"),
+    ("models", QT_TRANSLATE_NOOP("pages", "Models"), "gui.model_manager:ModelManager"),
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -26,19 +27,19 @@ from ..widgets.probability_bars import ProbabilityBars
 from .compress import CompressTab
 from .train import EvaluateTab, TrainTab
 
-DATA_FILTER = "Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
+DATA_FILTER = QT_TRANSLATE_NOOP("classify", "Data files (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)")
 
 
 class PredictTab(TaskPanel):
     """One text in, its label and every label's probability (as a bar chart) out."""
 
     name = "classify-predict"
-    title = "Classify a text"
+    title = QT_TRANSLATE_NOOP("TaskPanel", "Classify a text")
     task = "classify"
 
     def build(self) -> None:
         self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("Type or paste a text to classify…")
+        self.text.setPlaceholderText(self.tr("Type or paste a text to classify…"))
         self.text.setMaximumHeight(140)
         self.body.addWidget(self.text)
         self.result_label = QLabel("")
@@ -54,7 +55,7 @@ class PredictTab(TaskPanel):
         model = self.model_path()
         text = self.text.toPlainText().strip()
         if not text:
-            raise BadInput("Type a text to classify first.")
+            raise BadInput(self.tr("Type a text to classify first."))
         return jobs.CLASSIFY_TEXTS, {"model": model, "texts": [text]}
 
     def show_result(self, value: Any) -> None:
@@ -73,30 +74,30 @@ class FileTab(TaskPanel):
     """Every row of a CSV/TSV/JSON Lines file into a CSV with a label and per-class probabilities."""
 
     name = "classify-file"
-    title = "Classify a file"
+    title = QT_TRANSLATE_NOOP("TaskPanel", "Classify a file")
     task = "classify"
-    run_label = "Classify file"
+    run_label = QT_TRANSLATE_NOOP("TaskPanel", "Classify file")
 
     def build(self) -> None:
         self.input_edit = QLineEdit()
-        self.input_edit.setPlaceholderText("A CSV, TSV or JSON Lines file with a text column")
-        browse_in = QPushButton("Open…")
+        self.input_edit.setPlaceholderText(self.tr("A CSV, TSV or JSON Lines file with a text column"))
+        browse_in = QPushButton(self.tr("Open…"))
         browse_in.clicked.connect(self._choose_input)
-        self.form.addRow("Input file:", hrow(self.input_edit, browse_in))
+        self.form.addRow(self.tr("Input file:"), hrow(self.input_edit, browse_in))
         self.column_combo = QComboBox()
         self.column_combo.setMinimumContentsLength(16)
-        self.column_combo.setPlaceholderText("open a file first")
-        self.form.addRow("Text column:", self.column_combo)
+        self.column_combo.setPlaceholderText(self.tr("open a file first"))
+        self.form.addRow(self.tr("Text column:"), self.column_combo)
         self.output_edit = QLineEdit()
-        self.output_edit.setPlaceholderText("Where the CSV with predictions goes")
-        browse_out = QPushButton("Save as…")
+        self.output_edit.setPlaceholderText(self.tr("Where the CSV with predictions goes"))
+        browse_out = QPushButton(self.tr("Save as…"))
         browse_out.clicked.connect(self._choose_output)
-        self.form.addRow("Output CSV:", hrow(self.output_edit, browse_out))
+        self.form.addRow(self.tr("Output CSV:"), hrow(self.output_edit, browse_out))
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 1024)
         self.batch_spin.setValue(self.settings.get(Key.CLASSIFY_BATCH_SIZE))
         self.batch_spin.valueChanged.connect(lambda v: self.settings.set(Key.CLASSIFY_BATCH_SIZE, v))
-        self.form.addRow("Batch size:", self.batch_spin)
+        self.form.addRow(self.tr("Batch size:"), self.batch_spin)
         self.throughput = QLabel("")
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -128,18 +129,18 @@ class FileTab(TaskPanel):
         self.column_combo.addItems(value["columns"])
         if value.get("text_column"):
             self.column_combo.setCurrentText(value["text_column"])
-        self.set_status(f"{value['rows']:,} rows; columns: {', '.join(value['columns'])}.")
+        self.set_status(self.tr("{0:,} rows; columns: {1}.").format(value['rows'], ', '.join(value['columns'])))
 
     def _choose_input(self) -> None:
         folder = self.settings.get(Key.CLASSIFY_DATA_DIR)
-        path, _ = QFileDialog.getOpenFileName(self, "Open a data file", folder, DATA_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a data file"), folder, QCoreApplication.translate("classify", DATA_FILTER))
         if path:
             self.settings.set(Key.CLASSIFY_DATA_DIR, str(Path(path).parent))
             self.set_input(path)
 
     def _choose_output(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save predictions as", self.output_edit.text(),
-                                              "CSV files (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save predictions as"), self.output_edit.text(),
+                                              self.tr("CSV files (*.csv)"))
         if path:
             self.output_edit.setText(path)
 
@@ -148,9 +149,9 @@ class FileTab(TaskPanel):
         source = self.input_edit.text().strip()
         target = self.output_edit.text().strip()
         if not source:
-            raise BadInput("Open a data file first.")
+            raise BadInput(self.tr("Open a data file first."))
         if not target:
-            raise BadInput("Choose where to save the predictions.")
+            raise BadInput(self.tr("Choose where to save the predictions."))
         self.summary.setText("")
         self.throughput.setText("")
         return jobs.CLASSIFY_FILE, {
@@ -166,9 +167,9 @@ class FileTab(TaskPanel):
 
     def show_result(self, value: Any) -> None:
         counts = ", ".join(f"{label}: {n:,}" for label, n in value["labels"].items())
-        self.throughput.setText(f"{value['rows_per_s']:,.1f} rows/s")
-        self.summary.setText(f"{value['rows']:,} rows classified ({value['skipped']:,} skipped) in "
-                             f"{value['seconds']:.2f} s → {value['output']}\n{counts}"
+        self.throughput.setText(self.tr("{0:,.1f} rows/s").format(value['rows_per_s']))
+        self.summary.setText(self.tr("{0:,} rows classified ({1:,} skipped) in {2:.2f} s → {3}\n{4}").format(
+            value['rows'], value['skipped'], value['seconds'], value['output'], counts)
                              + (f"\n{value['parity']}" if value.get("parity") else ""))
 
 
@@ -185,14 +186,14 @@ class ClassifyPanel(QWidget):
         layout.addWidget(self.tabs)
         self.predict = PredictTab(ctx)
         self.file = FileTab(ctx)
-        self.add_tab(self.predict, "Predict")
-        self.add_tab(self.file, "File")
+        self.add_tab(self.predict, self.tr("Predict"))
+        self.add_tab(self.file, self.tr("File"))
         self.train = TrainTab(ctx)
         self.evaluate = EvaluateTab(ctx)
-        self.add_tab(self.train, "Train")
-        self.add_tab(self.evaluate, "Evaluate")
+        self.add_tab(self.train, self.tr("Train"))
+        self.add_tab(self.evaluate, self.tr("Evaluate"))
         self.compress = CompressTab(ctx)
-        self.add_tab(self.compress, "Compress")
+        self.add_tab(self.compress, self.tr("Compress"))
 
     def add_tab(self, widget: QWidget, label: str) -> int:
         """Add a tab; its model picker follows the others, and it gets the dashboard if it wants one."""

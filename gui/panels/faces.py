@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
@@ -52,9 +52,9 @@ def _slider(steps: int, value: int, tip: str) -> QSlider:
 
 class FacesPanel(TaskPanel):
     name = "faces"
-    title = "Faces"
+    title = QT_TRANSLATE_NOOP("TaskPanel", "Faces")
     task = "faces"
-    run_label = "Render"
+    run_label = QT_TRANSLATE_NOOP("TaskPanel", "Render")
     latest_wins = True             # every control renders as it moves; a render in flight gives way
     path_key = "faces-path"
     train_key = "faces-train"
@@ -63,19 +63,19 @@ class FacesPanel(TaskPanel):
     def build(self) -> None:
         self.dashboard: Optional[Any] = None
         seed = float(self.settings.get(Key.FACES_SEED))
-        self.seed_spin = _spin(0, 2**31 - 1, int(seed), "The first face's seed: each seed always gives the same face")
+        self.seed_spin = _spin(0, 2**31 - 1, int(seed), self.tr("The first face's seed: each seed always gives the same face"))
         self.blend_slider = _slider(BLEND_STEPS, round((seed % 1) * BLEND_STEPS),
-                                    "Fractional seed: blends each face toward the next seed's")
-        self.rows_spin = _spin(1, 8, self.settings.get(Key.FACES_ROWS), "Rows of faces")
-        self.cols_spin = _spin(1, 8, self.settings.get(Key.FACES_COLS), "Faces per row")
+                                    self.tr("Fractional seed: blends each face toward the next seed's"))
+        self.rows_spin = _spin(1, 8, self.settings.get(Key.FACES_ROWS), self.tr("Rows of faces"))
+        self.cols_spin = _spin(1, 8, self.settings.get(Key.FACES_COLS), self.tr("Faces per row"))
         self.psi_slider = _slider(PSI_STEPS, round(self.settings.get(Key.FACES_PSI) * PSI_STEPS),
-                                  "Truncation ψ: 1 leaves the faces as drawn, lower pulls them toward the average face")
+                                  self.tr("Truncation ψ: 1 leaves the faces as drawn, lower pulls them toward the average face"))
         for spin in (self.seed_spin, self.rows_spin, self.cols_spin):
             spin.setMaximumWidth(120)
         self.seed_label, self.psi_label = QLabel(), QLabel()
-        self.form.addRow("Seed:", hrow(self.seed_spin, self.blend_slider, self.seed_label))
-        self.form.addRow("Grid:", hrow(self.rows_spin, QLabel("rows ×"), self.cols_spin, QLabel("columns"), QWidget()))
-        self.form.addRow("Truncation ψ:", hrow(self.psi_slider, self.psi_label))
+        self.form.addRow(self.tr("Seed:"), hrow(self.seed_spin, self.blend_slider, self.seed_label))
+        self.form.addRow(self.tr("Grid:"), hrow(self.rows_spin, QLabel(self.tr("rows ×")), self.cols_spin, QLabel(self.tr("columns")), QWidget()))
+        self.form.addRow(self.tr("Truncation ψ:"), hrow(self.psi_slider, self.psi_label))
         self._show_values()
         for signal in (self.seed_spin.valueChanged, self.blend_slider.valueChanged, self.rows_spin.valueChanged,
                        self.cols_spin.valueChanged, self.psi_slider.valueChanged):
@@ -86,8 +86,8 @@ class FacesPanel(TaskPanel):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self._build_explore())
         tabs = QTabWidget()
-        tabs.addTab(self._build_path(), "Interpolate")
-        tabs.addTab(self._build_training(), "Train")
+        tabs.addTab(self._build_path(), self.tr("Interpolate"))
+        tabs.addTab(self._build_training(), self.tr("Train"))
         split.addWidget(tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -97,14 +97,14 @@ class FacesPanel(TaskPanel):
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
-        self.view = FaceGrid("Choose a faces model: the faces render as you move the controls.")
+        self.view = FaceGrid(self.tr("Choose a faces model: the faces render as you move the controls."))
         scroll = QScrollArea()
         scroll.setWidget(self.view)
         scroll.setWidgetResizable(True)
         column.addWidget(scroll, 1)
-        self.save_image_button = QPushButton("Save image…")
-        self.save_image_button.setToolTip("Save the face you clicked last (the first one until you click)")
-        self.save_grid_button = QPushButton("Save grid…")
+        self.save_image_button = QPushButton(self.tr("Save image…"))
+        self.save_image_button.setToolTip(self.tr("Save the face you clicked last (the first one until you click)"))
+        self.save_grid_button = QPushButton(self.tr("Save grid…"))
         for button, whole in ((self.save_image_button, False), (self.save_grid_button, True)):
             button.setEnabled(False)
             button.clicked.connect(lambda _checked=False, whole=whole: self.save_picture(whole))
@@ -119,17 +119,17 @@ class FacesPanel(TaskPanel):
         box = QWidget()
         form = QFormLayout(box)
         self.path_edit = QLineEdit(self.settings.get(Key.FACES_PATH))
-        self.path_edit.setToolTip("The seeds the path goes through, in order, e.g. 3,7,12")
-        self.frames_spin = _spin(2, 600, self.settings.get(Key.FACES_FRAMES), "Frames in all, both ends included")
-        form.addRow("Seeds:", self.path_edit)
-        form.addRow("Frames:", self.frames_spin)
-        self.path_controls = JobControls(self.runner, self.path_key, "Make path")
+        self.path_edit.setToolTip(self.tr("The seeds the path goes through, in order, e.g. 3,7,12"))
+        self.frames_spin = _spin(2, 600, self.settings.get(Key.FACES_FRAMES), self.tr("Frames in all, both ends included"))
+        form.addRow(self.tr("Seeds:"), self.path_edit)
+        form.addRow(self.tr("Frames:"), self.frames_spin)
+        self.path_controls = JobControls(self.runner, self.path_key, self.tr("Make path"))
         self.path_controls.run_clicked.connect(self.make_path)
         form.addRow(self.path_controls)
         self.player = FramePlayer()
         form.addRow(self.player)
-        self.gif_button = QPushButton("Export GIF…")
-        self.frames_button = QPushButton("Export PNG frames…")
+        self.gif_button = QPushButton(self.tr("Export GIF…"))
+        self.frames_button = QPushButton(self.tr("Export PNG frames…"))
         for button in (self.gif_button, self.frames_button):
             button.setEnabled(False)
         self.gif_button.clicked.connect(self.export_gif)
@@ -141,16 +141,16 @@ class FacesPanel(TaskPanel):
         box = QWidget()
         form = QFormLayout(box)
         self.images_edit = QLineEdit(self.settings.get(Key.FACES_IMAGES))
-        self.images_edit.setPlaceholderText("A folder of jpg/png/webp images (subfolders included)")
-        browse = QPushButton("Browse…")
+        self.images_edit.setPlaceholderText(self.tr("A folder of jpg/png/webp images (subfolders included)"))
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._choose_images)
-        form.addRow("Images:", hrow(self.images_edit, browse))
+        form.addRow(self.tr("Images:"), hrow(self.images_edit, browse))
         self.name_edit = QLineEdit("my-faces")
-        self.name_edit.setToolTip("The new model's name; Resume continues the model of this name")
-        form.addRow("Model name:", self.name_edit)
+        self.name_edit.setToolTip(self.tr("The new model's name; Resume continues the model of this name"))
+        form.addRow(self.tr("Model name:"), self.name_edit)
         self.size_combo = QComboBox()
         for size in (32, 64, 128):
-            self.size_combo.addItem(f"{size} px", size)
+            self.size_combo.addItem(self.tr("{0} px").format(size), size)
         self.size_combo.setCurrentIndex(max(0, self.size_combo.findData(self.settings.get(Key.FACES_IMAGE_SIZE))))
         self.epochs_spin = _spin(1, 10000, RECIPE["epochs"], "Epochs in all; Resume counts those already done")
         self.batch_spin = _spin(1, 1024, RECIPE["batch_size"])
@@ -179,16 +179,16 @@ class FacesPanel(TaskPanel):
         self.train_controls = JobControls(self.runner, self.train_key, "Train")
         self.train_controls.stop_button.setToolTip("Stop; the best and the last finished epoch stay saved")
         self.train_controls.run_clicked.connect(lambda: self.train(resume=False))
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Continue training the model named above until it has the epochs asked")
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.resume_button.setToolTip(self.tr("Continue training the model named above until it has the epochs asked"))
         self.resume_button.clicked.connect(lambda: self.train(resume=True))
         self.runner.busy_changed.connect(
             lambda key, running: self.resume_button.setEnabled(not running) if key == self.train_key else None)
-        dashboard_button = QPushButton("Show dashboard")
+        dashboard_button = QPushButton(self.tr("Show dashboard"))
         dashboard_button.clicked.connect(self._show_dashboard)
         form.addRow(hrow(self.resume_button, dashboard_button))
         form.addRow(self.train_controls)
-        self.samples_view = FaceGrid("Preview grids of fixed seeds appear as training goes.")
+        self.samples_view = FaceGrid(self.tr("Preview grids of fixed seeds appear as training goes."))
         form.addRow(self.samples_view)
         return box
 
@@ -205,7 +205,7 @@ class FacesPanel(TaskPanel):
 
     def _show_values(self) -> None:
         self.seed_label.setText(f"{self.seed():g}")
-        self.psi_label.setText(f"{self.psi():.2f}" + (" (off)" if self.psi() >= 1.0 else ""))
+        self.psi_label.setText(f"{self.psi():.2f}" + (self.tr(" (off)") if self.psi() >= 1.0 else ""))
 
     def _changed(self) -> None:
         self._show_values()
@@ -225,7 +225,7 @@ class FacesPanel(TaskPanel):
         self.view.set_images(np.asarray(images), cols)
         for button in (self.save_image_button, self.save_grid_button):
             button.setEnabled(True)
-        self.set_status(" ".join([f"{len(images)} faces, seeds from {self.seed():g}, ψ {self.psi():.2f}."]
+        self.set_status(" ".join([self.tr("{0} faces, seeds from {1:g}, ψ {2:.2f}.").format(len(images), self.seed(), self.psi())]
                                  + self.notes))
 
     def _save_path(self, title: str, suggested: str, pattern: str) -> str:
@@ -239,8 +239,8 @@ class FacesPanel(TaskPanel):
         picture = self.view.array if whole else self.view.selected_image()
         if picture is None:
             return
-        path = self._save_path("Save the grid" if whole else "Save the face", "faces.png" if whole else "face.png",
-                               "PNG images (*.png)")
+        path = self._save_path(self.tr("Save the grid") if whole else self.tr("Save the face"), "faces.png" if whole else "face.png",
+                               self.tr("PNG images (*.png)"))
         if path:
             self._write(lambda: save_png(picture, path), f"Saved {path}.", self.set_status)
 
@@ -249,7 +249,7 @@ class FacesPanel(TaskPanel):
         try:
             save()
         except (OSError, ValueError, ModelDeskError) as exc:
-            report(f"Could not save: {exc}", error=True)
+            report(QCoreApplication.translate("faces", "Could not save: {0}").format(exc), error=True)
             return
         report(done)
 
@@ -261,7 +261,7 @@ class FacesPanel(TaskPanel):
             model = self.model_path()
             seeds = parse_seeds(self.path_edit.text())
             if len(seeds) < 2:
-                raise BadInput("A path needs at least 2 seeds, e.g. 3,7,12.")
+                raise BadInput(self.tr("A path needs at least 2 seeds, e.g. 3,7,12."))
         except (BadInput, ModelDeskError) as exc:
             self.path_controls.set_status(str(exc), error=True)
             return
@@ -275,20 +275,20 @@ class FacesPanel(TaskPanel):
         self.player.set_frames(np.asarray(frames))
         for button in (self.gif_button, self.frames_button):
             button.setEnabled(True)
-        self.path_controls.set_status(f"{len(frames)} frames through seeds {self.path_edit.text()}.")
+        self.path_controls.set_status(self.tr("{0} frames through seeds {1}.").format(len(frames), self.path_edit.text()))
 
     def export_gif(self) -> None:
         frames = self.player.frames
-        path = self._save_path("Export the path as a GIF", "path.gif", "GIF images (*.gif)") if frames is not None else ""
+        path = self._save_path(self.tr("Export the path as a GIF"), "path.gif", self.tr("GIF images (*.gif)")) if frames is not None else ""
         if path:
             self._write(lambda: save_gif(frames, path, fps=self.player.fps.value()),
-                        f"Saved a {len(frames)}-frame GIF to {path}.", self.path_controls.set_status)
+                        self.tr("Saved a {0}-frame GIF to {1}.").format(len(frames), path), self.path_controls.set_status)
 
     def export_frames(self) -> None:
         frames = self.player.frames
-        folder = QFileDialog.getExistingDirectory(self, "Export the frames as PNGs into") if frames is not None else ""
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export the frames as PNGs into")) if frames is not None else ""
         if folder:
-            self._write(lambda: save_frames(frames, folder), f"Saved {len(frames)} PNG frames to {folder}.",
+            self._write(lambda: save_frames(frames, folder), self.tr("Saved {0} PNG frames to {1}.").format(len(frames), folder),
                         self.path_controls.set_status)
 
     # --- training -------------------------------------------------------------
@@ -301,7 +301,7 @@ class FacesPanel(TaskPanel):
             window.show_panel("dashboard")
 
     def _choose_images(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a folder of images", self.images_edit.text())
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder of images"), self.images_edit.text())
         if folder:
             self.images_edit.setText(folder)
 
@@ -310,10 +310,10 @@ class FacesPanel(TaskPanel):
             return
         folder, name = self.images_edit.text().strip(), self.name_edit.text().strip()
         if not folder:
-            self.train_controls.set_status("Choose a folder of images to train on.", error=True)
+            self.train_controls.set_status(self.tr("Choose a folder of images to train on."), error=True)
             return
         if not name:
-            self.train_controls.set_status("Name the model.", error=True)
+            self.train_controls.set_status(self.tr("Name the model."), error=True)
             return
         self.settings.set(Key.FACES_IMAGES, folder)
         self.settings.set(Key.FACES_IMAGE_SIZE, self.size_combo.currentData())
@@ -326,7 +326,7 @@ class FacesPanel(TaskPanel):
                                         minibatch_std=self.minibatch_check.isChecked(),
                                         stop_on_collapse=self.collapse_check.isChecked())
         self._follow_training(job, name)
-        self.train_controls.set_status("Resuming…" if resume else "Training…")
+        self.train_controls.set_status(self.tr("Resuming…") if resume else self.tr("Training…"))
 
     def _follow_training(self, job: Job, name: str) -> None:
         job.data.connect(self._on_samples)
@@ -351,7 +351,7 @@ class FacesPanel(TaskPanel):
     def _on_train_stopped(self, result: Optional[dict]) -> None:
         """A stopped run keeps its best epoch as the model and its last one for resuming; the message says which."""
         if result is None:
-            self.train_controls.set_status("Training stopped before the first epoch ended: nothing was saved.")
+            self.train_controls.set_status(self.tr("Training stopped before the first epoch ended: nothing was saved."))
             return
         self._offer(result["model"])
         if result["new_epochs"]:
@@ -359,8 +359,8 @@ class FacesPanel(TaskPanel):
                                            f"model in {result['model']}, and epoch {result['epochs_trained']}, the "
                                            "last finished one, is kept for Resume.")
         else:
-            self.train_controls.set_status(f"Training stopped before a new epoch ended; {result['model']} still "
-                                           f"holds epoch {result['epochs_trained']}, as before.")
+            self.train_controls.set_status(self.tr("Training stopped before a new epoch ended; {0} still holds "
+                                                   "epoch {1}, as before.").format(result['model'], result['epochs_trained']))
 
     def _offer(self, path: str) -> None:
         self.ctx.models.refresh()

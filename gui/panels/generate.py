@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtGui import QGuiApplication, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QSpinBox, QWidget)
@@ -22,6 +23,10 @@ from ..settings import Key
 from .generate_context import POLICY_LABELS, ContextMeter, PromptView
 
 CUSTOM = "custom"
+#: the presets' names as shown (translated)
+PRESET_NAMES = {CUSTOM: QT_TRANSLATE_NOOP("GeneratePanel", "custom"), "precise": QT_TRANSLATE_NOOP("GeneratePanel", "precise"),
+                "balanced": QT_TRANSLATE_NOOP("GeneratePanel", "balanced"),
+                "creative": QT_TRANSLATE_NOOP("GeneratePanel", "creative")}
 SPEAKERS = {"user": "You", "assistant": "Assistant"}
 
 
@@ -38,9 +43,9 @@ def _row(*widgets: Any) -> QWidget:
 
 class GeneratePanel(TaskPanel):
     name = "generate"
-    title = "Generate text"
+    title = QT_TRANSLATE_NOOP("TaskPanel", "Generate text")
     task = "generate"
-    run_label = "Generate"
+    run_label = QT_TRANSLATE_NOOP("TaskPanel", "Generate")
 
     def build(self) -> None:
         self.chat_mode = False
@@ -48,22 +53,22 @@ class GeneratePanel(TaskPanel):
         self._regenerating = False
         self._wanted_model = ""
         self._described: Optional[str] = None
-        self.mode_label = QLabel("Completion: the model continues your text.")
-        self.gguf_button = QPushButton("Open a .gguf file…")
-        self.gguf_button.setToolTip("A GGUF model file from another local-LLM app (llama, mistral, qwen2/3, phi3, "
-                                    "gemma2/3, gpt2, falcon, …); it is dequantised to run with PyTorch")
+        self.mode_label = QLabel(self.tr("Completion: the model continues your text."))
+        self.gguf_button = QPushButton(self.tr("Open a .gguf file…"))
+        self.gguf_button.setToolTip(self.tr("A GGUF model file from another local-LLM app (llama, mistral, qwen2/3, phi3, "
+                                    "gemma2/3, gpt2, falcon, …); it is dequantised to run with PyTorch"))
         self.gguf_button.clicked.connect(self._open_gguf)
-        self.form.addRow("Mode:", _row(self.mode_label, self.gguf_button))
+        self.form.addRow(self.tr("Mode:"), _row(self.mode_label, self.gguf_button))
         self.system = QPlainTextEdit(self.settings.get(Key.GENERATE_SYSTEM))
-        self.system.setPlaceholderText("System prompt (chat models): who the assistant is and how it answers")
+        self.system.setPlaceholderText(self.tr("System prompt (chat models): who the assistant is and how it answers"))
         self.system.setMaximumHeight(56)
         self.system.textChanged.connect(lambda: self.settings.set(Key.GENERATE_SYSTEM, self.system.toPlainText()))
-        self.form.addRow("System:", self.system)
+        self.form.addRow(self.tr("System:"), self.system)
         self._build_context()
         self._build_sampling()
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
-        self.output.setPlaceholderText("The text appears here as it is generated.")
+        self.output.setPlaceholderText(self.tr("The text appears here as it is generated."))
         self.body.addWidget(self.output, 1)
         self.prompt = QPlainTextEdit()
         self.prompt.setMaximumHeight(100)
@@ -90,13 +95,13 @@ class GeneratePanel(TaskPanel):
         self.save_button = QPushButton("Save…")
         self.open_button = QPushButton("Open…")
         self.readout = QLabel("")
-        self.readout.setToolTip("Time to the first token, then tokens per second")
+        self.readout.setToolTip(self.tr("Time to the first token, then tokens per second"))
         self.clear_button.clicked.connect(self.clear)
         self.regenerate_button.clicked.connect(self.regenerate)
         self.copy_button.clicked.connect(self.copy)
         self.save_button.clicked.connect(self._save_dialog)
         self.open_button.clicked.connect(self._open_dialog)
-        self.copy_button.setToolTip("Copy the last reply")
+        self.copy_button.setToolTip(self.tr("Copy the last reply"))
         self.body.addWidget(_row(self.clear_button, self.regenerate_button, self.copy_button, self.save_button,
                                  self.open_button, self.readout))
         self.set_chat(False)
@@ -158,30 +163,31 @@ class GeneratePanel(TaskPanel):
     # --- sampling ---------------------------------------------------------------
     def _build_sampling(self) -> None:
         self.preset = QComboBox()
-        self.preset.addItems([CUSTOM, *PRESETS])
-        self.preset.setToolTip("precise: always the likeliest token; balanced: everyday answers; creative: surprising")
-        self.preset.currentTextChanged.connect(self.apply_preset)
-        self.max_tokens = self._spin(QSpinBox(), Key.GENERATE_MAX_NEW_TOKENS, 1, 8192, "How many tokens to add at most")
+        for name in (CUSTOM, *PRESETS):
+            self.preset.addItem(QCoreApplication.translate("GeneratePanel", PRESET_NAMES.get(name, name)), name)
+        self.preset.setToolTip(self.tr("precise: always the likeliest token; balanced: everyday answers; creative: surprising"))
+        self.preset.currentIndexChanged.connect(lambda _row: self.apply_preset(self.preset.currentData()))
+        self.max_tokens = self._spin(QSpinBox(), Key.GENERATE_MAX_NEW_TOKENS, 1, 8192, self.tr("How many tokens to add at most"))
         self.temperature = self._spin(QDoubleSpinBox(), Key.GENERATE_TEMPERATURE, 0.0, 2.0,
-                                      "0 always takes the most likely token; higher is more surprising", step=0.1)
-        self.top_k = self._spin(QSpinBox(), Key.GENERATE_TOP_K, 0, 1000, "Sample among the K most likely tokens (0: all)")
+                                      self.tr("0 always takes the most likely token; higher is more surprising"), step=0.1)
+        self.top_k = self._spin(QSpinBox(), Key.GENERATE_TOP_K, 0, 1000, self.tr("Sample among the K most likely tokens (0: all)"))
         self.top_p = self._spin(QDoubleSpinBox(), Key.GENERATE_TOP_P, 0.01, 1.0,
-                                "Sample among the most likely tokens that make up this probability (1: all)",
+                                self.tr("Sample among the most likely tokens that make up this probability (1: all)"),
                                 step=0.05)
         self.min_p = self._spin(QDoubleSpinBox(), Key.GENERATE_MIN_P, 0.0, 0.99,
-                                "Drop tokens less likely than this share of the most likely one (0: off)", step=0.01)
+                                self.tr("Drop tokens less likely than this share of the most likely one (0: off)"), step=0.01)
         self.repetition = self._spin(QDoubleSpinBox(), Key.GENERATE_REPETITION_PENALTY, 0.5, 2.0,
-                                     "Above 1 makes tokens already in the text less likely (1: off)", step=0.05)
-        self.seed = self._spin(QSpinBox(), Key.GENERATE_SEED, -1, 2**31 - 1, "The same seed gives the same text")
-        self.seed.setSpecialValueText("random")
+                                     self.tr("Above 1 makes tokens already in the text less likely (1: off)"), step=0.05)
+        self.seed = self._spin(QSpinBox(), Key.GENERATE_SEED, -1, 2**31 - 1, self.tr("The same seed gives the same text"))
+        self.seed.setSpecialValueText(self.tr("random"))
         self.stop_edit = QPlainTextEdit(self.settings.get(Key.GENERATE_STOP))
-        self.stop_edit.setPlaceholderText("Stop strings, one per line (\\n stands for a line break)")
+        self.stop_edit.setPlaceholderText(self.tr("Stop strings, one per line (\\n stands for a line break)"))
         self.stop_edit.setMaximumHeight(44)
         self.stop_edit.textChanged.connect(lambda: self.settings.set(Key.GENERATE_STOP, self.stop_edit.toPlainText()))
-        self.form.addRow("Sampling:", _row("Preset", self.preset, "Max tokens", self.max_tokens, "Seed", self.seed))
-        self.form.addRow("", _row("Temperature", self.temperature, "Top-k", self.top_k, "Top-p", self.top_p,
-                                  "Min-p", self.min_p, "Repetition penalty", self.repetition))
-        self.form.addRow("Stop at:", self.stop_edit)
+        self.form.addRow(self.tr("Sampling:"), _row(self.tr("Preset"), self.preset, self.tr("Max tokens"), self.max_tokens, self.tr("Seed"), self.seed))
+        self.form.addRow("", _row(self.tr("Temperature"), self.temperature, self.tr("Top-k"), self.top_k, self.tr("Top-p"), self.top_p,
+                                  self.tr("Min-p"), self.min_p, self.tr("Repetition penalty"), self.repetition))
+        self.form.addRow(self.tr("Stop at:"), self.stop_edit)
         self._follow_preset()
 
     def _spin(self, box: Any, key: Key, low: float, high: float, tip: str, step: float = 1) -> Any:
@@ -214,7 +220,7 @@ class GeneratePanel(TaskPanel):
         match = next((name for name, preset in PRESETS.items()
                       if all(abs(values[f] - v) < 1e-6 for f, v in preset.items())), CUSTOM)
         self.preset.blockSignals(True)
-        self.preset.setCurrentText(match)
+        self.preset.setCurrentIndex(self.preset.findData(match))
         self.preset.blockSignals(False)
 
     def sampling(self) -> Sampling:
@@ -232,7 +238,7 @@ class GeneratePanel(TaskPanel):
 
     # --- the model: chat or completion ---------------------------------------------
     def _open_gguf(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model file", "", "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a GGUF model file"), "", self.tr("GGUF models (*.gguf)"))
         if path and self.picker is not None:
             self.picker.set_path(path)
 
@@ -251,7 +257,7 @@ class GeneratePanel(TaskPanel):
         path = self._described = self._wanted_model
         if not path:
             return
-        self.mode_label.setText("Reading the model…")
+        self.mode_label.setText(self.tr("Reading the model…"))
         job = self.runner.start_latest(f"{self.name}-describe", jobs.GENERATE_DESCRIBE, model=path)
         job.progress.connect(while_alive(self, lambda event: event.message and self.mode_label.setText(event.message)))
         job.result.connect(while_alive(self, lambda facts: self.set_chat(facts["chat"], facts.get("context"))))
@@ -311,7 +317,7 @@ class GeneratePanel(TaskPanel):
         replies = [m["content"] for m in self.conversation.messages if m["role"] == "assistant"]
         text = (replies[-1] if replies else "") if self.chat_mode else self.output.toPlainText()
         QGuiApplication.clipboard().setText(text)
-        self.set_status("Copied the reply." if text else "Nothing to copy yet.")
+        self.set_status(self.tr("Copied the reply.") if text else self.tr("Nothing to copy yet."))
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
@@ -329,12 +335,12 @@ class GeneratePanel(TaskPanel):
         self._once = {}
         if not self.chat_mode:
             if not text.strip():
-                raise BadInput("Write a prompt first.")
+                raise BadInput(self.tr("Write a prompt first."))
             self.output.clear()
             return jobs.GENERATE, {"model": model, "prompt": text, **sampling.to_dict(), **context}
         if not regenerating:
             if not text.strip():
-                raise BadInput("Write a message first.")
+                raise BadInput(self.tr("Write a message first."))
             self.conversation.add("user", text)
             self.prompt.clear()
         self.conversation.system = self.system.toPlainText()
@@ -396,13 +402,13 @@ class GeneratePanel(TaskPanel):
     # --- conversation files ----------------------------------------------------------
     def _save_dialog(self) -> None:
         folder = self.settings.get(Key.GENERATE_DIR)
-        path, _ = QFileDialog.getSaveFileName(self, "Save the conversation", folder, "Conversations (*.json)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the conversation"), folder, self.tr("Conversations (*.json)"))
         if path:
             self.save_conversation(path if path.lower().endswith(".json") else path + ".json")
 
     def _open_dialog(self) -> None:
         folder = self.settings.get(Key.GENERATE_DIR)
-        path, _ = QFileDialog.getOpenFileName(self, "Open a conversation", folder, "Conversations (*.json)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a conversation"), folder, self.tr("Conversations (*.json)"))
         if path:
             self.open_conversation(path)
 
@@ -414,7 +420,7 @@ class GeneratePanel(TaskPanel):
         self.conversation.model = self.picker.path() if self.picker else ""
         job = self.runner.start_latest(f"{self.name}-file", jobs.SAVE_CONVERSATION,
                                        conversation=self.conversation.to_dict(), path=path)
-        job.result.connect(while_alive(self, lambda written: self.set_status(f"Saved the conversation to {written}.")))
+        job.result.connect(while_alive(self, lambda written: self.set_status(self.tr("Saved the conversation to {0}.").format(written))))
         job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def open_conversation(self, path: str) -> None:
@@ -433,4 +439,4 @@ class GeneratePanel(TaskPanel):
             self.picker.set_path(model)
         self.render()
         self.meter.schedule()
-        self.set_status(f"Opened {name}: {len(self.conversation.messages)} turns.")
+        self.set_status(self.tr("Opened {0}: {1} turns.").format(name, len(self.conversation.messages)))

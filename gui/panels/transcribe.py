@@ -17,6 +17,7 @@ import statistics
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QStyle, QTabWidget, QTextEdit, QVBoxLayout, QWidget)
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from models.transcribe.audio import InputDevice
 
 PARTIAL_COLOUR = QColor("#8a8a8a")
-EXPORT_FILTERS = "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"
+EXPORT_FILTERS = QT_TRANSLATE_NOOP("transcribe", "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)")
 #: the encoder windows offered for files: 30 s as Whisper was trained, shorter only by choice
 WINDOW_CHOICES = ((30.0, "30 s (as trained)"), (20.0, "20 s (faster, less accurate)"),
                   (10.0, "10 s (fastest, least accurate)"))
@@ -54,9 +55,9 @@ def _waveform() -> QWidget:
 
 class TranscribePanel(TaskPanel):
     name = "transcribe"
-    title = "Transcribe"
+    title = QT_TRANSLATE_NOOP("TaskPanel", "Transcribe")
     task = "transcribe"
-    run_label = "Start"
+    run_label = QT_TRANSLATE_NOOP("TaskPanel", "Start")
 
     #: builds the audio source for a device name; None: the job opens the microphone itself
     source_factory: Optional[Callable[[str], Any]] = None
@@ -71,10 +72,10 @@ class TranscribePanel(TaskPanel):
         self.mic_combo.setMinimumContentsLength(24)
         self.mic_refresh = QPushButton()
         self.mic_refresh.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
-        self.mic_refresh.setToolTip("Look for microphones again")
+        self.mic_refresh.setToolTip(self.tr("Look for microphones again"))
         self.mic_refresh.clicked.connect(self.refresh_devices)
-        self.file_button = QPushButton("Transcribe files…")
-        self.file_button.setToolTip("Queue sound files (wav, flac, ogg, mp3, …) and transcribe them")
+        self.file_button = QPushButton(self.tr("Transcribe files…"))
+        self.file_button.setToolTip(self.tr("Queue sound files (wav, flac, ogg, mp3, …) and transcribe them"))
         self.file_button.clicked.connect(self._choose_files)
         mic_row = QWidget()
         row = QHBoxLayout(mic_row)
@@ -82,19 +83,19 @@ class TranscribePanel(TaskPanel):
         row.addWidget(self.mic_combo, 1)
         row.addWidget(self.mic_refresh)
         row.addWidget(self.file_button)
-        self.form.addRow("Microphone:", mic_row)
+        self.form.addRow(self.tr("Microphone:"), mic_row)
 
         self.language_combo = QComboBox()
         self.task_combo = QComboBox()
-        self.task_combo.addItem("Transcribe", "transcribe")
-        self.task_combo.addItem("Translate to English", "translate")
+        self.task_combo.addItem(self.tr("Transcribe"), "transcribe")
+        self.task_combo.addItem(self.tr("Translate to English"), "translate")
         options = QWidget()
         row = QHBoxLayout(options)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.language_combo, 1)
-        row.addWidget(QLabel("Task:"))
+        row.addWidget(QLabel(self.tr("Task:")))
         row.addWidget(self.task_combo, 1)
-        self.form.addRow("Language:", options)
+        self.form.addRow(self.tr("Language:"), options)
 
         self.tabs = QTabWidget()
         self.body.addWidget(self.tabs, 1)
@@ -107,21 +108,21 @@ class TranscribePanel(TaskPanel):
 
         self.view = QTextEdit()
         self.view.setReadOnly(True)
-        self.view.setPlaceholderText("Press Start and speak: the text appears here.")
+        self.view.setPlaceholderText(self.tr("Press Start and speak: the text appears here."))
         live_layout.addWidget(self.view, 1)
 
         tools = QHBoxLayout()
-        self.timestamps = QCheckBox("Timestamps")
+        self.timestamps = QCheckBox(self.tr("Timestamps"))
         self.timestamps.toggled.connect(self._rerender)
-        self.latency_label = QLabel("Latency: –")
-        self.latency_label.setToolTip("From the end of speech to its final text")
-        self.copy_button = QPushButton("Copy")
+        self.latency_label = QLabel(self.tr("Latency: –"))
+        self.latency_label.setToolTip(self.tr("From the end of speech to its final text"))
+        self.copy_button = QPushButton(self.tr("Copy"))
         self.copy_button.clicked.connect(self.copy)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save as plain text, SRT or WebVTT subtitles")
+        self.export_button = QPushButton(self.tr("Export…"))
+        self.export_button.setToolTip(self.tr("Save as plain text, SRT or WebVTT subtitles"))
         self.export_button.clicked.connect(self._choose_export)
-        self.edit_button = QPushButton("Edit…")
-        self.edit_button.setToolTip("Open the session's subtitles in the editor")
+        self.edit_button = QPushButton(self.tr("Edit…"))
+        self.edit_button.setToolTip(self.tr("Open the session's subtitles in the editor"))
         self.edit_button.clicked.connect(lambda: self.open_in_editor("", self.segments))
         tools.addWidget(self.timestamps)
         tools.addWidget(self.latency_label, 1)
@@ -129,12 +130,12 @@ class TranscribePanel(TaskPanel):
         tools.addWidget(self.edit_button)
         tools.addWidget(self.export_button)
         live_layout.addLayout(tools)
-        self.tabs.addTab(live, "Live")
-        self.tabs.addTab(self._build_files(), "Files")
+        self.tabs.addTab(live, self.tr("Live"))
+        self.tabs.addTab(self._build_files(), self.tr("Files"))
         self.editor = TranscriptEditor(self.cue_rules)
         self.editor.play_requested.connect(self.play)
         self.editor.status_changed.connect(lambda text, error: self.set_status(text, error=error))
-        self.tabs.addTab(self.editor, "Editor")
+        self.tabs.addTab(self.editor, self.tr("Editor"))
         self._update_tools()
         if self.picker is not None:
             self.picker.changed.connect(self._model_changed)
@@ -149,7 +150,7 @@ class TranscribePanel(TaskPanel):
     def refresh_devices(self) -> None:
         """List the input devices (in the engine: a PortAudio scan can take a while)."""
         self._devices_asked = True
-        self.mic_combo.setPlaceholderText("Looking for microphones…")
+        self.mic_combo.setPlaceholderText(self.tr("Looking for microphones…"))
         job = self.runner.start_latest(f"{self.name}-devices", jobs.INPUT_DEVICES)
         job.result.connect(self._show_devices)
         job.error.connect(while_alive(self, lambda message, _details: self._show_devices([], message)))
@@ -160,7 +161,7 @@ class TranscribePanel(TaskPanel):
         for dev in devices:
             self.mic_combo.addItem(dev.label + ("  (default)" if dev.is_default else ""), dev.name)
         if not devices:
-            self.mic_combo.setPlaceholderText("No microphone found")
+            self.mic_combo.setPlaceholderText(self.tr("No microphone found"))
         if problem:
             self.set_status(problem, error=True)
         index = self.mic_combo.findData(wanted)
@@ -172,13 +173,13 @@ class TranscribePanel(TaskPanel):
         kind, codes = store.speech_options(path) if path else ("ctc", [])
         self.language_combo.clear()
         if kind == "whisper-multilingual":
-            self.language_combo.addItem("Detect automatically", None)
+            self.language_combo.addItem(self.tr("Detect automatically"), None)
             for code in codes:
                 self.language_combo.addItem(code, code)
         elif kind == "whisper-en":
-            self.language_combo.addItem("English (this model knows only English)", None)
+            self.language_combo.addItem(self.tr("English (this model knows only English)"), None)
         else:
-            self.language_combo.addItem("Fixed by the model", None)
+            self.language_combo.addItem(self.tr("Fixed by the model"), None)
         self.language_combo.setEnabled(kind == "whisper-multilingual")
         self.task_combo.setCurrentIndex(0)
         self.task_combo.setEnabled(kind == "whisper-multilingual")
@@ -209,8 +210,8 @@ class TranscribePanel(TaskPanel):
             self.export_format.addItem(fmt.upper(), fmt)
         self.export_format.setCurrentIndex(max(0, self.export_format.findData(
             self.settings.get(Key.TRANSCRIBE_EXPORT_FORMAT))))
-        for label, widget in (("Subtitle cues: at most", self.cue_seconds), ("s,", self.cue_lines),
-                              ("lines of", self.cue_chars), ("characters; export as", self.export_format)):
+        for label, widget in ((self.tr("Subtitle cues: at most"), self.cue_seconds), (self.tr("s,"), self.cue_lines),
+                              (self.tr("lines of"), self.cue_chars), (self.tr("characters; export as"), self.export_format)):
             rules.addWidget(QLabel(label))
             rules.addWidget(widget)
         rules.addStretch(1)
@@ -240,9 +241,9 @@ class TranscribePanel(TaskPanel):
         return CueRules(max_seconds=seconds, max_lines=lines, line_chars=chars)
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Transcribe sound files", "",
-                                                "Sound files (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.m4a);;"
-                                                "All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Transcribe sound files"), "",
+                                                self.tr("Sound files (*.wav *.flac *.ogg *.mp3 *.opus *.aiff *.m4a);;"
+                                                "All files (*)"))
         if paths:
             self.transcribe_files(paths)
 
@@ -261,7 +262,7 @@ class TranscribePanel(TaskPanel):
                                       "window": float(self.window_combo.currentData())}
 
     def _choose_export_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export every finished transcript into")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export every finished transcript into"))
         if folder:
             self.export_all(folder)
 
@@ -275,10 +276,10 @@ class TranscribePanel(TaskPanel):
             try:
                 export(build_cues(item.segments, rules), Path(folder) / f"{Path(item.path).stem}.{fmt}", fmt)
             except (ModelDeskError, OSError) as exc:
-                self.set_status(f"Could not export {Path(item.path).name}: {exc}", error=True)
+                self.set_status(self.tr("Could not export {0}: {1}").format(Path(item.path).name, exc), error=True)
                 return
             saved += 1
-        self.set_status(f"Exported {saved} transcripts to {folder}.")
+        self.set_status(self.tr("Exported {0} transcripts to {1}.").format(saved, folder))
 
     def open_in_editor(self, path: str, segments: list[Segment]) -> None:
         """The editor with the cues of ``segments`` (``path``: the sound they came from, or "")."""
@@ -296,7 +297,7 @@ class TranscribePanel(TaskPanel):
         common = {"language": self.language_combo.currentData(), "task": self.task_combo.currentData()}
         microphone = self.mic_combo.currentData() or ""
         if self.source_factory is None and not microphone:
-            raise BadInput("No microphone found: connect one and press the reload button beside the list.")
+            raise BadInput(self.tr("No microphone found: connect one and press the reload button beside the list."))
         self.settings.set(Key.TRANSCRIBE_DEVICE, microphone)
         kwargs: dict[str, Any] = {"model": model, "microphone": microphone or None, **common}
         if self.source_factory is not None:
@@ -312,11 +313,11 @@ class TranscribePanel(TaskPanel):
 
     def show_result(self, value: Any) -> None:
         self.meter.set_level(-100, 0.0)
-        saved = f" (autosaved in {value.session_file})" if value.session_file else ""
+        saved = self.tr(" (autosaved in {0})").format(value.session_file) if value.session_file else ""
         if value.error:
-            self.set_status(f"{value.error} The transcript so far is kept{saved}.", error=True)
+            self.set_status(self.tr("{0} The transcript so far is kept{1}.").format(value.error, saved), error=True)
         else:
-            self.set_status(f"Stopped: {len(self.segments)} segments{saved}.")
+            self.set_status(self.tr("Stopped: {0} segments{1}.").format(len(self.segments), saved))
 
     # --- events ------------------------------------------------------------------------------
     def on_partial(self, event: Partial | Final) -> None:
@@ -338,11 +339,11 @@ class TranscribePanel(TaskPanel):
     def _on_metric(self, event: Any) -> None:
         if event.name == "latency":
             self.latencies.append(event.value)
-            self.latency_label.setText(f"Latency: {event.value:.2f} s (median {statistics.median(self.latencies):.2f} s)")
+            self.latency_label.setText(self.tr("Latency: {0:.2f} s (median {1:.2f} s)").format(event.value, statistics.median(self.latencies)))
 
     def _on_log(self, message: str) -> None:
         if message.startswith("listening on"):
-            self.set_status(f"Listening on {message.removeprefix('listening on ').strip()}…")
+            self.set_status(self.tr("Listening on {0}…").format(message.removeprefix('listening on ').strip()))
         else:
             self.set_status(message, error="fell behind" not in message)
 
@@ -379,7 +380,7 @@ class TranscribePanel(TaskPanel):
     def _clear_transcript(self) -> None:
         self.segments = []
         self.latencies = []
-        self.latency_label.setText("Latency: –")
+        self.latency_label.setText(self.tr("Latency: –"))
         self.view.clear()
         self._committed_mark = 0
         if self.waveform.widget is not None:
@@ -395,10 +396,10 @@ class TranscribePanel(TaskPanel):
     # --- output ----------------------------------------------------------------------------------
     def copy(self) -> None:
         QApplication.clipboard().setText(to_txt(self.segments, timestamps=self.timestamps.isChecked()))
-        self.set_status(f"Copied {len(self.segments)} segments.")
+        self.set_status(self.tr("Copied {0} segments.").format(len(self.segments)))
 
     def _choose_export(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export the transcript", "transcript.srt", EXPORT_FILTERS)
+        path, chosen = QFileDialog.getSaveFileName(self, self.tr("Export the transcript"), "transcript.srt", QCoreApplication.translate("transcribe", EXPORT_FILTERS))
         if path:
             fmt = Path(path).suffix.lstrip(".").lower() or chosen.split("*.")[-1].rstrip(")")
             self.export_to(path, fmt)
@@ -407,6 +408,6 @@ class TranscribePanel(TaskPanel):
         try:
             saved = export(build_cues(self.segments, self.cue_rules()), path, fmt)
         except (ModelDeskError, OSError) as exc:
-            self.set_status(f"Could not export: {exc}", error=True)
+            self.set_status(self.tr("Could not export: {0}").format(exc), error=True)
             return
-        self.set_status(f"Saved {saved}.")
+        self.set_status(self.tr("Saved {0}.").format(saved))

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Optional
 
-from PySide6.QtCore import QLocale, QTimer
+from PySide6.QtCore import QCoreApplication, QLocale, QT_TRANSLATE_NOOP, QTimer
 from PySide6.QtGui import QShowEvent, QTextCursor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QSpinBox, QSplitter, QWidget)
@@ -23,7 +23,7 @@ from ..widgets.job_controls import JobControls
 
 #: how long typing must pause before the text is translated
 TYPING_PAUSE_MS = 400
-DOCUMENTS = "Documents (*.txt *.md *.srt *.vtt);;All files (*)"
+DOCUMENTS = QT_TRANSLATE_NOOP("translate", "Documents (*.txt *.md *.srt *.vtt);;All files (*)")
 
 
 def language_name(code: str) -> str:
@@ -36,9 +36,9 @@ def language_name(code: str) -> str:
 
 class TranslatePanel(TaskPanel):
     name = "translate"
-    title = "Translate"
+    title = QT_TRANSLATE_NOOP("TaskPanel", "Translate")
     task = "translate"
-    run_label = "Translate"
+    run_label = QT_TRANSLATE_NOOP("TaskPanel", "Translate")
 
     def build(self) -> None:
         self.source_combo = QComboBox()
@@ -48,39 +48,39 @@ class TranslatePanel(TaskPanel):
             combo.setEnabled(False)
             combo.currentIndexChanged.connect(lambda _i, c=combo, k=key: self._remember(c, k))
         self.swap_button = QPushButton("⇄")
-        self.swap_button.setToolTip("Swap the languages")
+        self.swap_button.setToolTip(self.tr("Swap the languages"))
         self.swap_button.setFixedWidth(36)
         self.swap_button.setEnabled(False)
         self.swap_button.clicked.connect(self._swap)
-        self.beam_size = self._spin(Key.TRANSLATE_BEAM_SIZE, 1, 16, "Beam size: more beams weigh more "
-                                                                   "alternatives (slower); 1 is greedy")
-        self.max_length = self._spin(Key.TRANSLATE_MAX_LENGTH, 0, 1024, "Most tokens per translated sentence")
-        self.max_length.setSpecialValueText("auto")
-        self.as_you_type = QCheckBox("As you type")
-        self.as_you_type.setToolTip("Translate after each pause in typing; the newest text wins")
+        self.beam_size = self._spin(Key.TRANSLATE_BEAM_SIZE, 1, 16, self.tr("Beam size: more beams weigh more "
+                                                                   "alternatives (slower); 1 is greedy"))
+        self.max_length = self._spin(Key.TRANSLATE_MAX_LENGTH, 0, 1024, self.tr("Most tokens per translated sentence"))
+        self.max_length.setSpecialValueText(self.tr("auto"))
+        self.as_you_type = QCheckBox(self.tr("As you type"))
+        self.as_you_type.setToolTip(self.tr("Translate after each pause in typing; the newest text wins"))
         self.as_you_type.setChecked(self.settings.get(Key.TRANSLATE_AS_YOU_TYPE))
         self.as_you_type.toggled.connect(lambda on: self.settings.set(Key.TRANSLATE_AS_YOU_TYPE, on))
-        self.form.addRow("Languages:", self._row(QLabel("From"), self.source_combo, self.swap_button, QLabel("to"),
+        self.form.addRow(self.tr("Languages:"), self._row(QLabel(self.tr("From")), self.source_combo, self.swap_button, QLabel(self.tr("to")),
                                                  self.target_combo))
-        self.form.addRow("Decoding:", self._row(QLabel("Beam size"), self.beam_size, QLabel("Max length"),
+        self.form.addRow(self.tr("Decoding:"), self._row(QLabel(self.tr("Beam size")), self.beam_size, QLabel(self.tr("Max length")),
                                                 self.max_length, self.as_you_type))
         self.input = QPlainTextEdit()
-        self.input.setPlaceholderText("Type, paste or open a text to translate…")
+        self.input.setPlaceholderText(self.tr("Type, paste or open a text to translate…"))
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
-        self.output.setPlaceholderText("The translation appears here.")
+        self.output.setPlaceholderText(self.tr("The translation appears here."))
         split = QSplitter()
         split.addWidget(self.input)
         split.addWidget(self.output)
         self.body.addWidget(split, 1)
-        self.open_button = QPushButton("Open a text…")
+        self.open_button = QPushButton(self.tr("Open a text…"))
         self.open_button.clicked.connect(self._open_file)
-        self.save_button = QPushButton("Save the translation…")
+        self.save_button = QPushButton(self.tr("Save the translation…"))
         self.save_button.clicked.connect(self._save_dialog)
         self.body.addWidget(self._row(self.open_button, self.save_button))
-        self.document = JobControls(self.runner, f"{self.name}-document", "Translate a document…")
-        self.document.run_button.setToolTip("A .txt, .md, .srt or .vtt file, translated into a new file; its "
-                                            "lines, markers, code blocks, cue numbers and timestamps are kept")
+        self.document = JobControls(self.runner, f"{self.name}-document", self.tr("Translate a document…"))
+        self.document.run_button.setToolTip(self.tr("A .txt, .md, .srt or .vtt file, translated into a new file; its "
+                                            "lines, markers, code blocks, cue numbers and timestamps are kept"))
         self.document.run_clicked.connect(self._document_dialog)
         self.body.addWidget(self.document)
         self.typing = QTimer(self)
@@ -119,7 +119,7 @@ class TranslatePanel(TaskPanel):
 
     def _model_changed(self, path: str) -> None:
         self._wanted_model = path
-        self._set_codes([], note="choose a model" if not path else "reading…")
+        self._set_codes([], note=self.tr("choose a model") if not path else self.tr("reading…"))
         if self.isVisible():  # a hidden page loads its model when first shown, not at start-up
             self._load_languages()
 
@@ -167,22 +167,22 @@ class TranslatePanel(TaskPanel):
             combo.blockSignals(False)
         self.swap_button.setEnabled(bool(codes))
         if codes:
-            self.set_status(f"{len(codes)} languages.")
+            self.set_status(self.tr("{0} languages.").format(len(codes)))
 
     def _set_pair(self, pair: Optional[list[str]], pivots: list[dict]) -> None:
         """A pair model: its own two languages, and the targets it reaches through English."""
         source, target = pair or ("", "")
-        self._fill(self.source_combo, [(language_name(source), None)] if pair else [], "fixed pair")
+        self._fill(self.source_combo, [(language_name(source), None)] if pair else [], self.tr("fixed pair"))
         targets = [(language_name(target), None)] if pair else []
-        targets += [(f"{language_name(p['target'])} through English ({p['name']})", p["model"]) for p in pivots]
-        self._fill(self.target_combo, targets, "fixed pair")
+        targets += [(self.tr("{0} through English ({1})").format(language_name(p['target']), p['name']), p["model"]) for p in pivots]
+        self._fill(self.target_combo, targets, self.tr("fixed pair"))
         self.source_combo.setEnabled(False)
         self.target_combo.setEnabled(len(targets) > 1)
         self.swap_button.setEnabled(False)
         for combo in (self.source_combo, self.target_combo):
             combo.setCurrentIndex(0 if combo.count() else -1)
         if pivots:
-            self.set_status(f"{len(pivots)} more target{'s' if len(pivots) > 1 else ''} through English.")
+            self.set_status(self.tr("{0} more target{1} through English.").format(len(pivots), 's' if len(pivots) > 1 else ''))
 
     @property
     def multilingual(self) -> bool:
@@ -209,7 +209,7 @@ class TranslatePanel(TaskPanel):
         """The job's language arguments: codes for a multilingual model, a pivot model for a pair."""
         if self.multilingual:
             if not self.target_combo.currentData():
-                raise BadInput("Choose the language to translate into.")
+                raise BadInput(self.tr("Choose the language to translate into."))
             return {"source": self.source_combo.currentData(), "target": self.target_combo.currentData()}
         return {"pivot": self.target_combo.currentData()}
 
@@ -231,7 +231,7 @@ class TranslatePanel(TaskPanel):
         model = self.model_path()
         text = self.input.toPlainText()
         if not text.strip():
-            raise BadInput("Type or open a text to translate first.")
+            raise BadInput(self.tr("Type or open a text to translate first."))
         languages = self._languages()
         if not self._latest:   # as you type, the last translation stays until the new one replaces it
             self.output.clear()
@@ -243,7 +243,7 @@ class TranslatePanel(TaskPanel):
     # --- files ------------------------------------------------------------------------
     def _open_file(self) -> None:
         folder = self.settings.get(Key.TRANSLATE_DIR)
-        path, _ = QFileDialog.getOpenFileName(self, "Open a text file", folder, DOCUMENTS)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a text file"), folder, QCoreApplication.translate("translate", DOCUMENTS))
         if path:
             self.settings.set(Key.TRANSLATE_DIR, str(Path(path).parent))
             self.load_file(path)
@@ -256,14 +256,14 @@ class TranslatePanel(TaskPanel):
 
     def _opened(self, name: str, text: str) -> None:
         self.input.setPlainText(text)
-        self.set_status(f"Opened {name}.")
+        self.set_status(self.tr("Opened {0}.").format(name))
 
     def _save_dialog(self) -> None:
         if not self.output.toPlainText():
-            self.set_status("Nothing to save yet: translate a text first.", error=True)
+            self.set_status(self.tr("Nothing to save yet: translate a text first."), error=True)
             return
         folder = self.settings.get(Key.TRANSLATE_DIR)
-        path, _ = QFileDialog.getSaveFileName(self, "Save the translation", folder, "Text files (*.txt)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the translation"), folder, self.tr("Text files (*.txt)"))
         if path:
             self.save_translation(path)
 
@@ -272,18 +272,18 @@ class TranslatePanel(TaskPanel):
         self.settings.set(Key.TRANSLATE_DIR, str(Path(path).parent))
         job = self.runner.start_latest(f"{self.name}-save", jobs.SAVE_TEXT, target=path,
                                        text=self.output.toPlainText())
-        job.result.connect(while_alive(self, lambda _none: self.set_status(f"Saved the translation to {path}.")))
+        job.result.connect(while_alive(self, lambda _none: self.set_status(self.tr("Saved the translation to {0}.").format(path))))
         job.error.connect(while_alive(self, lambda message, _details: self.set_status(message, error=True)))
 
     def _document_dialog(self) -> None:
         folder = self.settings.get(Key.TRANSLATE_DIR)
-        source, _ = QFileDialog.getOpenFileName(self, "Translate a document", folder, DOCUMENTS)
+        source, _ = QFileDialog.getOpenFileName(self, self.tr("Translate a document"), folder, QCoreApplication.translate("translate", DOCUMENTS))
         if not source:
             return
         self.settings.set(Key.TRANSLATE_DIR, str(Path(source).parent))
         tag = (self.target_combo.currentData() if self.multilingual else "") or "translated"
         suggested = Path(source).with_name(f"{Path(source).stem}.{Path(tag).name}{Path(source).suffix}")
-        out, _ = QFileDialog.getSaveFileName(self, "Save the translated document as", str(suggested))
+        out, _ = QFileDialog.getSaveFileName(self, self.tr("Save the translated document as"), str(suggested))
         if out:
             self.translate_document(source, out)
 
@@ -299,7 +299,7 @@ class TranslatePanel(TaskPanel):
         job = self.document.start(jobs.TRANSLATE_FILE, **kwargs)
         job.partial.connect(self._document_partial)
         job.result.connect(lambda result: self.document.set_status(
-            f"Done: {result['units']} passages translated into {result['out']}."))
+            self.tr("Done: {0} passages translated into {1}.").format(result['units'], result['out'])))
         return job
 
     def _document_partial(self, event: Partial | Final) -> None:

@@ -52,9 +52,9 @@ class BackendChoice(QWidget):
         self.combo = QComboBox()
         for value, label in BACKENDS:
             self.combo.addItem(label, value)
-        self.combo.setToolTip("The engine that runs this model, remembered per model; ONNX needs an export")
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Export this model to ONNX (fp32 and INT8) and check it against PyTorch")
+        self.combo.setToolTip(self.tr("The engine that runs this model, remembered per model; ONNX needs an export"))
+        self.export_button = QPushButton(self.tr("Export…"))
+        self.export_button.setToolTip(self.tr("Export this model to ONNX (fp32 and INT8) and check it against PyTorch"))
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.export_controls = JobControls(ctx.runner, key, with_run=False)
@@ -116,7 +116,7 @@ class BackendChoice(QWidget):
     # --- what it means -------------------------------------------------------------
     def _show_state(self) -> None:
         backend, info = self.backend(), self.model_info()
-        name = info.name if info is not None else (Path(self.picker.path()).name or "the model")
+        name = info.name if info is not None else (Path(self.picker.path()).name or self.tr("the model"))
         if backend in EXTRA_LABELS:
             self.export_button.setVisible(False)
             self.set_state(f"{LABELS[backend]} · converted once on first use and kept in the app's data folder")
@@ -126,7 +126,7 @@ class BackendChoice(QWidget):
         self.export_button.setVisible(missing or exporting)
         self.export_button.setEnabled(not exporting)
         if missing:
-            self.set_state(f"{name} has no {LABELS[backend]} export yet: Export… makes it, or choose PyTorch.",
+            self.set_state(self.tr("{0} has no {1} export yet: Export… makes it, or choose PyTorch.").format(name, LABELS[backend]),
                            problem=True)
         elif backend != "torch" and info is not None:
             parity = info.manifest["parity"]
@@ -158,5 +158,5 @@ class BackendChoice(QWidget):
         self._show_state()
 
     def _exported(self, parity: dict) -> None:
-        self.export_controls.set_status(f"Exported. {format_parity(parity)}")
+        self.export_controls.set_status(self.tr("Exported. {0}").format(format_parity(parity)))
         self.ctx.models.refresh()   # the new manifest says the export exists

@@ -53,18 +53,18 @@ class FramePlayer(QWidget):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.frames: Optional[np.ndarray] = None
-        self.view = ImageView("Make a path, then scrub it or press Play.")
+        self.view = ImageView(self.tr("Make a path, then scrub it or press Play."))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._show)
-        self.play_button = QPushButton("Play")
+        self.play_button = QPushButton(self.tr("Play"))
         self.play_button.setCheckable(True)
         self.play_button.setEnabled(False)
         self.play_button.toggled.connect(self._toggle)
         self.fps = QSpinBox()
         self.fps.setRange(1, 60)
         self.fps.setValue(12)
-        self.fps.setSuffix(" fps")
+        self.fps.setSuffix(self.tr(" fps"))
         self.fps.valueChanged.connect(lambda value: self.timer.setInterval(round(1000 / value)))
         self.position = QLabel("")
         self.timer = QTimer(self)
@@ -97,7 +97,7 @@ class FramePlayer(QWidget):
         self.position.setText(f"{index + 1}/{len(self.frames)}")
 
     def _toggle(self, playing: bool) -> None:
-        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
         if playing:
             self.timer.start()
         else:

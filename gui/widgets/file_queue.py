@@ -57,7 +57,7 @@ class FileQueue(QWidget):
         self._running: Optional[int] = None
         self.setAcceptDrops(True)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["File", "Status", "Progress"])
+        self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Progress")])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -66,12 +66,12 @@ class FileQueue(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
-        self.hint = QLabel("Drop sound files here, or press Add files…")
-        self.add_button = QPushButton("Add files…")
-        self.start_button = QPushButton("Start queue")
-        self.stop_button = QPushButton("Stop")
-        self.open_button = QPushButton("Open in editor")
-        self.export_button = QPushButton("Export all…")
+        self.hint = QLabel(self.tr("Drop sound files here, or press Add files…"))
+        self.add_button = QPushButton(self.tr("Add files…"))
+        self.start_button = QPushButton(self.tr("Start queue"))
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.open_button = QPushButton(self.tr("Open in editor"))
+        self.export_button = QPushButton(self.tr("Export all…"))
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.open_button.clicked.connect(self.open_selected)
@@ -113,7 +113,7 @@ class FileQueue(QWidget):
             self.add(sounds)
             event.acceptProposedAction()
         if len(sounds) < len(paths):
-            self.status_changed.emit("Only sound files can be queued (wav, flac, ogg, mp3, opus, aiff, m4a).", True)
+            self.status_changed.emit(self.tr("Only sound files can be queued (wav, flac, ogg, mp3, opus, aiff, m4a)."), True)
 
     # --- running --------------------------------------------------------------------
     def start(self) -> None:
@@ -142,7 +142,7 @@ class FileQueue(QWidget):
             if failed and len(self.items) == 1:   # one file: its own sentence says it all
                 text = _failure(failed[0])
             else:
-                text = f"Queue finished: {done} of {len(self.items)} files transcribed."
+                text = self.tr("Queue finished: {0} of {1} files transcribed.").format(done, len(self.items))
                 text += f" {_failure(failed[0])}" if failed else ""
             warned = [item for item in self.items if item.status == DONE and item.notes]
             text += f" {Path(warned[0].path).name}: {warned[0].notes[0]}" if warned else ""
@@ -184,7 +184,7 @@ class FileQueue(QWidget):
         self._set(row, STOPPED, None)
         self._running = None
         self._update_buttons()
-        self.status_changed.emit(f"Stopped {Path(self.items[row].path).name}; the rest stays queued.", False)
+        self.status_changed.emit(self.tr("Stopped {0}; the rest stays queued.").format(Path(self.items[row].path).name), False)
 
     def _failed(self, row: int, message: str) -> None:
         self._set(row, FAILED, None, message)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from models.core import catalogue
@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from .model_picker import ModelPicker
 
 
+#: the store's kinds of model, for the translation (``KINDS`` without its article)
+_KIND_NAMES = (QT_TRANSLATE_NOOP("FirstRun", "text classifier"), QT_TRANSLATE_NOOP("FirstRun", "text generator"),
+               QT_TRANSLATE_NOOP("FirstRun", "translation model"), QT_TRANSLATE_NOOP("FirstRun", "face generator"),
+               QT_TRANSLATE_NOOP("FirstRun", "speech recognition model"),
+               QT_TRANSLATE_NOOP("FirstRun", "bare encoder (a base for fine-tuning)"))
+
+
 class FirstRun(QFrame):
     def __init__(self, task: str, ctx: "AppContext", picker: "ModelPicker", parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -33,13 +40,13 @@ class FirstRun(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.download_button = QPushButton("Download")
-        self.stop_button = QPushButton("Stop")
+        self.download_button = QPushButton(self.tr("Download"))
+        self.stop_button = QPushButton(self.tr("Stop"))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.link = QLabel('<a href="models">See every recommended model on the Models page</a>')
+        self.link = QLabel(self.tr('<a href="models">See every recommended model on the Models page</a>'))
         self.link.linkActivated.connect(self._open_models_page)
         row = QHBoxLayout()
         row.addWidget(self.download_button)
@@ -71,21 +78,21 @@ class FirstRun(QFrame):
         if not needed:
             return
         self.ctx.downloads.read_partials()
-        kind = KINDS[self.picker.task].split(" ", 1)[1]
+        kind = self.tr(KINDS[self.picker.task].split(" ", 1)[1])   # the kinds' names, translated below
         entry = self.entry
         if entry is None:
-            self.text.setText(f"No {kind} yet.")
+            self.text.setText(self.tr("No {0} yet.").format(kind))
             for widget in (self.download_button, self.stop_button, self.progress, self.status):
                 widget.hide()
             return
-        pickle = (" Its weights are a pickle checkpoint: allow pickle checkpoints in the Settings menu first."
+        pickle = (self.tr(" Its weights are a pickle checkpoint: allow pickle checkpoints in the Settings menu first.")
                   if entry.weights == "pickle" and not self.ctx.settings.get(Key.ALLOW_PICKLE) else "")
-        self.text.setText(f"No {kind} yet. To start: <b>{entry.title}</b> ({entry.size_text}, {entry.licence}, "
-                          f"needs {entry.needs_text}). {entry.note}{pickle}")
+        self.text.setText(self.tr("No {0} yet. To start: <b>{1}</b> ({2}, {3}, needs {4}). {5}{6}").format(
+            kind, entry.title, entry.size_text, entry.licence, entry.needs_text, entry.note, pickle))
         state = self.ctx.downloads.state(entry.repo_id)
         running = state is not None and state.running
         self.download_button.setEnabled(not running)
-        self.download_button.setText("Resume" if state is not None and not running and state.done else "Download")
+        self.download_button.setText(self.tr("Resume") if state is not None and not running and state.done else self.tr("Download"))
         self.stop_button.setVisible(running)
         self.progress.setVisible(state is not None and bool(state.total))
         self.progress.setValue(int(state.fraction * 1000) if state is not None else 0)

@@ -32,17 +32,19 @@ class JobControls(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.key = key
+        if run_label == "Run":   # callers pass their own label translated
+            run_label = self.tr("Run")
         self.run_label = run_label
         self.job: Optional[Job] = None
         self.run_button = QPushButton(run_label)
         self.run_button.setDefault(True)
         self.run_button.setVisible(with_run)
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setEnabled(False)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
-        self.status = QLabel("Ready.")
+        self.status = QLabel(self.tr("Ready."))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.setWordWrap(True)
         self._stop_now_timer = QTimer(self)
@@ -77,7 +79,7 @@ class JobControls(QWidget):
         job.cancelled.connect(while_alive(self, lambda _value, j=job: self._ended(j, "Stopped.")))
         job.error.connect(while_alive(self, lambda message, _details, j=job: self._ended(j, message, error=True)))
         self.progress_bar.setRange(0, 0)   # busy until the first progress event
-        self.set_status("Working…")
+        self.set_status(self.tr("Working…"))
         return job
 
     def stop(self) -> None:
@@ -85,7 +87,7 @@ class JobControls(QWidget):
             self.runner.stop_now(self.key)
             return
         self.runner.stop(self.key)
-        self.set_status("Stopping…")
+        self.set_status(self.tr("Stopping…"))
         self._stop_now_timer.start()
 
     # --- display ------------------------------------------------------------
@@ -116,12 +118,12 @@ class JobControls(QWidget):
         self.stop_button.setEnabled(running)
         if not running:
             self._stop_now_timer.stop()
-            self.stop_button.setText("Stop")
+            self.stop_button.setText(self.tr("Stop"))
             self.stop_button.setToolTip("")
 
     def _offer_stop_now(self) -> None:
         if self.runner.is_running(self.key):
-            self.stop_button.setText("Stop now")
-            self.stop_button.setToolTip("The job does not answer Stop: end the model engine (other running jobs "
-                                        "end too) and start a fresh one")
-            self.set_status("Still stopping… press Stop now to end it at once.")
+            self.stop_button.setText(self.tr("Stop now"))
+            self.stop_button.setToolTip(self.tr("The job does not answer Stop: end the model engine (other running jobs "
+                                        "end too) and start a fresh one"))
+            self.set_status(self.tr("Still stopping… press Stop now to end it at once."))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QWidget)
 
@@ -14,8 +14,8 @@ from workers.runner import JobRunner
 
 from .. import jobs
 
-FILTER = "Labelled data (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)"
-DETECTED = "(detected)"
+FILTER = QT_TRANSLATE_NOOP("labelled_file", "Labelled data (*.csv *.tsv *.tab *.jsonl *.ndjson *.json);;All files (*)")
+DETECTED = QT_TRANSLATE_NOOP("LabelledFileField", "(detected)")
 ERROR_STYLE = "color: #c0392b;"
 
 
@@ -31,8 +31,8 @@ class LabelledFileField(QWidget):
         self.runner = runner
         self.key = f"labelled-file-{id(self)}"
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText(placeholder or "a CSV, TSV or JSON Lines file with a text and a label column")
-        self.browse = QPushButton("Browse…")
+        self.edit.setPlaceholderText(placeholder or self.tr("a CSV, TSV or JSON Lines file with a text and a label column"))
+        self.browse = QPushButton(self.tr("Browse…"))
         self.text_combo = QComboBox()
         self.label_combo = QComboBox()
         self.summary = QLabel()
@@ -44,9 +44,9 @@ class LabelledFileField(QWidget):
         row.addWidget(self.browse)
         grid.addLayout(row, 0, 0, 1, 4)
         if with_columns:
-            grid.addWidget(QLabel("Text column:"), 1, 0)
+            grid.addWidget(QLabel(self.tr("Text column:")), 1, 0)
             grid.addWidget(self.text_combo, 1, 1)
-            grid.addWidget(QLabel("Label column:"), 1, 2)
+            grid.addWidget(QLabel(self.tr("Label column:")), 1, 2)
             grid.addWidget(self.label_combo, 1, 3)
         grid.addWidget(self.summary, 2, 0, 1, 4)
         self.browse.clicked.connect(self._browse)
@@ -62,7 +62,7 @@ class LabelledFileField(QWidget):
         path = path.strip()
         self._reset_columns([])
         self.summary.setStyleSheet("")
-        self.summary.setText("Reading…" if path else "")
+        self.summary.setText(self.tr("Reading…") if path else "")
         self.changed.emit(path)
         if path:
             job = self.runner.start_latest(self.key, jobs.DESCRIBE_LABELLED, path=path)
@@ -73,7 +73,7 @@ class LabelledFileField(QWidget):
         self._reset_columns(info["columns"], info["text_column"], info["label_column"])
         label = info["label_column"]
         self.summary.setText(f"{info['rows']:,} rows · {info['format'].upper()} · {info['encoding']}"
-                             + (f" · {info['labels']} labels in '{label}'" if label else " · no label column found"))
+                             + (self.tr(" · {0} labels in '{1}'").format(info['labels'], label) if label else self.tr(" · no label column found")))
         self.described.emit(info)
 
     def _failed(self, message: str, _details: str) -> None:
@@ -90,10 +90,10 @@ class LabelledFileField(QWidget):
     def _reset_columns(self, columns: list[str], text: Optional[str] = None, label: Optional[str] = None) -> None:
         for combo, pick in ((self.text_combo, text), (self.label_combo, label)):
             combo.clear()
-            combo.addItem(f"{DETECTED}: {pick}" if pick else DETECTED)
+            combo.addItem(f"{self.tr(DETECTED)}: {pick}" if pick else self.tr(DETECTED))
             combo.addItems(columns)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a labelled file", self.path(), FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a labelled file"), self.path(), QCoreApplication.translate("labelled_file", FILTER))
         if path:
             self.set_path(path)

@@ -18,7 +18,7 @@ class LevelMeter(QProgressBar):
         self.setTextVisible(True)
         self.setFormat("%v dB")
         self.setOrientation(Qt.Orientation.Horizontal)
-        self.setToolTip("Input level (RMS, dBFS)")
+        self.setToolTip(self.tr("Input level (RMS, dBFS)"))
         self.set_level(FLOOR_DB, 0.0)
 
     def set_level(self, db: float, peak: float) -> None:

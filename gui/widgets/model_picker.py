@@ -24,12 +24,12 @@ class ModelPicker(QWidget):
         self.ctx = ctx
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(28)
-        self.combo.setToolTip("Models for this task: the app's own, imported folders and the Hugging Face cache")
-        self.browse = QPushButton("Browse…")
-        self.browse.setToolTip("Use a model folder in Hugging Face layout")
+        self.combo.setToolTip(self.tr("Models for this task: the app's own, imported folders and the Hugging Face cache"))
+        self.browse = QPushButton(self.tr("Browse…"))
+        self.browse.setToolTip(self.tr("Use a model folder in Hugging Face layout"))
         self.refresh_button = QPushButton()
         self.refresh_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
-        self.refresh_button.setToolTip("Look for models again")
+        self.refresh_button.setToolTip(self.tr("Look for models again"))
         self.refresh_button.setFixedWidth(32)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -60,8 +60,8 @@ class ModelPicker(QWidget):
         self.combo.setCurrentIndex(index if index >= 0 else (0 if self.combo.count() else -1))
         self.combo.blockSignals(False)
         if not self.combo.count():
-            self.combo.setPlaceholderText("No model yet: Browse…, or add one on the Models page"
-                                          if self.ctx.models.loaded else "Looking for models…")
+            self.combo.setPlaceholderText(self.tr("No model yet: Browse…, or add one on the Models page")
+                                          if self.ctx.models.loaded else self.tr("Looking for models…"))
         if self.path() != wanted:
             self._on_index(self.combo.currentIndex())
 
@@ -79,7 +79,7 @@ class ModelPicker(QWidget):
         self._on_index(index)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder"))
         if folder:
             self.set_path(folder)
 

@@ -12,7 +12,7 @@ class RowTable(QTableWidget):
     def __init__(self, columns: Sequence[str], parent: Optional[QWidget] = None) -> None:
         super().__init__(0, len(columns), parent)
         self.items: list[Any] = []
-        self.setHorizontalHeaderLabels(list(columns))
+        self.setHorizontalHeaderLabels([self.tr(c) for c in columns])   # COLUMNS marked for "RowTable"
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

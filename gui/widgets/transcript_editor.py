@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from models.core.events import ModelDeskError
-from models.transcribe.cues import CueRules, wrap
+from models.core.scripts import display_width, join, units
+from models.transcribe.cues import CueRules, line_width, wrap
 from models.transcribe.transcript import Segment, Word, export
 
 START, END, TEXT = range(3)
@@ -29,6 +30,11 @@ def clock(seconds: float) -> str:
     hours, ms = divmod(ms, 3_600_000)
     minutes, ms = divmod(ms, 60_000)
     return f"{hours:02d}:{minutes:02d}:{ms / 1000:06.3f}"
+
+
+def one_line(text: str) -> str:
+    """A cue's lines as one line: a space between spaced-script words, none between Chinese characters."""
+    return join(text.split())
 
 
 def parse_clock(text: str) -> float:
@@ -69,18 +75,18 @@ class TranscriptEditor(QWidget):
         self.target: Optional[Path] = None
         self.undo_stack = QUndoStack(self)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Start", "End", "Text"])
+        self.table.setHorizontalHeaderLabels([self.tr("Start"), self.tr("End"), self.tr("Text")])
         self.table.horizontalHeader().setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.itemChanged.connect(self._edited)
         self.table.cellClicked.connect(lambda row, _column: self.play(row))
-        self.play_button = QPushButton("Play")
-        self.split_button = QPushButton("Split")
-        self.merge_button = QPushButton("Merge with next")
-        self.undo_button = QPushButton("Undo")
-        self.save_button = QPushButton("Save…")
+        self.play_button = QPushButton(self.tr("Play"))
+        self.split_button = QPushButton(self.tr("Split"))
+        self.merge_button = QPushButton(self.tr("Merge with next"))
+        self.undo_button = QPushButton(self.tr("Undo"))
+        self.save_button = QPushButton(self.tr("Save…"))
         self.play_button.clicked.connect(lambda: self.play(self.table.currentRow()))
         self.split_button.clicked.connect(lambda: self.split(self.table.currentRow()))
         self.merge_button.clicked.connect(lambda: self.merge(self.table.currentRow()))
@@ -119,7 +125,7 @@ class TranscriptEditor(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.cues))
         for k, cue in enumerate(self.cues):
-            for column, text in ((START, clock(cue.start)), (END, clock(cue.end)), (TEXT, " ".join(cue.text.split()))):
+            for column, text in ((START, clock(cue.start)), (END, clock(cue.end)), (TEXT, one_line(cue.text))):
                 self.table.setItem(k, column, QTableWidgetItem(text))
         self.table.blockSignals(False)
         if self.cues:
@@ -130,15 +136,15 @@ class TranscriptEditor(QWidget):
         row, cue = item.row(), self.cues[item.row()]
         try:
             if item.column() == TEXT:
-                text = " ".join(item.text().split())
+                text = one_line(item.text())
                 if not text:
-                    raise ValueError("A cue needs some text: merge it or delete its words instead.")
-                changed = Segment(cue.start, cue.end, text, cue.words if text == " ".join(cue.text.split()) else ())
+                    raise ValueError(self.tr("A cue needs some text: merge it or delete its words instead."))
+                changed = Segment(cue.start, cue.end, text, cue.words if text == one_line(cue.text) else ())
             else:
                 seconds = parse_clock(item.text())
                 start, end = (seconds, cue.end) if item.column() == START else (cue.start, seconds)
                 if end <= start:
-                    raise ValueError("A cue must end after it starts.")
+                    raise ValueError(self.tr("A cue must end after it starts."))
                 changed = Segment(start, end, cue.text, cue.words)
         except ValueError as exc:
             self.status_changed.emit(str(exc), True)
@@ -146,25 +152,25 @@ class TranscriptEditor(QWidget):
             return
         after = list(self.cues)
         after[row] = changed
-        self.undo_stack.push(_Change(self, after, "Edit cue"))
+        self.undo_stack.push(_Change(self, after, self.tr("Edit cue")))
 
     def split(self, row: int) -> None:
         """Split a cue in two at its middle word; times follow its words, else the text's length."""
         if not 0 <= row < len(self.cues):
             return
         cue = self.cues[row]
-        words = cue.text.split()
+        words = units(one_line(cue.text))   # in Chinese and Japanese, every character
         if len(words) < 2:
-            self.status_changed.emit("A cue of one word cannot be split.", True)
+            self.status_changed.emit(self.tr("A cue of one word cannot be split."), True)
             return
         half = len(words) // 2
         if len(cue.words) == len(words):
             at = cue.words[half].start
         else:
-            at = cue.start + (cue.end - cue.start) * len(" ".join(words[:half])) / len(" ".join(words))
-        first = Segment(cue.start, at, " ".join(words[:half]), tuple(cue.words[:half]))
-        second = Segment(at, cue.end, " ".join(words[half:]), tuple(cue.words[half:]))
-        self.undo_stack.push(_Change(self, self.cues[:row] + [first, second] + self.cues[row + 1:], "Split cue"))
+            at = cue.start + (cue.end - cue.start) * display_width(join(words[:half])) / display_width(join(words))
+        first = Segment(cue.start, at, join(words[:half]), tuple(cue.words[:half]))
+        second = Segment(at, cue.end, join(words[half:]), tuple(cue.words[half:]))
+        self.undo_stack.push(_Change(self, self.cues[:row] + [first, second] + self.cues[row + 1:], self.tr("Split cue")))
 
     def merge(self, row: int) -> None:
         """Merge a cue with the next one."""
@@ -172,8 +178,8 @@ class TranscriptEditor(QWidget):
             return
         a, b = self.cues[row], self.cues[row + 1]
         words: tuple[Word, ...] = a.words + b.words if a.words and b.words else ()
-        merged = Segment(a.start, max(a.end, b.end), f"{' '.join(a.text.split())} {' '.join(b.text.split())}", words)
-        self.undo_stack.push(_Change(self, self.cues[:row] + [merged] + self.cues[row + 2:], "Merge cues"))
+        merged = Segment(a.start, max(a.end, b.end), join([one_line(a.text), " " + one_line(b.text)]), words)
+        self.undo_stack.push(_Change(self, self.cues[:row] + [merged] + self.cues[row + 2:], self.tr("Merge cues")))
 
     def play(self, row: int) -> None:
         if self.audio_path and 0 <= row < len(self.cues):
@@ -183,24 +189,24 @@ class TranscriptEditor(QWidget):
     # --- saving ---------------------------------------------------------------------------
     def _choose_target(self) -> None:
         suggested = str(self.target) if self.target else "transcript.srt"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the subtitles", suggested,
-                                              "SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the subtitles"), suggested,
+                                              self.tr("SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"))
         if path:
             self.save(path)
 
     def save(self, path: str) -> None:
         """SRT or VTT by the suffix, written atomically, each cue wrapped to the line rules."""
         rules = self.rules()
-        wrapped = [Segment(c.start, c.end, "\n".join(wrap(c.text, rules.line_chars) or [c.text]), c.words)
+        wrapped = [Segment(c.start, c.end, "\n".join(wrap(c.text, line_width(rules, c.text)) or [c.text]), c.words)
                    for c in self.cues]
         try:
             saved = export(wrapped, path)
         except (ModelDeskError, OSError) as exc:
-            self.status_changed.emit(f"Could not save: {exc}", True)
+            self.status_changed.emit(self.tr("Could not save: {0}").format(exc), True)
             return
         self.target = saved
         self.undo_stack.setClean()
-        self.status_changed.emit(f"Saved {saved}.", False)
+        self.status_changed.emit(self.tr("Saved {0}.").format(saved), False)
 
     def _update_buttons(self) -> None:
         has = bool(self.cues)

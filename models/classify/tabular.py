@@ -13,6 +13,7 @@ import csv
 import io
 import itertools
 import json
+import locale
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,14 +23,23 @@ from models.core.events import ModelDeskError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 TEXT_NAMES = ("text", "sentence", "content", "body", "review", "document", "comment", "message", "utterance",
-              "title", "question", "tweet", "description")
-LABEL_NAMES = ("label", "labels", "class", "category", "target", "topic", "sentiment", "intent", "y", "tag")
+              "title", "question", "tweet", "description",
+              "文本", "内容", "句子", "正文", "评论", "评价", "留言", "标题", "问题", "描述", "文字")
+LABEL_NAMES = ("label", "labels", "class", "category", "target", "topic", "sentiment", "intent", "y", "tag",
+               "标签", "类别", "分类", "类型", "情感", "主题", "意图", "标注", "类")
 #: a label column has at most this many distinct values, or at most this share of the rows
 MAX_LABELS = 200
 MAX_LABEL_SHARE = 0.5
 #: the legacy encoding preferred when charset-normalizer's guesses are nearly tied (percent of "chaos")
 WESTERN = "cp1252"
 NEAR_TIE = 10.0
+#: the code page a spreadsheet saves "ANSI" text in, by the user's locale (Excel on Chinese Windows: GBK)
+LOCALE_CODECS = {"zh_cn": "gb18030", "zh_sg": "gb18030", "zh_tw": "big5hkscs", "zh_hk": "big5hkscs",
+                 "ja": "cp932", "ko": "cp949"}
+#: a guess read as its superset, so that characters beyond the sample still decode (GB2312 ⊂ GBK ⊂ GB18030)
+SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "euc_kr": "cp949", "shift_jis": "cp932"}
+_ANSI = {"cp936": "gb18030", "gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030", "cp950": "big5hkscs",
+         "big5": "big5hkscs", "cp932": "cp932", "shift_jis": "cp932", "cp949": "cp949", "euc_kr": "cp949"}
 #: how much of a file tells its encoding and format; also the block size of the UTF-8 check
 SAMPLE_BYTES = 1 << 20
 #: rows at a time from TableReader.chunks: what a streaming job holds in memory
@@ -76,6 +86,19 @@ def _first_non_utf8(path: Path) -> Optional[int]:
     return None
 
 
+def locale_codec() -> Optional[str]:
+    """The East Asian legacy code page of the user's locale (gb18030 for zh_CN), or None.
+
+    Windows names its ANSI code page (cp936); elsewhere the language of LC_ALL, LC_CTYPE or LANG
+    tells it (their codeset is UTF-8 there; Python sets LC_CTYPE=C.UTF-8 where that locale is missing)."""
+    codec = codecs.lookup(locale.getpreferredencoding(False)).name.replace("-", "_")
+    if codec in _ANSI:
+        return _ANSI[codec]
+    names = (os.environ.get(v, "").split(".")[0] for v in ("LC_ALL", "LC_CTYPE", "LANG"))
+    language = next((n for n in names if n and n not in ("C", "POSIX")), "").lower().replace("-", "_")
+    return LOCALE_CODECS.get(language) or LOCALE_CODECS.get(language.split("_")[0])
+
+
 def _encoding(path: Path, sample: bytes) -> str:
     """The codec to read the file with: UTF-8 when the whole file is (a byte-order mark is dropped), else
     charset-normalizer's guess from the first megabyte and the place where UTF-8 stops fitting."""
@@ -96,12 +119,15 @@ def _encoding(path: Path, sample: bytes) -> str:
         raise ModelDeskError(f"The encoding of {path.name} could not be detected;{why}")
     if b"\x00" in sample and not best.encoding.startswith(("utf_16", "utf_32")):
         raise ModelDeskError(f"The encoding of {path.name} could not be detected;{binary}")
-    # Short Western European samples often score a Baltic or Central European code page a little
-    # better; spreadsheets export Windows-1252 far more often, so it wins a near tie.
-    for match in matches:
-        if WESTERN in match.could_be_from_charset and match.percent_chaos <= best.percent_chaos + NEAR_TIE:
-            return WESTERN
-    return best.encoding
+    # Short samples often score several code pages alike (a few GBK characters read as Korean or
+    # Western just as well); spreadsheets save in the locale's code page, so it wins a near tie, then
+    # Windows-1252 (Western European text scores Baltic or Central European code pages a little better).
+    for preferred in filter(None, (locale_codec(), WESTERN)):
+        for match in matches:
+            names = {SUPERSETS.get(c, c) for c in match.could_be_from_charset}
+            if preferred in names and match.percent_chaos <= best.percent_chaos + NEAR_TIE:
+                return preferred
+    return SUPERSETS.get(best.encoding, best.encoding)
 
 
 def _sniff_format(path: Path, text: str) -> str:

@@ -20,6 +20,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from models.core.scripts import CLOSING, OPENING, attaches_back, unspaced
+
 #: 20 ms per encoder frame
 FRAMES_PER_SECOND = 50
 MEDIAN_FILTER_WIDTH = 7
@@ -134,7 +136,9 @@ def dtw(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def split_words(tokens: Sequence[int], decode: Callable[[list[int]], str]) -> list[tuple[str, list[int]]]:
-    """Words and their tokens: a word starts at a token that begins with a space or is punctuation.
+    """Words and their tokens: a word starts at a token that begins with a space or is punctuation,
+    and in scripts written without spaces (Chinese, Japanese, Thai) at every token: there the
+    token is the finest unit the timings have (``cues`` splits a many-character one further).
 
     Tokens that only together make a character (byte-level pieces of UTF-8) stay together.
     Punctuation then joins its word: closing marks the word before, opening marks the word after.
@@ -151,17 +155,21 @@ def split_words(tokens: Sequence[int], decode: Callable[[list[int]], str]) -> li
         pieces.append((decode(current), current))
     words: list[list] = []
     for text, ids in pieces:
-        if not words or text.startswith(" ") or text.strip() in string.punctuation:
-            words.append([text, list(ids)])
-        else:
+        body = text.lstrip()
+        joins = bool(words) and bool(body) and not text[:1].isspace() and body.strip() not in string.punctuation
+        lone_space = bool(words) and not words[-1][0].strip()   # a space token before its word
+        if lone_space or joins and (attaches_back(body[0]) or not (unspaced(body[0]) or unspaced(words[-1][0][-1]))):
             words[-1][0] += text
             words[-1][1] += ids
+        else:   # a space, punctuation, or a character of a script written without spaces starts a word
+            words.append([text, list(ids)])
+    closing, opening = set(APPENDED) | CLOSING, set(PREPENDED) | OPENING
     merged: list[list] = []
     for word in words:
-        if merged and word[0].strip() and all(c in APPENDED for c in word[0].strip()) and not word[0].startswith(" "):
+        if merged and word[0].strip() and all(c in closing for c in word[0].strip()) and not word[0].startswith(" "):
             merged[-1][0] += word[0]
             merged[-1][1] += word[1]
-        elif merged and merged[-1][0].strip() and all(c in PREPENDED for c in merged[-1][0].strip()):
+        elif merged and merged[-1][0].strip() and all(c in opening for c in merged[-1][0].strip()):
             merged[-1] = [merged[-1][0] + word[0].lstrip(), merged[-1][1] + word[1]]
         else:
             merged.append(word)

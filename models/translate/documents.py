@@ -5,7 +5,9 @@ subtitle cue's lines joined) and a template of output lines that mixes kept text
 ``Document.render`` puts translations back. What is kept, byte for byte: line breaks, blank
 lines, indentation, list and heading markers, Markdown code blocks and table pipes, subtitle cue
 numbers, identifiers, timestamps with their settings, WebVTT headers and NOTE/STYLE/REGION blocks,
-and markup wrapped around a cue (``<i>…</i>``, ``{\\an8}``, ``<v Speaker>``). Torch-free.
+and markup wrapped around a cue (``<i>…</i>``, ``{\\an8}``, ``<v Speaker>``). Chinese and Japanese
+text keeps its punctuation and gets no spaces between characters or sentences (``core.scripts``).
+Torch-free.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Union
 
 from models.core.events import ModelDeskError
+from models.core.scripts import close_cjk_gaps, display_width, join, units
 
 KINDS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".srt": "srt", ".vtt": "vtt"}
 
@@ -60,9 +63,9 @@ class Document:
             if isinstance(part, str):
                 out.append(part)
             elif isinstance(part, int):
-                out.append(translations[part])
+                out.append(close_cjk_gaps(translations[part]))
             else:
-                out.append("\n".join(balance(translations[part.unit], part.lines)))
+                out.append("\n".join(balance(close_cjk_gaps(translations[part.unit]), part.lines)))
         return "".join(out)
 
     def render(self, translations: list[str]) -> str:
@@ -79,21 +82,23 @@ def kind_of(path: Path | str) -> str:
 
 
 def balance(text: str, lines: int) -> list[str]:
-    """``text`` over at most ``lines`` lines of similar length, broken between words."""
-    words = text.split()
+    """``text`` over at most ``lines`` lines of similar display width, broken between words (between
+    characters in Chinese, Japanese and Thai, which join again without spaces)."""
+    words = units(text)
     if lines <= 1 or len(words) <= 1:
         return [text]
     lines = min(lines, len(words))
-    target = len(text) / lines
+    target = display_width(join(words)) / lines
     out: list[list[str]] = [[]]
     used = 0
     for i, word in enumerate(words):
         left = len(words) - i
-        if out[-1] and len(out) < lines and (used + len(word) / 2 > target * len(out) or left < lines - len(out) + 1):
+        width = display_width(word.strip())
+        if out[-1] and len(out) < lines and (used + width / 2 > target * len(out) or left < lines - len(out) + 1):
             out.append([])
         out[-1].append(word)
-        used += len(word) + 1
-    return [" ".join(line) for line in out]
+        used += width + (1 if word[:1].isspace() else 0)
+    return [join(line) for line in out]
 
 
 def parse(text: str, kind: str) -> Document:
@@ -195,7 +200,7 @@ def _cue_text(doc: Document, text: list[str]) -> None:
         for line in text:
             doc.entries.append(_text_line(doc, line))
         return
-    joined = " ".join(line.strip() for line in text)
+    joined = join(line.strip() for line in text)   # Chinese lines join without a space
     opening = _OPENING.match(joined)
     head = opening.group(1) if opening else ""
     closing = _CLOSING.search(joined[len(head):])
