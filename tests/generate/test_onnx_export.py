@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from models.core import store
+from models.core import export_dirs, store
 from models.core.events import ModelDeskError, Progress
 from models.core.exports import export_model
 from models.generate import generator
@@ -52,6 +52,7 @@ def test_a_backend_without_its_export_says_so(tiny_gpt2, exported_gpt2, tmp_path
         generate(tiny_gpt2, "x", backend="onnx-fp32")
     folder = tmp_path / "fp32-only"
     shutil.copytree(exported_gpt2[0], folder)
+    shutil.copytree(export_dirs.export_dir(exported_gpt2[0]), export_dirs.export_dir(folder))   # its export too
     onnx_paths(folder)[1].unlink()
     with pytest.raises(ModelDeskError, match="has no ONNX INT8 export yet"):
         generate(folder, "x", backend="onnx-int8")

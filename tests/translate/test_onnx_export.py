@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from models.core import store
+from models.core import export_dirs, store
 from models.core.events import ModelDeskError
 from models.core.exports import export_model
 from models.translate import int8_choice, translator
@@ -75,6 +75,7 @@ def test_onnx_without_an_export_says_so(tiny_marian, exported_marian, tmp_path):
         translate(tiny_marian, "hello", backend="onnx-fp32")
     folder = tmp_path / "fp32-only"
     shutil.copytree(exported_marian[0], folder)
+    shutil.copytree(export_dirs.export_dir(exported_marian[0]), export_dirs.export_dir(folder))   # its export too
     onnx_paths(folder, "int8")[1].unlink()
     with pytest.raises(ModelDeskError, match="has no ONNX INT8 export yet"):
         translate(folder, "hello", backend="onnx-int8")
