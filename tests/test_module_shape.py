@@ -12,13 +12,8 @@ PACKAGES = ("models", "cli", "gui", "workers")
 MAX_LINES = 500
 #: a module being split by job on another branch right now (i18w)
 LONG_FOR_NOW = {"models/transcribe/audio.py"}
-#: circles other branches are removing right now (i18w, i19, i22); delete each line once merged
-CIRCLES_FOR_NOW = {
-    frozenset({"cli.live", "cli.transcribe"}),
-    frozenset({"models.core.store", "models.faces.onnx_generator"}),
-    frozenset({"models.generate.generator", "models.generate.onnx_export"}),
-    frozenset({"models.transcribe.recognizer", "models.transcribe.onnx_export"}),
-}
+#: circles allowed for now: none
+CIRCLES_FOR_NOW: set[frozenset[str]] = set()
 
 
 def project_files() -> dict[str, Path]:
