@@ -22,11 +22,12 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import speech_corpus  # noqa: E402
 from models.transcribe import audio  # noqa: E402
+from models.transcribe import vad as vad_module  # noqa: E402
 
 
 def truth(clean: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """(speech frames, speech frames widened by 3 on each side)."""
-    speech = np.array([audio.level_db(f) > -50 for f in audio.frames(clean, size)])
+    speech = np.array([audio.level_db(f) > -50 for f in vad_module.frames(clean, size)])
     wide = speech.copy()
     for k in range(1, 4):
         wide[k:] |= speech[:-k]
@@ -61,10 +62,10 @@ def main() -> int:
         for snr in (30, 15, 5):
             mixed = clean + noise(kind, clean.size, rng) * np.sqrt(power / 10 ** (snr / 10))
             for name in totals:
-                vad = audio.make_vad(name)
+                vad = vad_module.make_vad(name)
                 speech, wide = truth(clean, vad.frame_samples)
                 start = time.perf_counter()
-                said = np.array([vad(f) >= 0.5 for f in audio.frames(mixed, vad.frame_samples)])[:speech.size]
+                said = np.array([vad(f) >= 0.5 for f in vad_module.frames(mixed, vad.frame_samples)])[:speech.size]
                 cost = (time.perf_counter() - start) / (mixed.size / audio.TARGET_RATE) * 1000
                 recall = (said & speech).sum() / speech.sum()
                 false_alarm = (said & ~wide).sum() / (~wide).sum()

@@ -1,5 +1,5 @@
-"""Audio plumbing without Qt: input devices, sources behind one interface, a ring buffer,
-streaming resampling and voice-activity detection.
+"""Audio plumbing without Qt: input devices and sources behind one interface (the ring buffer and
+resampler are in buffers.py, the voice-activity detectors in vad.py).
 
 Every source delivers mono float32 blocks at its own sample rate through ``read(timeout)``.
 The microphone's sounddevice callback only copies the block into a bounded queue (it never
@@ -9,16 +9,14 @@ microphones without paying for them.
 """
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import queue
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
 import numpy as np
 
@@ -430,222 +428,3 @@ def read_sound_file(path: Union[str, Path]) -> tuple[np.ndarray, int]:
         except RuntimeError as exc:
             raise ModelDeskError(f"{Path(path).name} is corrupt: {exc}.") from exc
         return to_mono(data), int(fh.samplerate)
-
-
-# --- ring buffer ----------------------------------------------------------------
-
-class RingBuffer:
-    """A bounded, thread-safe FIFO of audio blocks addressed by absolute sample index.
-
-    The writer never waits when ``drop_oldest``: past ``capacity`` samples the oldest unread
-    blocks are discarded and counted (a live session keeps up with the present rather than
-    falling further behind). Otherwise the writer waits for room (replays that must lose nothing).
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = int(capacity)
-        self._blocks: "deque[tuple[int, Block]]" = deque()
-        self._size = 0
-        self._next_index = 0
-        self._closed = False
-        self._cond = threading.Condition()
-        self.overflows = 0
-        self.dropped_samples = 0
-
-    def write(self, block: Block, drop_oldest: bool = True, timeout: float = 0.1) -> bool:
-        """Append a block; False if there was no room within ``timeout`` (not dropping)."""
-        with self._cond:
-            if not drop_oldest:
-                if not self._cond.wait_for(lambda: self._closed or self._size + block.samples.size <= self.capacity
-                                           or not self._blocks, timeout):
-                    return False
-            self._blocks.append((self._next_index, block))
-            self._next_index += block.samples.size
-            self._size += block.samples.size
-            while self._size > self.capacity and len(self._blocks) > 1:
-                _, old = self._blocks.popleft()
-                self._size -= old.samples.size
-                self.dropped_samples += old.samples.size
-                self.overflows += 1
-            self._cond.notify_all()
-            return True
-
-    def read(self, timeout: float = 0.1) -> list[tuple[int, Block]]:
-        """Every unread block with its start index (empty if none arrived within ``timeout``)."""
-        with self._cond:
-            self._cond.wait_for(lambda: bool(self._blocks) or self._closed, timeout)
-            out = list(self._blocks)
-            self._blocks.clear()
-            self._size = 0
-            self._cond.notify_all()
-            return out
-
-    def close(self) -> None:
-        """No more writes will come: wake any reader."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-
-    @property
-    def closed(self) -> bool:
-        with self._cond:
-            return self._closed and not self._blocks
-
-    @property
-    def written(self) -> int:
-        with self._cond:
-            return self._next_index
-
-
-# --- resampling ---------------------------------------------------------------
-
-class StreamResampler:
-    """Block-by-block resampling with torchaudio that matches resampling the whole signal.
-
-    Each step resamples a whole number of input periods with enough context on both sides
-    for the sinc kernel, then keeps only the middle, so block edges leave no clicks.
-    """
-
-    def __init__(self, orig_rate: int, target_rate: int = TARGET_RATE, filter_width: int = 6) -> None:
-        self.orig_rate = int(orig_rate)
-        self.target_rate = int(target_rate)
-        g = math.gcd(self.orig_rate, self.target_rate)
-        self.up, self.down = self.target_rate // g, self.orig_rate // g   # out/in per period
-        self._transform = None
-        if self.orig_rate != self.target_rate:
-            import torchaudio
-
-            self._transform = torchaudio.transforms.Resample(self.orig_rate, self.target_rate,
-                                                             lowpass_filter_width=filter_width)
-            rolloff = 0.99
-            kernel = math.ceil(filter_width * self.down / (min(self.up, self.down) * rolloff))
-            self.context = math.ceil(kernel / self.down) * self.down
-            self._buffer = np.zeros(self.context, dtype=np.float32)   # left context: silence
-
-    def __call__(self, samples: np.ndarray) -> np.ndarray:
-        if self._transform is None:
-            return samples.astype(np.float32, copy=False)
-        self._buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)])
-        periods = (self._buffer.size - 2 * self.context) // self.down
-        if periods <= 0:
-            return np.zeros(0, dtype=np.float32)
-        return self._step(periods)
-
-    def flush(self) -> np.ndarray:
-        """The remaining output, padding the end with silence."""
-        if self._transform is None:
-            return np.zeros(0, dtype=np.float32)
-        pending = self._buffer.size - self.context
-        pad = self.context + (-pending) % self.down
-        self._buffer = np.concatenate([self._buffer, np.zeros(pad, dtype=np.float32)])
-        periods = (self._buffer.size - 2 * self.context) // self.down
-        out = self._step(periods) if periods > 0 else np.zeros(0, dtype=np.float32)
-        keep = math.ceil(pending * self.up / self.down) if pending > 0 else 0
-        return out[:keep]
-
-    def _step(self, periods: int) -> np.ndarray:
-        import torch
-
-        span = 2 * self.context + periods * self.down
-        with torch.inference_mode():
-            out = self._transform(torch.from_numpy(self._buffer[:span].copy())).numpy()
-        lead = self.context // self.down * self.up
-        self._buffer = self._buffer[periods * self.down:]
-        return out[lead:lead + periods * self.up].astype(np.float32)
-
-
-# --- voice activity detection -----------------------------------------------------
-
-class EnergyVad:
-    """Speech where a frame is well above an adaptive noise floor.
-
-    The floor is the quietest frame of the last few seconds (minimum statistics): steady
-    background noise is learned within those seconds, while speech, which always has quieter
-    moments between syllables, never drags the floor up to its own level.
-    """
-
-    frame_samples = 480   # 30 ms at 16 kHz
-
-    def __init__(self, margin_db: float = 10.0, min_db: float = -55.0, window_seconds: float = 3.0) -> None:
-        self.margin_db = margin_db
-        self.min_db = min_db
-        self.window = max(1, int(window_seconds * TARGET_RATE / self.frame_samples))
-        self.reset()
-
-    def reset(self) -> None:
-        self._levels: "deque[float]" = deque(maxlen=self.window)
-
-    @property
-    def floor(self) -> float:
-        return min(self._levels) if self._levels else -100.0
-
-    def __call__(self, frame: np.ndarray) -> float:
-        """1.0 for speech, 0.0 otherwise (a probability-like score, as the model VAD gives)."""
-        level = level_db(frame)
-        self._levels.append(level)
-        return 1.0 if level > self.floor + self.margin_db and level > self.min_db else 0.0
-
-
-class SileroVad:
-    """The silero VAD network (its ONNX file from the silero-vad wheel) run with onnxruntime.
-
-    It needs 512-sample frames at 16 kHz, with the previous 64 samples as context and a
-    recurrent state carried between frames.
-    """
-
-    frame_samples = 512
-    context_samples = 64
-
-    def __init__(self, model_path: Optional[Union[str, Path]] = None) -> None:
-        path = Path(model_path) if model_path else silero_model_path()
-        self._session = _silero_session(str(path))
-        self._sr = np.array(TARGET_RATE, dtype=np.int64)
-        self.reset()
-
-    def reset(self) -> None:
-        self._state = np.zeros((2, 1, 128), dtype=np.float32)
-        self._context = np.zeros(self.context_samples, dtype=np.float32)
-
-    def __call__(self, frame: np.ndarray) -> float:
-        x = np.concatenate([self._context, frame.astype(np.float32, copy=False)])[None, :]
-        prob, self._state = self._session.run(None, {"input": x, "state": self._state, "sr": self._sr})
-        self._context = x[0, -self.context_samples:]
-        return float(prob[0, 0])
-
-
-@functools.lru_cache(maxsize=2)
-def _silero_session(path: str) -> Any:
-    """One session per file for the whole process: every file transcribed builds a detector, and
-    creating the session took longer than running it over a 4 s clip. The recurrent state lives
-    in each SileroVad, so detectors on several threads can share it (ORT's run is thread-safe)."""
-    from models.core import runtime
-
-    return runtime.ort_session(path, "cpu", threads=1)
-
-
-def silero_model_path() -> Path:
-    """The ONNX file shipped in the silero-vad wheel (used without its torch helpers)."""
-    try:
-        import importlib.util
-
-        spec = importlib.util.find_spec("silero_vad")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelDeskError("The silero-vad package is not installed: use the energy detector instead.")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "silero_vad.onnx"
-
-
-def make_vad(kind: str = "energy") -> Union[EnergyVad, SileroVad]:
-    """``energy`` or ``silero``."""
-    if kind == "energy":
-        return EnergyVad()
-    if kind == "silero":
-        return SileroVad()
-    raise ModelDeskError(f"Unknown voice-activity detector '{kind}': use energy or silero.")
-
-
-def frames(samples: np.ndarray, size: int) -> Iterator[np.ndarray]:
-    """Consecutive whole frames of ``size`` samples (a trailing partial frame is left out)."""
-    for start in range(0, samples.size - size + 1, size):
-        yield samples[start:start + size]

@@ -25,7 +25,7 @@ from typing import Optional
 
 import numpy as np
 
-from models.transcribe import audio
+from models.transcribe import audio, buffers
 from models.transcribe.autosave import Autosave
 from models.core.events import CancelToken, Data, Event, Final, Log, Metric, ModelDeskError, ProgressFn, emit
 from models.transcribe.streaming import StreamConfig, StreamingRecognizer
@@ -64,16 +64,16 @@ class LiveSession:
         self.duration = duration
         self.ring_seconds = ring_seconds
         self.stall_seconds = stall_seconds
-        self.ring: Optional[audio.RingBuffer] = None
+        self.ring: Optional[buffers.RingBuffer] = None
         self.error: Optional[str] = None
         self._stop = threading.Event()
         self._backlog: deque = deque()          # blocks taken from the ring, not yet recognised
         self._expected = 0                      # ring index of the next contiguous block
-        self._resampler: Optional[audio.StreamResampler] = None
+        self._resampler: Optional[buffers.StreamResampler] = None
         self._latencies: list[float] = []
 
     # --- the capture thread ---------------------------------------------------------
-    def _capture(self, ring: audio.RingBuffer) -> None:
+    def _capture(self, ring: buffers.RingBuffer) -> None:
         source, rate = self.source, self.source.sample_rate
         limit = int(self.duration * rate) if self.duration else None
         last_audio = time.monotonic()
@@ -105,8 +105,8 @@ class LiveSession:
     def run(self) -> LiveResult:
         source, rec = self.source, self.recognizer
         source.start()
-        ring = self.ring = audio.RingBuffer(int(self.ring_seconds * source.sample_rate))
-        self._resampler = audio.StreamResampler(source.sample_rate)
+        ring = self.ring = buffers.RingBuffer(int(self.ring_seconds * source.sample_rate))
+        self._resampler = buffers.StreamResampler(source.sample_rate)
         emit(self.progress, Log(f"listening on {source.name}"))
         capture = threading.Thread(target=self._capture, args=(ring,), name="modeldesk-capture", daemon=True)
         capture.start()
@@ -147,7 +147,7 @@ class LiveSession:
         if start != self._expected:   # the ring dropped audio: restart resampling after the gap
             tail = self.recognizer.accept(self._resampler.flush(), caught_up=False)
             self._send(tail)
-            self._resampler = audio.StreamResampler(rate)
+            self._resampler = buffers.StreamResampler(rate)
             gap_end = round(start * audio.TARGET_RATE / rate)
         self._expected = start + block.samples.size
         return self.recognizer.accept(self._resampler(block.samples), start=gap_end, arrived=block.arrived,

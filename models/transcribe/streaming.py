@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterator, Optional, Protocol
 import numpy as np
 
 from models.transcribe import audio, decoding
+from models.transcribe import vad as detectors
 from models.core.events import Event, Final, Log, Metric, ModelDeskError, Partial
 from models.transcribe.recognizer import LOGPROB_THRESHOLD, NO_SPEECH_THRESHOLD, Decoded
 
@@ -91,11 +92,11 @@ class StreamConfig:
 def make_vad(kind: str) -> Any:
     """The configured detector; ``auto`` prefers silero (it measured far better in noise)."""
     if kind != "auto":
-        return audio.make_vad(kind)
+        return detectors.make_vad(kind)
     try:
-        return audio.make_vad("silero")
+        return detectors.make_vad("silero")
     except (ModelDeskError, ImportError, OSError, RuntimeError):  # no silero-vad or onnxruntime
-        return audio.make_vad("energy")
+        return detectors.make_vad("energy")
 
 
 @dataclass

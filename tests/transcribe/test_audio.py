@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from models.transcribe import audio
+from models.transcribe import audio, buffers
+from models.transcribe import vad as vad_module
 from models.core.events import ModelDeskError
 from tests.fixtures.audio_env import RATE, silence
 
@@ -139,7 +140,7 @@ def block(n: int, value: float = 0.0) -> audio.Block:
 
 
 def test_ring_buffer_keeps_the_newest_audio_and_counts_what_it_drops() -> None:
-    ring = audio.RingBuffer(capacity=250)
+    ring = buffers.RingBuffer(capacity=250)
     for i in range(5):
         assert ring.write(block(100, i))
     assert ring.overflows == 3 and ring.dropped_samples == 300
@@ -149,7 +150,7 @@ def test_ring_buffer_keeps_the_newest_audio_and_counts_what_it_drops() -> None:
 
 
 def test_ring_buffer_can_make_a_replay_wait_instead() -> None:
-    ring = audio.RingBuffer(capacity=150)
+    ring = buffers.RingBuffer(capacity=150)
     assert ring.write(block(100), drop_oldest=False)
     assert not ring.write(block(100), drop_oldest=False, timeout=0.05)    # full: the writer waits
     assert ring.overflows == 0
@@ -169,7 +170,7 @@ def test_streaming_resampler_matches_resampling_the_whole_signal(rate: int) -> N
 
     data = np.random.default_rng(rate).standard_normal(rate).astype(np.float32) * 0.1
     whole = resample(data, rate)
-    stream = audio.StreamResampler(rate)
+    stream = buffers.StreamResampler(rate)
     sizes = np.random.default_rng(0).integers(1, 2500, 100)
     pieces, at = [], 0
     for size in sizes:
@@ -187,18 +188,18 @@ def test_streaming_resampler_matches_resampling_the_whole_signal(rate: int) -> N
 def test_silero_vad_hears_speech_not_noise(espeak_wav) -> None:
     from models.transcribe.recognizer import read_audio
 
-    vad = audio.make_vad("silero")
+    vad = vad_module.make_vad("silero")
     speech = read_audio(espeak_wav[0])
-    scores = [vad(f) for f in audio.frames(speech, vad.frame_samples)]
+    scores = [vad(f) for f in vad_module.frames(speech, vad.frame_samples)]
     assert np.mean(np.array(scores) > 0.5) > 0.5
     vad.reset()
     noise = np.concatenate([silence(1.0), silence(2.0, noise_db=-40), silence(2.0, noise_db=-20, seed=1)])
-    assert max(vad(f) for f in audio.frames(noise, vad.frame_samples)) < 0.5
+    assert max(vad(f) for f in vad_module.frames(noise, vad.frame_samples)) < 0.5
 
 
 def test_unknown_vad_name() -> None:
     with pytest.raises(ModelDeskError, match="Unknown voice-activity detector 'webrtc'"):
-        audio.make_vad("webrtc")
+        vad_module.make_vad("webrtc")
 
 
 def test_the_virtual_microphone_fails_clearly_without_pulseaudio(monkeypatch) -> None:

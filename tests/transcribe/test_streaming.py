@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.transcribe.audio import ArraySource, EnergyVad
+from models.transcribe.audio import ArraySource
+from models.transcribe.vad import EnergyVad
 from models.core.events import Data, Final, Log, Metric
 from models.transcribe.streaming import LivePartial, StreamConfig, StreamingRecognizer
 from tests.fixtures.audio_env import RATE, FakeDecoder, silence, tone_words, utterances
