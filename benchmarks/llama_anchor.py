@@ -35,8 +35,8 @@ def main() -> int:
                           n_threads_batch=job["threads"], verbose=False)
     load_s = time.perf_counter() - began
 
-    def last_argmax() -> int:
-        return int(np.argmax(llm.scores[llm.n_tokens - 1]))
+    def last_argmax() -> int:   # the context's own logits of the last token (``scores`` is not filled here)
+        return int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
 
     greedy = []
     for prompt in job["prompts"]:
