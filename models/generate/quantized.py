@@ -4,7 +4,7 @@ A GGUF file or a model folder is converted on first use (``convert``, with progr
 ``<data>/quantized/<sha256 of the source>-<bits>/``: the graph, its weights file, the tokenizer and
 ``layout.json``. The GGUF file is only read. Later loads find the folder by the source's hash
 (remembered per path, size and modification time, so a 4 GB file is hashed once) and only open the
-session: the weights are mapped from the data file, not converted again.
+session: the weights are read from the data file, not converted again.
 
 Why this path: llama.cpp's bindings publish no wheel (building them from the source package took
 over 30 minutes on this project's shared two cores, so they serve only as the benchmark's anchor,
