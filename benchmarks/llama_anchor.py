@@ -1,9 +1,11 @@
 """llama.cpp on a GGUF file, measured the way lm_quantized.py measures ModelDesk: run by that script
 with the Python of a throw-away venv that has llama-cpp-python (built from its source package).
 
-Reads one JSON object on stdin (path, threads, prompts, steps, long_prompt, decode_tokens, forced) and
-prints one JSON object: load seconds, peak memory added (MB), time to first token for the long
-prompt, decode tokens/s, greedy tokens per prompt and teacher-forced predictions of ``forced``.
+Reads one JSON object per line on stdin and answers each with one JSON line: first the job (path,
+threads, prompts, steps, long_prompt, decode_tokens, forced), answered with the load seconds, greedy
+tokens per prompt and teacher-forced predictions of ``forced``; then "time" lines, each answered
+with one timing round (time to first token for the long prompt, seconds for the decode steps), so
+the caller can interleave them with its own; at "end", the peak memory added (MB).
 Standard library and llama_cpp only (numpy comes with it).
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ def _rss_kib(field: str) -> int:
 
 
 def main() -> int:
-    job = json.load(sys.stdin)
+    job = json.loads(sys.stdin.readline())
     import llama_cpp
     import numpy as np
 
@@ -33,8 +35,8 @@ def main() -> int:
                           n_threads_batch=job["threads"], verbose=False)
     load_s = time.perf_counter() - began
 
-    def last_argmax() -> int:
-        return int(np.argmax(llm.scores[llm.n_tokens - 1]))
+    def last_argmax() -> int:   # the context's own logits of the last token (``scores`` is not filled here)
+        return int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
 
     greedy = []
     for prompt in job["prompts"]:
@@ -54,13 +56,16 @@ def main() -> int:
             predicted.append(last_argmax())
             llm.eval([token])
         forced.append(predicted)
-    ttft = decode = float("inf")
-    for _ in range(job["repeats"]):
+    print(json.dumps({"load_s": load_s, "greedy": greedy, "forced": forced, "version": llama_cpp.__version__}),
+          flush=True)
+    for line in sys.stdin:
+        if line.strip() != "time":
+            break
         llm.reset()
         began = time.perf_counter()
         llm.eval(job["long_prompt"])
         last_argmax()
-        ttft = min(ttft, time.perf_counter() - began)
+        ttft = time.perf_counter() - began
         llm.reset()
         llm.eval(job["prompts"][0])
         token = last_argmax()
@@ -68,10 +73,8 @@ def main() -> int:
         for _ in range(job["decode_tokens"]):
             llm.eval([token])
             token = last_argmax()
-        decode = min(decode, time.perf_counter() - began)
-    print(json.dumps({"load_s": load_s, "memory_mb": (_rss_kib("VmHWM") - before) / 1024, "ttft_s": ttft,
-                      "tokens_per_s": job["decode_tokens"] / decode, "greedy": greedy, "forced": forced,
-                      "version": llama_cpp.__version__}))
+        print(json.dumps({"ttft_s": ttft, "decode_s": time.perf_counter() - began}), flush=True)
+    print(json.dumps({"memory_mb": (_rss_kib("VmHWM") - before) / 1024}), flush=True)
     return 0
 
 

@@ -4,8 +4,8 @@ A random Llama-shaped model of SmolLM-135M's shape (hidden 576, 30 layers, 9 hea
 heads, intermediate 1536, vocabulary 49152, tied head) is saved as a folder (the torch fp32
 reference) and written as GGUF files with the ``gguf`` package (Q4_0 and Q8_0). Each file runs on
 the quantized path (converted once, timed apart) and on llama.cpp (llama-cpp-python in a throw-away
-venv, ``--llama-python``), both on the same threads. Rows: decode tokens/s (best of 3, interleaved),
-time to first token for a 512-token prompt, load time, peak memory added while generating, and
+venv, ``--llama-python``), both on the same threads. Rows: decode tokens/s (best of 3 rounds, the two
+interleaved), time to first token for a 512-token prompt, load time, peak memory added while generating, and
 quality on held-out prompts (random ids not used to choose any setting): greedy tokens equal to
 torch fp32's (16 after each of 4 prompts) and teacher-forced token agreement.
 
@@ -87,14 +87,38 @@ def timed(net, short: list[list[int]], long: list[int], tokens: int) -> tuple[fl
         return ttft, time.perf_counter() - began
 
 
-def anchor(python: str, path: Path, threads: int, short, long, reference, tokens: int) -> dict:
-    job = {"path": str(path), "threads": threads, "prompts": short, "steps": STEPS, "long_prompt": long,
-           "decode_tokens": tokens, "forced": reference, "repeats": 3}
-    done = subprocess.run([python, str(Path(__file__).with_name("llama_anchor.py"))], input=json.dumps(job),
-                          capture_output=True, text=True, timeout=1200)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "llama.cpp failed")
-    return json.loads(done.stdout)
+class Anchor:
+    """llama.cpp in its own process (the throw-away venv's Python), timed round by round on request."""
+
+    def __init__(self, python: str, path: Path, threads: int, short, long, reference, tokens: int) -> None:
+        job = {"path": str(path), "threads": threads, "prompts": short, "steps": STEPS, "long_prompt": long,
+               "decode_tokens": tokens, "forced": reference}
+        self.tokens = tokens
+        self.process = subprocess.Popen([python, str(Path(__file__).with_name("llama_anchor.py"))],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        self.row = self._ask(json.dumps(job))
+        self.rounds: list[tuple[float, float]] = []
+
+    def _ask(self, line: str) -> dict:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            error = self.process.stderr.read().strip().splitlines()
+            raise RuntimeError(error[-1] if error else "llama.cpp ended without an answer")
+        return json.loads(answer)
+
+    def time_round(self) -> None:
+        answer = self._ask("time")
+        self.rounds.append((answer["ttft_s"], answer["decode_s"]))
+
+    def finish(self) -> dict:
+        self.row.update(self._ask("end"))
+        self.process.wait(60)
+        self.row.update(ttft_s=min(r[0] for r in self.rounds),
+                        tokens_per_s=self.tokens / min(r[1] for r in self.rounds))
+        return self.row
 
 
 def read_seconds(path: Path) -> float:
@@ -167,18 +191,24 @@ def main() -> int:
             load_s = time.perf_counter() - began
             ours = {"greedy": [generator.greedy_tokens(lm.net.start, p, STEPS) for p in short],
                     "forced": [forced_tokens(lm.net.start, p, r) for p, r in zip(short, reference)]}
-            runs = [timed(lm.net, short, long, args.tokens) for _ in range(3)]
+            anchor = None
+            if have_llama:
+                try:
+                    anchor = Anchor(args.llama_python, path, args.threads, short, long, reference, args.tokens)
+                except (RuntimeError, OSError) as exc:
+                    print(f"FAIL llama.cpp on {qtype}: {exc}")
+                    failures.append(f"llama.cpp {qtype}")
+            runs = []
+            for _ in range(3):   # interleaved with llama.cpp, so a change in the machine's load hits both alike
+                runs.append(timed(lm.net, short, long, args.tokens))
+                if anchor is not None:
+                    anchor.time_round()
             ours.update(ttft_s=min(r[0] for r in runs), tokens_per_s=args.tokens / min(r[1] for r in runs),
                         memory_mb=table.peak_memory(generate_once, str(path), args.threads), load_s=load_s)
             kv = 2 * args.layers * SHAPE["num_key_value_heads"] * 64 * (LONG + 16) * 4 / 2**20
             rows = {"onnx-int4": ours}
-            if have_llama:
-                try:
-                    rows["llama.cpp"] = anchor(args.llama_python, path, args.threads, short, long, reference,
-                                               args.tokens)
-                except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                    print(f"FAIL llama.cpp on {qtype}: {exc}")
-                    failures.append(f"llama.cpp {qtype}")
+            if anchor is not None:
+                rows["llama.cpp"] = anchor.finish()
             print(f"\n{qtype} file {size:.0f} MB; converted once in {convert_s:.1f} s; KV cache at {LONG + 16} "
                   f"tokens {kv:.0f} MB; reading the weights file {read_s:.2f} s")
             anchor_rate = rows.get("llama.cpp", {}).get("tokens_per_s")

@@ -1,14 +1,14 @@
 """The Generate page's context pieces: the meter (tokens used / the model's context, as the user types),
 and the "Show prompt" view of the exact text the model last received.
 
-The meter asks the engine (``generator.context_usage``) a moment after the typing pauses, the latest
-request winning, so typing never waits for the tokenizer.
+The meter asks the engine (``generator.context_usage``) at each change, the latest request winning
+(a count in flight gives way, older waiting ones are dropped), so typing never waits for the tokenizer
+and no count is left pending once the page's jobs have ended.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QVBoxLayout, QWidget
 
 from workers.runner import JobRunner
@@ -16,8 +16,6 @@ from workers.runner import JobRunner
 from .. import jobs
 from ..lifetime import while_alive
 
-#: typing pause (ms) before the meter counts again
-PAUSE_MS = 250
 POLICY_LABELS = {"drop-oldest": "Drop the oldest turns (keep the system prompt)", "stop": "Stop and ask"}
 
 
@@ -41,15 +39,9 @@ class ContextMeter(QWidget):
         row.addWidget(self.bar)
         row.addWidget(self.label, 1)
         self.usage: dict[str, Any] = {}
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(PAUSE_MS)
-        self.timer.timeout.connect(self.count_now)
 
     def schedule(self) -> None:
-        self.timer.start()
-
-    def count_now(self) -> None:
+        """Count again (the latest request wins)."""
         kwargs = self.request()
         if kwargs is None:
             return

@@ -71,11 +71,18 @@ def load_ort_lm(info: store.ModelInfo, device: str, backend: runtime.Backend) ->
                          backend.value)
 
 
+#: prompt tokens per run of the quantized graph: a long prompt in chunks keeps the activations of one chunk
+PREFILL_CHUNK = 64
+
+
 class QuantLM(cache.Shared):
     """The blockwise-quantized graph (``quant_graph``) on ONNX Runtime: one cache tensor pair per layer,
-    fed back as the next step's past."""
+    fed back as the next step's past. A prompt goes in ``chunk`` tokens at a time (same logits, the memory
+    of one chunk's activations)."""
 
-    def __init__(self, onnx_file: Path, layout: Any, device: str = "cpu", threads: Optional[int] = None) -> None:
+    def __init__(self, onnx_file: Path, layout: Any, device: str = "cpu", threads: Optional[int] = None,
+                 chunk: int = PREFILL_CHUNK) -> None:
+        self.chunk = chunk
         self.path = onnx_file
         self.layout = layout
         self.session = runtime.ort_session(str(onnx_file), device=device, threads=threads)
@@ -83,24 +90,34 @@ class QuantLM(cache.Shared):
         self.positions = "position_ids" in {i.name for i in self.session.get_inputs()}
 
     def start(self) -> Any:
+        """The cache stays in ONNX Runtime's own tensors from step to step (no copy into numpy and back)."""
+        import onnxruntime as ort
         import torch
 
+        def value(array: np.ndarray) -> Any:
+            return ort.OrtValue.ortvalue_from_numpy(array)
+
         empty = np.zeros((1, self.layout.kv_heads, 0, self.layout.head_dim), dtype=np.float32)
-        past = {f"past_key_values.{layer}.{kind}": empty for layer in range(self.layout.layers)
+        past = {f"past_key_values.{layer}.{kind}": value(empty) for layer in range(self.layout.layers)
                 for kind in ("key", "value")}
         state = {"length": 0}
 
-        def step(ids: list[int]) -> Any:
+        def run(ids: list[int]) -> Any:
             total = state["length"] + len(ids)
-            feed = {"input_ids": np.asarray([ids], dtype=np.int64),
-                    "seqlens_k": np.array([total - 1], dtype=np.int32),
-                    "total_sequence_length": np.array(total, dtype=np.int32), **past}
+            feed = {"input_ids": value(np.asarray([ids], dtype=np.int64)),
+                    "seqlens_k": value(np.array([total - 1], dtype=np.int32)),
+                    "total_sequence_length": value(np.array(total, dtype=np.int32)), **past}
             if self.positions:
-                feed["position_ids"] = np.arange(state["length"], total, dtype=np.int64)[None]
-            results = self.session.run(self.names, feed)
-            for name, value in zip(self.names[1:], results[1:]):
-                past[name.replace("present.", "past_key_values.")] = value
+                feed["position_ids"] = value(np.arange(state["length"], total, dtype=np.int64)[None])
+            results = self.session.run_with_ort_values(self.names, feed)
+            for name, result in zip(self.names[1:], results[1:]):
+                past[name.replace("present.", "past_key_values.")] = result
             state["length"] = total
-            return torch.from_numpy(results[0].reshape(-1))
+            return results[0]
+
+        def step(ids: list[int]) -> Any:
+            for begin in range(0, len(ids), self.chunk):
+                logits = run(ids[begin:begin + self.chunk])
+            return torch.from_numpy(logits.numpy().reshape(-1))
 
         return step

@@ -72,6 +72,16 @@ def test_gguf_files_run_quantized_with_the_same_tokens(tiny_causal, tmp_path, fa
         _tokens(generator.load(path, device="cpu"))
 
 
+def test_a_long_prompt_in_chunks_gives_the_same_logits(tiny_causal):
+    from models.generate.ort_lm import QuantLM
+
+    lm = quantized.load_quantized(store.open_model(tiny_causal["llama"], task="generate"), "cpu", bits=4)
+    chunked = QuantLM(lm.net.path, lm.net.layout, "cpu", chunk=5)
+    prompt = list(range(40, 63))
+    assert lm.net.chunk > len(prompt) and lm.net.start()(prompt).allclose(chunked.start()(prompt), atol=1e-5)
+    assert generator.greedy_tokens(chunked.start, prompt, STEPS) == generator.greedy_tokens(lm.net.start, prompt, STEPS)
+
+
 def test_conversion_happens_once_keyed_by_hash_and_leaves_the_file_alone(tiny_causal, tmp_path, monkeypatch):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))   # no conversion of an equal file from before
     path = write_gguf(tiny_causal["llama"], tmp_path / "once.gguf", "Q4_0")
