@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.core import cache, fileio, paths, runs, runtime, store
+from models.core import cache, paths, runs, runtime, store
 from models.core.events import (Cancelled, CancelToken, Data, Log, Metric, ModelDeskError, Progress, ProgressFn,
                                 check, emit)
 from models.faces import augment, checkpoints, dcgan, memorisation, monitor

@@ -194,3 +194,17 @@ def test_cli_exports_a_dcgan_and_renders_it_on_int8(home, tiny_dcgan, tmp_path, 
     assert main(["faces", "--model", "gan", "--seeds", "0-3", "--backend", "onnx-int8", "--device", "cpu",
                  "--out", str(grid)]) == 0
     assert grid.is_file() and not (tiny_dcgan / "onnx").exists()   # the fixture's own folder is untouched
+
+
+def test_the_onnx_generator_module_does_not_import_the_store():
+    """The store imports it (to list ONNX-only folders); an import back would make a circle."""
+    import ast
+    from pathlib import Path
+
+    import models.faces.onnx_generator as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+                 for a in n.names}
+    assert not [name for name in imported if name.startswith("models.core.store")], imported
