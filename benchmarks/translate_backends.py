@@ -51,7 +51,9 @@ from ctranslate2.converters import transformers as conv
 folder, out, vocab, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 # the random model is wider than its test tokenizer: name every id, pad last (Marian's layout)
 conv.MarianMTLoader.get_vocabulary = lambda self, m, t: ["</s>", "<unk>"] + [f"t{i}" for i in range(2, vocab - 1)]
-conv.TransformersConverter(folder).convert(out, quantization="int8", force=True)
+if threads == 0:   # the conversion alone, in its own process, so the run's memory is the model's
+    conv.TransformersConverter(folder).convert(out, quantization="int8", force=True)
+    sys.exit(0)
 jobs = json.loads(sys.stdin.read())
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 model = ctranslate2.Translator(out, device="cpu", compute_type="int8", intra_threads=threads, inter_threads=1)
@@ -167,6 +169,7 @@ def main() -> int:
     parser.add_argument("--single", type=int, default=16, help="lines translated one at a time")
     parser.add_argument("--tokens", type=int, default=48, help="tokens per source line and at most per translation")
     parser.add_argument("--ct2-venv", type=Path, default=CT2_VENV)
+    parser.add_argument("--model", type=Path, help="reuse a random Marian this script built and exported before")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -177,13 +180,18 @@ def main() -> int:
     runtime.set_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="modeldesk-translate-bench-") as tmp:
         os.environ.setdefault("MODELDESK_HOME", str(Path(tmp) / "home"))
+        from models.core import store
         from models.core.exports import export_model
         from models.translate import translator
 
-        folder = random_marian(Path(tmp) / "marian-random", vocab=OPUS_MT_VOCAB)
-        started = time.perf_counter()
-        parity = export_model(folder)
-        print(f"export (fp32 + INT8, with its parity check): {time.perf_counter() - started:.0f} s; parity {parity}")
+        if args.model:   # a folder this script exported before (its export and parity reused)
+            folder, parity = args.model, store.read_manifest(args.model)["parity"]
+        else:
+            folder = random_marian(Path(tmp) / "marian-random", vocab=OPUS_MT_VOCAB)
+            started = time.perf_counter()
+            parity = export_model(folder)
+            print(f"export (fp32 + INT8, with its parity check): {time.perf_counter() - started:.0f} s")
+        print(f"parity {parity}")
         rng = np.random.default_rng(0)   # source lines of 60-100 % of --tokens, each ending in </s>
         lines = [rng.integers(2, OPUS_MT_VOCAB - 1, int(rng.integers(args.tokens * 6 // 10, args.tokens))).tolist()
                  + [0] for _ in range(args.lines)]
@@ -205,13 +213,16 @@ def main() -> int:
             for r in range(args.rounds):   # interleaved: a change in the machine's load hits every backend alike
                 for name in (list(nets) if r % 2 == 0 else list(nets)[::-1]):
                     began = time.perf_counter()
-                    tokens[mode, name] = run_batches(nets[name], batches, beams, args.tokens)
+                    tokens[mode, name] = [[t for t in seq if t != OPUS_MT_VOCAB - 1]   # start and padding
+                                          for seq in run_batches(nets[name], batches, beams, args.tokens)]
                     times.setdefault((mode, name), []).append(time.perf_counter() - began)
             print(f"{mode}: " + ", ".join(f"{n} {statistics.median(times[mode, n]):.2f} s" for n in nets), flush=True)
         jobs = [{"name": mode, "batches": batches, "beams": beams, "steps": args.tokens, "rounds": args.rounds}
                 for mode, (batches, beams) in modes.items()]
-        child = subprocess.run([str(ct2_python(args.ct2_venv)), "-c", CT2_SCRIPT, str(folder), str(Path(tmp) / "ct2"),
-                                str(OPUS_MT_VOCAB), str(args.threads)], input=json.dumps(jobs), capture_output=True,
+        command = [str(ct2_python(args.ct2_venv)), "-c", CT2_SCRIPT, str(folder), str(Path(tmp) / "ct2"),
+                   str(OPUS_MT_VOCAB)]
+        subprocess.run(command + ["0"], check=True, capture_output=True)
+        child = subprocess.run(command + [str(args.threads)], input=json.dumps(jobs), capture_output=True,
                                text=True, env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
         if child.returncode != 0:
             print(f"CTranslate2 failed: {child.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
