@@ -47,11 +47,11 @@ OPUS_MT_VOCAB = 58101
 CT2_SCRIPT = r"""
 import json, resource, sys, time
 import ctranslate2
-from ctranslate2.converters import transformers as conv
 folder, out, vocab, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-# the random model is wider than its test tokenizer: name every id, pad last (Marian's layout)
-conv.MarianMTLoader.get_vocabulary = lambda self, m, t: ["</s>", "<unk>"] + [f"t{i}" for i in range(2, vocab - 1)]
-if threads == 0:   # the conversion alone, in its own process, so the run's memory is the model's
+if threads == 0:   # the conversion alone, in its own process (torch stays out of the timed one's memory)
+    from ctranslate2.converters import transformers as conv
+    # the random model is wider than its test tokenizer: name every id, pad last (Marian's layout)
+    conv.MarianMTLoader.get_vocabulary = lambda self, m, t: ["</s>", "<unk>"] + [f"t{i}" for i in range(2, vocab - 1)]
     conv.TransformersConverter(folder).convert(out, quantization="int8", force=True)
     sys.exit(0)
 jobs = json.loads(sys.stdin.read())
@@ -207,31 +207,38 @@ def main() -> int:
         memory["generate"] = memory.pop("torch")
         times: dict[tuple[str, str], list[float]] = {}
         tokens: dict[tuple[str, str], list[list[int]]] = {}
-        for mode, (batches, beams) in modes.items():
-            for name, net in nets.items():
-                run_batches(net, batches[:1], beams, 4)   # warm-up
-            for r in range(args.rounds):   # interleaved: a change in the machine's load hits every backend alike
+        command = [str(ct2_python(args.ct2_venv)), "-c", CT2_SCRIPT, str(folder), str(Path(tmp) / "ct2"),
+                   str(OPUS_MT_VOCAB)]
+        subprocess.run(command + ["0"], check=True, capture_output=True)
+        jobs = [{"name": mode, "batches": batches, "beams": beams, "steps": args.tokens, "rounds": 1}
+                for mode, (batches, beams) in modes.items()]
+
+        def ct2_round() -> None:
+            """CTranslate2, every mode once (its model loaded and warmed up before the clock starts)."""
+            child = subprocess.run(command + [str(args.threads)], input=json.dumps(jobs), capture_output=True,
+                                   text=True, env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)), check=True)
+            ct2 = json.loads(child.stdout.strip().splitlines()[-1])
+            memory["ctranslate2-int8"] = ct2.pop("memory_mb")
+            for mode in modes:
+                times.setdefault((mode, "ctranslate2-int8"), []).extend(ct2[mode]["times"])
+                tokens[mode, "ctranslate2-int8"] = ct2[mode]["tokens"]
+
+        for r in range(args.rounds):   # interleaved: a change in the machine's load hits every backend alike
+            if r % 2:
+                ct2_round()
+            for mode, (batches, beams) in modes.items():
                 for name in (list(nets) if r % 2 == 0 else list(nets)[::-1]):
+                    if r == 0:
+                        run_batches(nets[name], batches[:1], beams, 4)   # warm-up
                     began = time.perf_counter()
                     tokens[mode, name] = [[t for t in seq if t != OPUS_MT_VOCAB - 1]   # start and padding
                                           for seq in run_batches(nets[name], batches, beams, args.tokens)]
                     times.setdefault((mode, name), []).append(time.perf_counter() - began)
-            print(f"{mode}: " + ", ".join(f"{n} {statistics.median(times[mode, n]):.2f} s" for n in nets), flush=True)
-        jobs = [{"name": mode, "batches": batches, "beams": beams, "steps": args.tokens, "rounds": args.rounds}
-                for mode, (batches, beams) in modes.items()]
-        command = [str(ct2_python(args.ct2_venv)), "-c", CT2_SCRIPT, str(folder), str(Path(tmp) / "ct2"),
-                   str(OPUS_MT_VOCAB)]
-        subprocess.run(command + ["0"], check=True, capture_output=True)
-        child = subprocess.run(command + [str(args.threads)], input=json.dumps(jobs), capture_output=True,
-                               text=True, env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
-        if child.returncode != 0:
-            print(f"CTranslate2 failed: {child.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-            return 1
-        ct2 = json.loads(child.stdout.strip().splitlines()[-1])
-        memory["ctranslate2-int8"] = ct2.pop("memory_mb")
-        for mode in modes:
-            times[mode, "ctranslate2-int8"] = ct2[mode]["times"]
-            tokens[mode, "ctranslate2-int8"] = ct2[mode]["tokens"]
+            if r % 2 == 0:
+                ct2_round()
+            print(f"round {r + 1}: " + "; ".join(f"{m} " + ", ".join(f"{n} {times[m, n][-1]:.2f} s"
+                                                                       for n in (*nets, "ctranslate2-int8"))
+                                                  for m in modes), flush=True)
         return report(modes, times, tokens, memory, parity, args)
 
 
