@@ -5,7 +5,7 @@ A random Marian of opus-mt-en-de's real shape (6 + 6 layers, 512 wide, 8 heads, 
 ModelDesk's own exporter (``export_model``: its INT8 recipe is chosen on the exporter's own
 sentences, so the lines here are held out). CTranslate2 converts the same folder with its own
 converter to int8 in a throw-away virtual environment (``--ct2-venv``, created once; never the
-project's) and runs in a child process. Every backend turns the same random source lines, in
+project's) and runs in a child process each round, between the others. Every backend turns the same random source lines, in
 the same run, on ``--threads`` threads, interleaved over ``--rounds`` rounds (median):
 
 * greedy, batches of 16 (sorted by length, as the app batches);
@@ -45,7 +45,7 @@ CT2_VENV = Path(tempfile.gettempdir()) / "modeldesk-ct2-venv"   # throw-away, ne
 OPUS_MT_VOCAB = 58101
 #: the child that runs CTranslate2: convert once, then time each batch list per round
 CT2_SCRIPT = r"""
-import json, resource, sys, time
+import json, sys, time
 import ctranslate2
 folder, out, vocab, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 if threads == 0:   # the conversion alone, in its own process (torch stays out of the timed one's memory)
@@ -55,7 +55,10 @@ if threads == 0:   # the conversion alone, in its own process (torch stays out o
     conv.TransformersConverter(folder).convert(out, quantization="int8", force=True)
     sys.exit(0)
 jobs = json.loads(sys.stdin.read())
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+before, highest = rss_mb(), 0.0
 model = ctranslate2.Translator(out, device="cpu", compute_type="int8", intra_threads=threads, inter_threads=1)
 name = lambda i: "</s>" if i == 0 else ("<unk>" if i == 1 else f"t{i}")
 ident = lambda t: 0 if t == "</s>" else (1 if t == "<unk>" else int(t[1:]))
@@ -70,13 +73,14 @@ for job in jobs:
             out += [[ident(t) for t in r.hypotheses[0]] for r in got]
         return out
     run()   # warm-up
+    highest = max(highest, rss_mb())
     times = []
     for _ in range(job["rounds"]):
         start = time.perf_counter()
         tokens = run()
         times.append(time.perf_counter() - start)
     result[job["name"]] = {"times": times, "tokens": tokens}
-result["memory_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+result["memory_mb"] = highest - before   # the model and its work, sampled after each mode's first pass
 print(json.dumps(result))
 """
 
