@@ -5,8 +5,9 @@ A random Marian of opus-mt-en-de's real shape (6 + 6 layers, 512 wide, 8 heads, 
 ModelDesk's own exporter (``export_model``: its INT8 recipe is chosen on the exporter's own
 sentences, so the lines here are held out). CTranslate2 converts the same folder with its own
 converter to int8 in a throw-away virtual environment (``--ct2-venv``, created once; never the
-project's) and runs in a child process each round, between the others. Every backend turns the same random source lines, in
-the same run, on ``--threads`` threads, interleaved over ``--rounds`` rounds (median):
+project's) and runs in a child process each round, between the others. Every backend turns the
+same random source lines, in the same run, on ``--threads`` threads, interleaved over ``--rounds``
+rounds (median):
 
 * greedy, batches of 16 (sorted by length, as the app batches);
 * greedy, one sentence at a time (as typed);
@@ -21,6 +22,9 @@ generate; ONNX fp32 tokens identical, INT8 >= 99 % agreement; beam 4 - ONNX fp32
 and >= 2x generate.
 
     .venv/bin/python benchmarks/translate_backends.py [--threads 2] [--rounds 3] [--lines 64] [--tokens 48]
+        [--single 16] [--ct2-venv DIR] [--model FOLDER]
+
+The CTranslate2 venv borrows the project's torch and transformers (a path file) for its converter.
 """
 from __future__ import annotations
 
