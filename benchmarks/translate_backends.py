@@ -5,8 +5,9 @@ A random Marian of opus-mt-en-de's real shape (6 + 6 layers, 512 wide, 8 heads, 
 ModelDesk's own exporter (``export_model``: its INT8 recipe is chosen on the exporter's own
 sentences, so the lines here are held out). CTranslate2 converts the same folder with its own
 converter to int8 in a throw-away virtual environment (``--ct2-venv``, created once; never the
-project's) and runs in a child process. Every backend turns the same random source lines, in
-the same run, on ``--threads`` threads, interleaved over ``--rounds`` rounds (median):
+project's) and runs in a child process each round, between the others. Every backend turns the
+same random source lines, in the same run, on ``--threads`` threads, interleaved over ``--rounds``
+rounds (median):
 
 * greedy, batches of 16 (sorted by length, as the app batches);
 * greedy, one sentence at a time (as typed);
@@ -21,6 +22,9 @@ generate; ONNX fp32 tokens identical, INT8 >= 99 % agreement; beam 4 - ONNX fp32
 and >= 2x generate.
 
     .venv/bin/python benchmarks/translate_backends.py [--threads 2] [--rounds 3] [--lines 64] [--tokens 48]
+        [--single 16] [--ct2-venv DIR] [--model FOLDER]
+
+The CTranslate2 venv borrows the project's torch and transformers (a path file) for its converter.
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,15 +49,20 @@ CT2_VENV = Path(tempfile.gettempdir()) / "modeldesk-ct2-venv"   # throw-away, ne
 OPUS_MT_VOCAB = 58101
 #: the child that runs CTranslate2: convert once, then time each batch list per round
 CT2_SCRIPT = r"""
-import json, resource, sys, time
+import json, sys, time
 import ctranslate2
-from ctranslate2.converters import transformers as conv
 folder, out, vocab, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-# the random model is wider than its test tokenizer: name every id, pad last (Marian's layout)
-conv.MarianMTLoader.get_vocabulary = lambda self, m, t: ["</s>", "<unk>"] + [f"t{i}" for i in range(2, vocab - 1)]
-conv.TransformersConverter(folder).convert(out, quantization="int8", force=True)
+if threads == 0:   # the conversion alone, in its own process (torch stays out of the timed one's memory)
+    from ctranslate2.converters import transformers as conv
+    # the random model is wider than its test tokenizer: name every id, pad last (Marian's layout)
+    conv.MarianMTLoader.get_vocabulary = lambda self, m, t: ["</s>", "<unk>"] + [f"t{i}" for i in range(2, vocab - 1)]
+    conv.TransformersConverter(folder).convert(out, quantization="int8", force=True)
+    sys.exit(0)
 jobs = json.loads(sys.stdin.read())
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+before, highest = rss_mb(), 0.0
 model = ctranslate2.Translator(out, device="cpu", compute_type="int8", intra_threads=threads, inter_threads=1)
 name = lambda i: "</s>" if i == 0 else ("<unk>" if i == 1 else f"t{i}")
 ident = lambda t: 0 if t == "</s>" else (1 if t == "<unk>" else int(t[1:]))
@@ -68,13 +77,14 @@ for job in jobs:
             out += [[ident(t) for t in r.hypotheses[0]] for r in got]
         return out
     run()   # warm-up
+    highest = max(highest, rss_mb())
     times = []
     for _ in range(job["rounds"]):
         start = time.perf_counter()
         tokens = run()
         times.append(time.perf_counter() - start)
     result[job["name"]] = {"times": times, "tokens": tokens}
-result["memory_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+result["memory_mb"] = highest - before   # the model and its work, sampled after each mode's first pass
 print(json.dumps(result))
 """
 
@@ -167,6 +177,7 @@ def main() -> int:
     parser.add_argument("--single", type=int, default=16, help="lines translated one at a time")
     parser.add_argument("--tokens", type=int, default=48, help="tokens per source line and at most per translation")
     parser.add_argument("--ct2-venv", type=Path, default=CT2_VENV)
+    parser.add_argument("--model", type=Path, help="reuse a random Marian this script built and exported before")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -177,13 +188,18 @@ def main() -> int:
     runtime.set_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="modeldesk-translate-bench-") as tmp:
         os.environ.setdefault("MODELDESK_HOME", str(Path(tmp) / "home"))
+        from models.core import store
         from models.core.exports import export_model
         from models.translate import translator
 
-        folder = random_marian(Path(tmp) / "marian-random", vocab=OPUS_MT_VOCAB)
-        started = time.perf_counter()
-        parity = export_model(folder)
-        print(f"export (fp32 + INT8, with its parity check): {time.perf_counter() - started:.0f} s; parity {parity}")
+        if args.model:   # a folder this script exported before (its export and parity reused)
+            folder, parity = args.model, store.read_manifest(args.model)["parity"]
+        else:
+            folder = random_marian(Path(tmp) / "marian-random", vocab=OPUS_MT_VOCAB)
+            started = time.perf_counter()
+            parity = export_model(folder)
+            print(f"export (fp32 + INT8, with its parity check): {time.perf_counter() - started:.0f} s")
+        print(f"parity {parity}")
         rng = np.random.default_rng(0)   # source lines of 60-100 % of --tokens, each ending in </s>
         lines = [rng.integers(2, OPUS_MT_VOCAB - 1, int(rng.integers(args.tokens * 6 // 10, args.tokens))).tolist()
                  + [0] for _ in range(args.lines)]
@@ -199,28 +215,38 @@ def main() -> int:
         memory["generate"] = memory.pop("torch")
         times: dict[tuple[str, str], list[float]] = {}
         tokens: dict[tuple[str, str], list[list[int]]] = {}
-        for mode, (batches, beams) in modes.items():
-            for name, net in nets.items():
-                run_batches(net, batches[:1], beams, 4)   # warm-up
-            for r in range(args.rounds):   # interleaved: a change in the machine's load hits every backend alike
-                for name in (list(nets) if r % 2 == 0 else list(nets)[::-1]):
-                    began = time.perf_counter()
-                    tokens[mode, name] = run_batches(nets[name], batches, beams, args.tokens)
-                    times.setdefault((mode, name), []).append(time.perf_counter() - began)
-            print(f"{mode}: " + ", ".join(f"{n} {statistics.median(times[mode, n]):.2f} s" for n in nets), flush=True)
-        jobs = [{"name": mode, "batches": batches, "beams": beams, "steps": args.tokens, "rounds": args.rounds}
+        command = [str(ct2_python(args.ct2_venv)), "-c", CT2_SCRIPT, str(folder), str(Path(tmp) / "ct2"),
+                   str(OPUS_MT_VOCAB)]
+        subprocess.run(command + ["0"], check=True, capture_output=True)
+        jobs = [{"name": mode, "batches": batches, "beams": beams, "steps": args.tokens, "rounds": 1}
                 for mode, (batches, beams) in modes.items()]
-        child = subprocess.run([str(ct2_python(args.ct2_venv)), "-c", CT2_SCRIPT, str(folder), str(Path(tmp) / "ct2"),
-                                str(OPUS_MT_VOCAB), str(args.threads)], input=json.dumps(jobs), capture_output=True,
-                               text=True, env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
-        if child.returncode != 0:
-            print(f"CTranslate2 failed: {child.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-            return 1
-        ct2 = json.loads(child.stdout.strip().splitlines()[-1])
-        memory["ctranslate2-int8"] = ct2.pop("memory_mb")
-        for mode in modes:
-            times[mode, "ctranslate2-int8"] = ct2[mode]["times"]
-            tokens[mode, "ctranslate2-int8"] = ct2[mode]["tokens"]
+
+        def ct2_round() -> None:
+            """CTranslate2, every mode once (its model loaded and warmed up before the clock starts)."""
+            child = subprocess.run(command + [str(args.threads)], input=json.dumps(jobs), capture_output=True,
+                                   text=True, env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)), check=True)
+            ct2 = json.loads(child.stdout.strip().splitlines()[-1])
+            memory["ctranslate2-int8"] = ct2.pop("memory_mb")
+            for mode in modes:
+                times.setdefault((mode, "ctranslate2-int8"), []).extend(ct2[mode]["times"])
+                tokens[mode, "ctranslate2-int8"] = ct2[mode]["tokens"]
+
+        for r in range(args.rounds):   # interleaved: a change in the machine's load hits every backend alike
+            if r % 2:
+                ct2_round()
+            for mode, (batches, beams) in modes.items():
+                for name in (list(nets) if r % 2 == 0 else list(nets)[::-1]):
+                    if r == 0:
+                        run_batches(nets[name], batches[:1], beams, 4)   # warm-up
+                    began = time.perf_counter()
+                    tokens[mode, name] = [[t for t in seq if t != OPUS_MT_VOCAB - 1]   # start and padding
+                                          for seq in run_batches(nets[name], batches, beams, args.tokens)]
+                    times.setdefault((mode, name), []).append(time.perf_counter() - began)
+            if r % 2 == 0:
+                ct2_round()
+            print(f"round {r + 1}: " + "; ".join(f"{m} " + ", ".join(f"{n} {times[m, n][-1]:.2f} s"
+                                                                       for n in (*nets, "ctranslate2-int8"))
+                                                  for m in modes), flush=True)
         return report(modes, times, tokens, memory, parity, args)
 
 

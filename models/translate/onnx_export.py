@@ -168,8 +168,9 @@ class OrtSeq2Seq(cache.Shared):
     """An exported translation model on ONNX Runtime; ``generate`` answers like ``TorchSeq2Seq.generate``."""
 
     def __init__(self, encoder_path: Path, decoder_path: Path, rules: Rules, device: str = "cpu") -> None:
-        self.encoder = runtime.ort_session(str(encoder_path), device=device)
-        self.decoder = runtime.ort_session(str(decoder_path), device=device)
+        # no spinning: numpy runs between the decoder's short steps, and the CPU is shared with the GUI
+        self.encoder = runtime.ort_session(str(encoder_path), device=device, spinning=False)
+        self.decoder = runtime.ort_session(str(decoder_path), device=device, spinning=False)
         self.rules = rules
         self.cross_names = [o.name for o in self.encoder.get_outputs()]
         self.output_names = [o.name for o in self.decoder.get_outputs()]
