@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {"ModelDesk", "ONNX", "INT8", "fp32", "PyTorch", "torch", "torchrun", "GPU", "GPUs", "CPU", "CUDA", "RAM",
            "MB", "GB", "CSV", "TSV", "JSON", "Lines", "SRT", "WebVTT", "SubRip", "GGUF", "gguf", "GIF", "PNG", "png",
            "jpg", "webp", "wav", "flac", "ogg", "mp3", "opus", "aiff", "m4a", "txt", "md", "srt", "vtt", "json", "csv",
-           "onnx", "Hugging", "Face", "Hub", "faster", "whisper", "CTranslate2", "Runtime", "DiffAugment", "ROC", "PR",
+           "onnx", "Hugging", "Face", "Hub", "faster", "whisper", "Whisper", "CTranslate2", "Runtime", "DiffAugment", "ROC", "PR",
            "AUC", "RMS", "dBFS", "llama", "mistral", "qwen2", "phi3", "gemma2", "gpt2", "falcon", "owner", "name",
            "support", "tickets", "v1", "2l", "benchmarks", "faces_training", "py", "weights_only", "True", "bin", "pt",
            "fps", "px", "ID", "English", "pickle", "FFN", "softmax", "AdamW", "F1", "K", "ngf", "ndf", "VTT", "TXT", "dir", "N", "H", "W", "z", "Ctrl", "All", "files"}
