@@ -88,11 +88,12 @@ class CatalogueView(QWidget):
     @staticmethod
     def _tooltip(entry: Entry) -> str:
         unverified = QCoreApplication.translate("catalogue_view", "\nNot verified: {0}").format(', '.join(entry.unverified)) if entry.unverified else ""
-        return f"{entry.repo_id}\n{entry.note}\nChecked: {entry.checked}{unverified}"
+        checked = QCoreApplication.translate("catalogue_view", "Checked: {0}").format(entry.checked)
+        return f"{entry.repo_id}\n{entry.note}\n{checked}{unverified}"
 
     def show_machine(self, machine: Machine) -> None:
         self.machine = machine
-        gpu = f"{machine.gpu} with {format_size(machine.vram_bytes)}" if machine.vram_bytes else self.tr("no CUDA GPU")
+        gpu = self.tr("{0} with {1}").format(machine.gpu, format_size(machine.vram_bytes)) if machine.vram_bytes else self.tr("no CUDA GPU")
         self.machine_label.setText(self.tr("This machine: {0} RAM, {1}").format(format_size(machine.ram_bytes), gpu))
         for row, entry in enumerate(self.table.items):
             self._show_fit(row, entry)
@@ -114,13 +115,13 @@ class CatalogueView(QWidget):
                 bar.setRange(0, 1000)
                 self.table.setCellWidget(row, STATUS, bar)
             bar.setValue(int(state.fraction * 1000))
-            bar.setFormat(state.message.split(": ", 1)[-1] if state.total else "Starting…")
+            bar.setFormat(state.message.split(": ", 1)[-1] if state.total else self.tr("Starting…"))
             bar.setToolTip(state.message)
             return
         self.table.removeCellWidget(row, STATUS)
         installed = any(m.manifest.get("source") == f"hub:{entry.repo_id}" or m.name == entry.repo_id
                         for m in self.ctx.models.models)
-        text = "Installed" if installed and state is None else (state.message if state is not None else "")
+        text = self.tr("Installed") if installed and state is None else (state.message if state is not None else "")
         self.table.item(row, STATUS).setText(text)
         self.table.item(row, STATUS).setToolTip(text)
 

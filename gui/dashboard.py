@@ -140,9 +140,9 @@ class Dashboard(QWidget):
         self.start_live(title)
         job.metric.connect(self.on_metric)
         job.data.connect(self.on_data)
-        outcome = {"status": "done"}  # cancelled / error arrive before finished
-        job.cancelled.connect(lambda _value: outcome.update(status="stopped"))
-        job.error.connect(lambda message, _details: outcome.update(status=f"failed ({message})"))
+        outcome = {"status": self.tr("done")}  # cancelled / error arrive before finished
+        job.cancelled.connect(lambda _value: outcome.update(status=self.tr("stopped")))
+        job.error.connect(lambda message, _details: outcome.update(status=self.tr("failed ({0})").format(message)))
         job.finished.connect(while_alive(self, lambda: self.finish_live(outcome["status"])))
 
     def finish_live(self, status: str) -> None:
@@ -243,7 +243,7 @@ class Dashboard(QWidget):
             self.plots.show_evaluation(evaluation)
             if len(evaluation["labels"]) == 2 and evaluation.get("probs"):
                 self.set_threshold(self.plots.threshold())
-        self.title_label.setText(f"{self.live_title or 'Evaluation'}{self._summary()}")
+        self.title_label.setText(f"{self.live_title or self.tr('Evaluation')}{self._summary()}")
 
     def set_threshold(self, threshold: float) -> None:
         """Read out a binary evaluation at ``threshold`` (the slider's value)."""
@@ -260,7 +260,7 @@ class Dashboard(QWidget):
             return ""
         scores = ", ".join(f"{name} {self.evaluation[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")
                            if self.evaluation.get(name) is not None)
-        return f" · {self.evaluation['n']} examples · {scores}"
+        return self.tr(" · {0} examples · {1}").format(self.evaluation["n"], scores)
 
     def _clear_evaluation(self) -> None:
         self.evaluation = None

@@ -14,9 +14,6 @@ from models.core.events import Data
 
 from .widgets.image_view import ImageView
 
-COLLAPSE_WARNING = "the generator is collapsing"
-
-
 class FacesWatch(QWidget):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -46,16 +43,18 @@ class FacesWatch(QWidget):
         payload = data.payload
         if data.kind == "collapse":
             self.collapsed_at = self.collapsed_at or int(payload["epoch"])
-            self.warning.setText(f"Epoch {payload['epoch']}: {COLLAPSE_WARNING}: its variety is "
-                                 f"{payload['variety']:.2f} of the training images' and has fallen epoch after epoch.")
+            self.warning.setText(self.tr("Epoch {0}: the generator is collapsing: its variety is {1:.2f} of the "
+                                         "training images' and has fallen epoch after epoch.").format(
+                payload["epoch"], payload["variety"]))
         elif data.kind == "memorisation":
             copies = int(payload["near_copies"])
-            verdict = (f"{copies} of {payload['checked']} generated faces are near-copies of training images."
-                       if copies else "No generated face is a near-copy of a training image.")
-            self.caption.setText(f"Epoch {payload['epoch']}: each generated face beside its nearest training image "
-                                 f"(nearest first). Closest {payload['min_distance']:.1f}, median "
-                                 f"{payload['median_distance']:.1f}; training images are "
-                                 f"{payload['typical_distance']:.1f} from their nearest neighbour. {verdict}")
+            verdict = (self.tr("{0} of {1} generated faces are near-copies of training images.").format(
+                copies, payload["checked"]) if copies else self.tr("No generated face is a near-copy of a training image."))
+            self.caption.setText(self.tr("Epoch {0}: each generated face beside its nearest training image (nearest "
+                                         "first). Closest {1:.1f}, median {2:.1f}; training images are {3:.1f} from "
+                                         "their nearest neighbour. {4}").format(
+                payload["epoch"], payload["min_distance"], payload["median_distance"], payload["typical_distance"],
+                verdict))
             self.caption.setStyleSheet("color: #b00020;" if copies else "")
             self.pairs.set_array(payload["pairs"])
         else:

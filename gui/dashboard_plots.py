@@ -52,19 +52,19 @@ class DashboardPlots(QTabWidget):
         super().__init__(parent)
         curves = QWidget()
         curves_layout = QVBoxLayout(curves)
-        self.loss_plot = _plot("Loss", "epoch", "loss")
-        self.scores_plot = _plot(self.tr("Validation scores"), "epoch", "score")
+        self.loss_plot = _plot(self.tr("Loss"), self.tr("epoch"), self.tr("loss"))
+        self.scores_plot = _plot(self.tr("Validation scores"), self.tr("epoch"), self.tr("score"))
         self.scores_plot.setYRange(0, 1.02)
-        self.quality_plot = _plot(self.tr("Quality: KID and SWD (lower is better), variety (1: the data's)"), "epoch",
-                                  "KID · SWD · variety")
+        self.quality_plot = _plot(self.tr("Quality: KID and SWD (lower is better), variety (1: the data's)"),
+                                  self.tr("epoch"), self.tr("KID · SWD · variety"))
         self.quality_plot.setVisible(False)   # shown for runs that measure it (GANs)
         curves_layout.addWidget(self.loss_plot)
         curves_layout.addWidget(self.scores_plot)
         curves_layout.addWidget(self.quality_plot)
         self.addTab(curves, self.tr("Training"))
 
-        self.roc_plot = _plot("ROC (one-vs-rest)", self.tr("false positive rate"), self.tr("true positive rate"))
-        self.pr_plot = _plot("Precision–recall", "recall", "precision")
+        self.roc_plot = _plot(self.tr("ROC (one-vs-rest)"), self.tr("false positive rate"), self.tr("true positive rate"))
+        self.pr_plot = _plot(self.tr("Precision–recall"), self.tr("recall"), self.tr("precision"))
         for plot in (self.roc_plot, self.pr_plot):
             plot.setRange(xRange=(0, 1), yRange=(0, 1.02))
         self.addTab(self.roc_plot, self.tr("ROC"))
@@ -110,8 +110,8 @@ class DashboardPlots(QTabWidget):
         page = QWidget()
         row = QHBoxLayout(page)
         plots = QVBoxLayout()
-        self.latency_plot = _plot(self.tr("Macro-F1 against latency at batch size 1"), "latency (ms, median)", "macro-F1")
-        self.size_plot = _plot(self.tr("Macro-F1 against size on disk"), "size (MB)", "macro-F1")
+        self.latency_plot = _plot(self.tr("Macro-F1 against latency at batch size 1"), self.tr("latency (ms, median)"), "macro-F1")
+        self.size_plot = _plot(self.tr("Macro-F1 against size on disk"), self.tr("size (MB)"), "macro-F1")
         plots.addWidget(self.latency_plot)
         plots.addWidget(self.size_plot)
         row.addLayout(plots, 3)
@@ -144,7 +144,7 @@ class DashboardPlots(QTabWidget):
         for key, points in epochs.items():
             plot = self._plot_for(key, LOSSES + SCORES + QUALITY)
             if plot is not None:
-                self._line(plot, points, f"{key} (epoch)", pg.mkPen(pg.intColor(colour, 9), width=2), symbol="o")
+                self._line(plot, points, self.tr("{0} (epoch)").format(key), pg.mkPen(pg.intColor(colour, 9), width=2), symbol="o")
                 colour += 1
         for run_id, series in overlays.items():
             for key, points in series.items():

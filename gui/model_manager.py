@@ -130,11 +130,11 @@ class ModelManager(QWidget):
         if info is None:
             self.details.setText("")
             return
-        lines = [f"<b>{info.name}</b> · {info.task} · {info.model_type or 'unknown type'}"]
+        lines = [f"<b>{info.name}</b> · {info.task} · {info.model_type or self.tr('unknown type')}"]
         if info.manifest.get("source"):
-            lines.append(f"Source: {info.manifest['source']}")
+            lines.append(self.tr("Source: {0}").format(info.manifest["source"]))
         if isinstance(info.manifest.get("parity"), dict):
-            lines.append(f"Parity: {format_parity(info.manifest['parity'])}")
+            lines.append(self.tr("Parity: {0}").format(format_parity(info.manifest["parity"])))
         kept = (info.manifest.get("quantization") or {}).get("fp32")
         if kept:
             lines.append(self.tr("INT8 keeps in fp32: {0}").format(', '.join(map(str, kept))))
@@ -152,16 +152,16 @@ class ModelManager(QWidget):
     def import_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Import a model folder"))
         if folder:
-            self._start(jobs.IMPORT_MODEL, f"Importing {Path(folder).name}…", self._imported,
+            self._start(jobs.IMPORT_MODEL, self.tr("Importing {0}…").format(Path(folder).name), self._imported,
                         folder=folder, copy=self.copy_check.isChecked())
 
     def import_onnx_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import an ONNX face generator"), "", self.tr("ONNX models (*.onnx)"))
         if path:
-            self._start(jobs.IMPORT_MODEL, f"Importing {Path(path).name}…", self._imported, folder=path)
+            self._start(jobs.IMPORT_MODEL, self.tr("Importing {0}…").format(Path(path).name), self._imported, folder=path)
 
     def download(self) -> None:
-        repo_id, ok = QInputDialog.getText(self, "Download a model",
+        repo_id, ok = QInputDialog.getText(self, self.tr("Download a model"),
                                            self.tr("Hugging Face repository id (e.g. Helsinki-NLP/opus-mt-en-de):"))
         repo_id = repo_id.strip()
         if not ok or not repo_id:
@@ -178,7 +178,7 @@ class ModelManager(QWidget):
             return
         self._converting = info.name
         extra = {"calibration": self.calibration} if self.calibration else {}
-        self._start(jobs.EXPORT_ONNX, f"Exporting {info.name} to ONNX…", self._converted, model=str(info.path),
+        self._start(jobs.EXPORT_ONNX, self.tr("Exporting {0} to ONNX…").format(info.name), self._converted, model=str(info.path),
                     **extra)
 
     def choose_calibration(self) -> None:
@@ -206,7 +206,7 @@ class ModelManager(QWidget):
                     else self.tr("Forget {0}? Its folder {1} stays on disk.").format(info.name, info.path))
         if QMessageBox.question(self, self.tr("Remove model"), question) != QMessageBox.StandardButton.Yes:
             return
-        self._start(jobs.REMOVE_MODEL, f"Removing {info.name}…", lambda _value: self._removed(info.name),
+        self._start(jobs.REMOVE_MODEL, self.tr("Removing {0}…").format(info.name), lambda _value: self._removed(info.name),
                     name=info.name)
 
     # --- jobs ---------------------------------------------------------------

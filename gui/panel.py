@@ -137,7 +137,7 @@ class TaskPanel(QWidget):
         self.controls.set_status(text, error=error)
 
     def _on_result(self, value: Any) -> None:
-        self.set_status(" ".join(["Done."] + self.notes))
+        self.set_status(" ".join([self.tr("Done.")] + self.notes))
         self.show_result(value)
 
     def _on_cancelled(self, value: Any) -> None:

@@ -36,7 +36,7 @@ def summary(points: list[dict], name: str) -> str:
     mine = {p["backend"]: p for p in points if p["name"] == name}
     own, int8 = mine.get("torch"), mine.get("onnx-int8")
     if base is None or own is None or not base["f1_macro"]:
-        return f"Saved '{name}'."
+        return QCoreApplication.translate("compress", "Saved '{0}'.").format(name)
     faster = QCoreApplication.translate("compress", "{0:.1f}x faster at batch size 1 with torch").format(base['latency_ms'] / own['latency_ms'])
     if int8 is not None:
         faster += QCoreApplication.translate("compress", ", {0:.1f}x with INT8").format(base['latency_ms'] / int8['latency_ms'])
@@ -180,5 +180,5 @@ class CompressTab(_DashboardTab):
         if self.dashboard is not None:
             job.data.connect(self.dashboard.on_data)
         job.result.connect(lambda points: self.measure_controls.set_status(
-            "Measured: " + "; ".join(self.tr("{0} macro-F1 {1:.3f}, {2:.2f} ms at batch size 1, {3:.1f} MB").format(p['backend'], p['f1_macro'], p['latency_ms'], p['size_mb']) for p in points)
+            self.tr("Measured: ") + "; ".join(self.tr("{0} macro-F1 {1:.3f}, {2:.2f} ms at batch size 1, {3:.1f} MB").format(p['backend'], p['f1_macro'], p['latency_ms'], p['size_mb']) for p in points)
             + self.tr(". See the Dashboard's Trade-off tab.")))

@@ -152,32 +152,32 @@ class FacesPanel(TaskPanel):
         for size in (32, 64, 128):
             self.size_combo.addItem(self.tr("{0} px").format(size), size)
         self.size_combo.setCurrentIndex(max(0, self.size_combo.findData(self.settings.get(Key.FACES_IMAGE_SIZE))))
-        self.epochs_spin = _spin(1, 10000, RECIPE["epochs"], "Epochs in all; Resume counts those already done")
+        self.epochs_spin = _spin(1, 10000, RECIPE["epochs"], self.tr("Epochs in all; Resume counts those already done"))
         self.batch_spin = _spin(1, 1024, RECIPE["batch_size"])
         self.width_spin = _spin(4, 256, RECIPE["ngf"],
-                                "Generator and discriminator width (ngf = ndf); smaller trains faster")
-        self.preview_spin = _spin(1, 100000, RECIPE["preview_every"], "Steps between preview grids")
-        form.addRow("Image size:", self.size_combo)
-        form.addRow("Epochs:", self.epochs_spin)
-        form.addRow("Batch size:", self.batch_spin)
-        form.addRow("Width:", self.width_spin)
-        form.addRow("Preview every:", hrow(self.preview_spin, QLabel("steps")))
-        self.spectral_check = QCheckBox("Spectral norm in the discriminator (a new model)")
+                                self.tr("Generator and discriminator width (ngf = ndf); smaller trains faster"))
+        self.preview_spin = _spin(1, 100000, RECIPE["preview_every"], self.tr("Steps between preview grids"))
+        form.addRow(self.tr("Image size:"), self.size_combo)
+        form.addRow(self.tr("Epochs:"), self.epochs_spin)
+        form.addRow(self.tr("Batch size:"), self.batch_spin)
+        form.addRow(self.tr("Width:"), self.width_spin)
+        form.addRow(self.tr("Preview every:"), hrow(self.preview_spin, QLabel(self.tr("steps"))))
+        self.spectral_check = QCheckBox(self.tr("Spectral norm in the discriminator (a new model)"))
         self.spectral_check.setChecked(RECIPE["spectral_norm"])
-        self.minibatch_check = QCheckBox("Minibatch-spread channel in the discriminator (a new model)")
+        self.minibatch_check = QCheckBox(self.tr("Minibatch-spread channel in the discriminator (a new model)"))
         self.minibatch_check.setChecked(RECIPE["minibatch_std"])
         for check in (self.spectral_check, self.minibatch_check):
-            check.setToolTip("Defaults chosen by measurement (benchmarks/faces_training.py), the same as "
-                             "train-faces'; DiffAugment, flips and label smoothing are always on")
-        self.collapse_check = QCheckBox("Stop when the generator is collapsing")
+            check.setToolTip(self.tr("Defaults chosen by measurement (benchmarks/faces_training.py), the same as "
+                                     "train-faces'; DiffAugment, flips and label smoothing are always on"))
+        self.collapse_check = QCheckBox(self.tr("Stop when the generator is collapsing"))
         self.collapse_check.setChecked(RECIPE["stop_on_collapse"])
-        self.collapse_check.setToolTip("Variety falling several epochs in a row always warns; this also stops there "
-                                       "(the best epoch stays the model)")
+        self.collapse_check.setToolTip(self.tr("Variety falling several epochs in a row always warns; this also stops "
+                                               "there (the best epoch stays the model)"))
         form.addRow(self.spectral_check)
         form.addRow(self.minibatch_check)
         form.addRow(self.collapse_check)
-        self.train_controls = JobControls(self.runner, self.train_key, "Train")
-        self.train_controls.stop_button.setToolTip("Stop; the best and the last finished epoch stay saved")
+        self.train_controls = JobControls(self.runner, self.train_key, self.tr("Train"))
+        self.train_controls.stop_button.setToolTip(self.tr("Stop; the best and the last finished epoch stay saved"))
         self.train_controls.run_clicked.connect(lambda: self.train(resume=False))
         self.resume_button = QPushButton(self.tr("Resume"))
         self.resume_button.setToolTip(self.tr("Continue training the model named above until it has the epochs asked"))
@@ -242,7 +242,7 @@ class FacesPanel(TaskPanel):
         path = self._save_path(self.tr("Save the grid") if whole else self.tr("Save the face"), "faces.png" if whole else "face.png",
                                self.tr("PNG images (*.png)"))
         if path:
-            self._write(lambda: save_png(picture, path), f"Saved {path}.", self.set_status)
+            self._write(lambda: save_png(picture, path), self.tr("Saved {0}.").format(path), self.set_status)
 
     @staticmethod
     def _write(save: Any, done: str, report: Any) -> None:
@@ -342,11 +342,11 @@ class FacesPanel(TaskPanel):
 
     def _on_trained(self, result: dict) -> None:
         self._offer(result["model"])
-        collapse = (f" Warning: the generator is collapsing (from epoch {result['collapsed']})."
+        collapse = (self.tr(" Warning: the generator is collapsing (from epoch {0}).").format(result["collapsed"])
                     if result.get("collapsed") else "")
-        self.train_controls.set_status(f"Trained to epoch {result['epochs_trained']}; epoch {result['saved_epoch']}, "
-                                       f"the best by KID, is the model in {result['model']}.{collapse}",
-                                       error=bool(collapse))
+        self.train_controls.set_status(self.tr("Trained to epoch {0}; epoch {1}, the best by KID, is the model in {2}.")
+                                       .format(result["epochs_trained"], result["saved_epoch"], result["model"])
+                                       + collapse, error=bool(collapse))
 
     def _on_train_stopped(self, result: Optional[dict]) -> None:
         """A stopped run keeps its best epoch as the model and its last one for resuming; the message says which."""
@@ -355,9 +355,9 @@ class FacesPanel(TaskPanel):
             return
         self._offer(result["model"])
         if result["new_epochs"]:
-            self.train_controls.set_status(f"Training stopped; epoch {result['saved_epoch']} (the best KID) is the "
-                                           f"model in {result['model']}, and epoch {result['epochs_trained']}, the "
-                                           "last finished one, is kept for Resume.")
+            self.train_controls.set_status(self.tr("Training stopped; epoch {0} (the best KID) is the model in {1}, "
+                                                   "and epoch {2}, the last finished one, is kept for Resume.").format(
+                result["saved_epoch"], result["model"], result["epochs_trained"]))
         else:
             self.train_controls.set_status(self.tr("Training stopped before a new epoch ended; {0} still holds "
                                                    "epoch {1}, as before.").format(result['model'], result['epochs_trained']))

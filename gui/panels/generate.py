@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+from PySide6.QtCore import QCoreApplication, QLocale, QT_TRANSLATE_NOOP
 from PySide6.QtGui import QGuiApplication, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QSpinBox, QWidget)
@@ -27,7 +27,8 @@ CUSTOM = "custom"
 PRESET_NAMES = {CUSTOM: QT_TRANSLATE_NOOP("GeneratePanel", "custom"), "precise": QT_TRANSLATE_NOOP("GeneratePanel", "precise"),
                 "balanced": QT_TRANSLATE_NOOP("GeneratePanel", "balanced"),
                 "creative": QT_TRANSLATE_NOOP("GeneratePanel", "creative")}
-SPEAKERS = {"user": "You", "assistant": "Assistant"}
+SPEAKERS = {"user": QT_TRANSLATE_NOOP("GeneratePanel", "You"),
+            "assistant": QT_TRANSLATE_NOOP("GeneratePanel", "Assistant")}
 
 
 def _row(*widgets: Any) -> QWidget:
@@ -76,12 +77,12 @@ class GeneratePanel(TaskPanel):
         self.meter = ContextMeter(self.runner, f"{self.name}-context", self._meter_request)
         self.prompt.textChanged.connect(self.meter.schedule)
         self.system.textChanged.connect(self.meter.schedule)
-        self.show_prompt_button = QPushButton("Show prompt")
-        self.show_prompt_button.setToolTip("The exact text the model received for the last reply")
+        self.show_prompt_button = QPushButton(self.tr("Show prompt"))
+        self.show_prompt_button.setToolTip(self.tr("The exact text the model received for the last reply"))
         self.show_prompt_button.clicked.connect(self.show_prompt)
-        self.fit_button = QPushButton("Drop the oldest turns and send")
+        self.fit_button = QPushButton(self.tr("Drop the oldest turns and send"))
         self.fit_button.clicked.connect(lambda: self._retry(policy="drop-oldest"))
-        self.plain_button = QPushButton("Use plain mode and send")
+        self.plain_button = QPushButton(self.tr("Use plain mode and send"))
         self.plain_button.clicked.connect(lambda: self._retry(template="plain"))
         for button in (self.fit_button, self.plain_button):
             button.setVisible(False)
@@ -89,11 +90,11 @@ class GeneratePanel(TaskPanel):
         self.prompt_view = PromptView(self)
         self.last_prompt: Optional[dict] = None
         self._once: dict[str, str] = {}
-        self.clear_button = QPushButton("Clear")
-        self.regenerate_button = QPushButton("Regenerate")
-        self.copy_button = QPushButton("Copy")
-        self.save_button = QPushButton("Save…")
-        self.open_button = QPushButton("Open…")
+        self.clear_button = QPushButton(self.tr("Clear"))
+        self.regenerate_button = QPushButton(self.tr("Regenerate"))
+        self.copy_button = QPushButton(self.tr("Copy"))
+        self.save_button = QPushButton(self.tr("Save…"))
+        self.open_button = QPushButton(self.tr("Open…"))
         self.readout = QLabel("")
         self.readout.setToolTip(self.tr("Time to the first token, then tokens per second"))
         self.clear_button.clicked.connect(self.clear)
@@ -115,17 +116,17 @@ class GeneratePanel(TaskPanel):
     def _build_context(self) -> None:
         self.policy = QComboBox()
         for value, label in POLICY_LABELS.items():
-            self.policy.addItem(label, value)
-        self.policy.setToolTip("What happens when the conversation no longer fits the model's context")
+            self.policy.addItem(QCoreApplication.translate("generate_context", label), value)
+        self.policy.setToolTip(self.tr("What happens when the conversation no longer fits the model's context"))
         self.policy.setCurrentIndex(max(0, self.policy.findData(self.settings.get(Key.GENERATE_CONTEXT_POLICY))))
         self.policy.currentIndexChanged.connect(self._policy_changed)
         self.template = QComboBox()
-        self.template.addItem("the model's chat template", "model")
-        self.template.addItem("plain (Role: text lines)", "plain")
-        self.template.setToolTip("Plain mode chats without the model's template (for a missing or broken one)")
+        self.template.addItem(self.tr("the model's chat template"), "model")
+        self.template.addItem(self.tr("plain (Role: text lines)"), "plain")
+        self.template.setToolTip(self.tr("Plain mode chats without the model's template (for a missing or broken one)"))
         self.template.setCurrentIndex(max(0, self.template.findData(self.settings.get(Key.GENERATE_TEMPLATE))))
         self.template.currentIndexChanged.connect(self._template_changed)
-        self.form.addRow("When full:", _row(self.policy, "Chat as", self.template))
+        self.form.addRow(self.tr("When full:"), _row(self.policy, self.tr("Chat as"), self.template))
 
     def _policy_changed(self, _index: int) -> None:
         self.settings.set(Key.GENERATE_CONTEXT_POLICY, self.policy.currentData())
@@ -270,14 +271,14 @@ class GeneratePanel(TaskPanel):
         plain = self.template.currentData() == "plain"
         self.chat_mode = chat or plain
         self._context = context
-        limit = f" (context {context:,} tokens)" if context else ""
-        self.mode_label.setText((f"Chat in plain 'Role: text' lines{limit}." if plain else
-                                 f"Chat with the model's own template{limit}.") if self.chat_mode
-                                else f"Completion: the model continues your text{limit}.")
+        limit = self.tr(" (context {0} tokens)").format(QLocale().toString(context)) if context else ""
+        self.mode_label.setText((self.tr("Chat in plain 'Role: text' lines{0}.").format(limit) if plain else
+                                 self.tr("Chat with the model's own template{0}.").format(limit)) if self.chat_mode
+                                else self.tr("Completion: the model continues your text{0}.").format(limit))
         chat = self.chat_mode
-        self.run_button.setText("Send" if chat else "Generate")
-        self.prompt.setPlaceholderText("Write a message…" if chat
-                                       else "Write the beginning of a text; the model continues it…")
+        self.run_button.setText(self.tr("Send") if chat else self.tr("Generate"))
+        self.prompt.setPlaceholderText(self.tr("Write a message…") if chat
+                                       else self.tr("Write the beginning of a text; the model continues it…"))
         self.system.setEnabled(chat)
         for button in (self.regenerate_button, self.save_button, self.open_button):
             button.setEnabled(chat)
@@ -289,8 +290,9 @@ class GeneratePanel(TaskPanel):
         """Show the conversation (chat mode); ``open_reply`` leaves an assistant turn for streamed text."""
         if not self.chat_mode:
             return
-        turns = [f"{SPEAKERS[m['role']]}: {m['content']}" for m in self.conversation.messages]
-        self.output.setPlainText("\n\n".join(turns + (["Assistant: "] if open_reply else [])))
+        speakers = {role: self.tr(name) for role, name in SPEAKERS.items()}
+        turns = [f"{speakers[m['role']]}: {m['content']}" for m in self.conversation.messages]
+        self.output.setPlainText("\n\n".join(turns + ([f"{speakers['assistant']}: "] if open_reply else [])))
         self.output.moveCursor(QTextCursor.MoveOperation.End)
 
     def clear(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from PySide6.QtCore import QLocale, QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QVBoxLayout, QWidget
 
 from workers.runner import JobRunner
@@ -16,7 +17,9 @@ from workers.runner import JobRunner
 from .. import jobs
 from ..lifetime import while_alive
 
-POLICY_LABELS = {"drop-oldest": "Drop the oldest turns (keep the system prompt)", "stop": "Stop and ask"}
+#: the overflow policies as shown (translated where shown, context "generate_context")
+POLICY_LABELS = {"drop-oldest": QT_TRANSLATE_NOOP("generate_context", "Drop the oldest turns (keep the system prompt)"),
+                 "stop": QT_TRANSLATE_NOOP("generate_context", "Stop and ask")}
 
 
 class ContextMeter(QWidget):
@@ -33,7 +36,7 @@ class ContextMeter(QWidget):
         self.bar.setMaximumWidth(160)
         self.bar.setMaximumHeight(10)
         self.label = QLabel("")
-        self.label.setToolTip("Tokens the next prompt takes (your draft included) of the model's context")
+        self.label.setToolTip(self.tr("Tokens the next prompt takes (your draft included) of the model's context"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.bar)
@@ -55,14 +58,14 @@ class ContextMeter(QWidget):
         if not context:
             self.bar.setRange(0, 1)
             self.bar.setValue(0)
-            self.label.setText(f"{tokens:,} tokens (context length unknown)")
+            self.label.setText(self.tr("{0} tokens (context length unknown)").format(QLocale().toString(tokens)))
             return
         self.bar.setRange(0, context)
         self.bar.setValue(min(tokens, context))
-        text = f"{tokens:,} / {context:,} tokens"
+        text = self.tr("{0} / {1} tokens").format(QLocale().toString(tokens), QLocale().toString(context))
         if not usage["fits"]:
-            text += (" · over the context: the oldest turns will be dropped" if usage["policy"] == "drop-oldest"
-                     else " · over the context: sending will stop and ask")
+            text += (self.tr(" · over the context: the oldest turns will be dropped") if usage["policy"] == "drop-oldest"
+                     else self.tr(" · over the context: sending will stop and ask"))
         self.label.setText(text)
 
 
@@ -71,7 +74,7 @@ class PromptView(QDialog):
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("The prompt the model received")
+        self.setWindowTitle(self.tr("The prompt the model received"))
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.caption = QLabel("")
@@ -82,13 +85,14 @@ class PromptView(QDialog):
 
     def show_prompt(self, facts: Optional[dict]) -> None:
         if facts is None:
-            self.caption.setText("Nothing has been sent yet.")
+            self.caption.setText(self.tr("Nothing has been sent yet."))
             self.text.setPlainText("")
         else:
             dropped = facts.get("dropped_turns") or 0
-            self.caption.setText(f"{facts['tokens']:,} tokens" + (f" of {facts['context']:,}" if facts.get("context")
-                                                                  else "")
-                                 + (f" · the oldest {dropped} turns left out" if dropped else ""))
+            number = QLocale().toString
+            self.caption.setText(self.tr("{0} tokens").format(number(facts["tokens"]))
+                                 + (self.tr(" of {0}").format(number(facts["context"])) if facts.get("context") else "")
+                                 + (self.tr(" · the oldest {0} turns left out").format(dropped) if dropped else ""))
             self.text.setPlainText(facts["text"])
         self.show()
         self.raise_()

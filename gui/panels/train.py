@@ -158,7 +158,7 @@ class TrainTab(_DashboardTab):
             self.name_edit.setText(store.safe_name(f"{Path(path).stem}-classifier"))
 
     def live_title(self) -> str:
-        return f"Training {self.name_edit.text().strip()}"
+        return self.tr("Training {0}").format(self.name_edit.text().strip())
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
@@ -192,9 +192,10 @@ class TrainTab(_DashboardTab):
         except BadInput as exc:
             self.set_status(str(exc), error=True)
             return
-        text = (f"# every GPU of this machine (one process per GPU):\n{one}\n\n"
-                f"# two machines: run this on the first, and on the second with --node-rank 1\n"
-                f"# (the same files at the same paths on both; FIRST_MACHINE_ADDRESS reachable from the second)\n{two}\n")
+        text = (self.tr("# every GPU of this machine (one process per GPU):") + f"\n{one}\n\n"
+                + self.tr("# two machines: run this on the first, and on the second with --node-rank 1\n"
+                          "# (the same files at the same paths on both; FIRST_MACHINE_ADDRESS reachable from the "
+                          "second)") + f"\n{two}\n")
         QGuiApplication.clipboard().setText(one)
         dialog = QDialog(self)
         dialog.setWindowTitle(self.tr("Train on GPUs with torchrun"))
@@ -264,7 +265,8 @@ class EvaluateTab(_DashboardTab):
         self.body.addWidget(self.dashboard_button)
 
     def live_title(self) -> str:
-        return f"Evaluating {Path(self.model_path() or 'model').name} on {Path(self.data_file.path()).name}"
+        return self.tr("Evaluating {0} on {1}").format(Path(self.model_path() or "model").name,
+                                                      Path(self.data_file.path()).name)
 
     def build_job(self) -> tuple[JobSpec, dict[str, Any]]:
         model = self.model_path()
@@ -281,4 +283,4 @@ class EvaluateTab(_DashboardTab):
         self.output.appendPlainText(format_report(value))
         scores = ", ".join(f"{name} {value[name]:.3f}" for name in ("accuracy", "f1_macro", "roc_auc")
                            if value.get(name) is not None)
-        self.set_status(" ".join([f"Evaluated {value['model']} on {value['n']:,} examples: {scores}."] + self.notes))
+        self.set_status(" ".join([self.tr("Evaluated {0} on {1:,} examples: {2}.").format(value["model"], value["n"], scores)] + self.notes))

@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 PARTIAL_COLOUR = QColor("#8a8a8a")
 EXPORT_FILTERS = QT_TRANSLATE_NOOP("transcribe", "Plain text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)")
 #: the encoder windows offered for files: 30 s as Whisper was trained, shorter only by choice
-WINDOW_CHOICES = ((30.0, "30 s (as trained)"), (20.0, "20 s (faster, less accurate)"),
-                  (10.0, "10 s (fastest, least accurate)"))
+WINDOW_CHOICES = ((30.0, QT_TRANSLATE_NOOP("transcribe", "30 s (as trained)")),
+                  (20.0, QT_TRANSLATE_NOOP("transcribe", "20 s (faster, less accurate)")),
+                  (10.0, QT_TRANSLATE_NOOP("transcribe", "10 s (fastest, least accurate)")))
 
 
 def _waveform() -> QWidget:
@@ -159,7 +160,7 @@ class TranscribePanel(TaskPanel):
         wanted = self.mic_combo.currentData() or self.settings.get(Key.TRANSCRIBE_DEVICE)
         self.mic_combo.clear()
         for dev in devices:
-            self.mic_combo.addItem(dev.label + ("  (default)" if dev.is_default else ""), dev.name)
+            self.mic_combo.addItem(dev.label + (self.tr("  (default)") if dev.is_default else ""), dev.name)
         if not devices:
             self.mic_combo.setPlaceholderText(self.tr("No microphone found"))
         if problem:
@@ -219,14 +220,15 @@ class TranscribePanel(TaskPanel):
         choice = QHBoxLayout()
         self.window_combo = QComboBox()
         for seconds, label in WINDOW_CHOICES:
-            self.window_combo.addItem(label, seconds)
-        self.window_combo.setToolTip("How much audio Whisper hears at once. It was trained on 30 s; a shorter "
-                                     "window is faster and less accurate (short clips may loop or lose words).")
+            self.window_combo.addItem(QCoreApplication.translate("transcribe", label), seconds)
+        self.window_combo.setToolTip(self.tr("How much audio Whisper hears at once. It was trained on 30 s; a "
+                                             "shorter window is faster and less accurate (short clips may loop or "
+                                             "lose words)."))
         saved = self.window_combo.findData(self.settings.get(Key.TRANSCRIBE_WINDOW))
         self.window_combo.setCurrentIndex(max(0, saved))
         self.window_combo.currentIndexChanged.connect(
             lambda _index: self.settings.set(Key.TRANSCRIBE_WINDOW, self.window_combo.currentData()))
-        choice.addWidget(QLabel("Encoder window"))
+        choice.addWidget(QLabel(self.tr("Encoder window")))
         choice.addWidget(self.window_combo)
         choice.addStretch(1)
         layout.addLayout(choice)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from models.core.exports import exported_backends
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 #: (value, label) of every backend, in the order offered
 BACKENDS = (("torch", "PyTorch"), ("onnx-fp32", "ONNX fp32"), ("onnx-int8", "ONNX INT8"))
 #: backends a page may add to its own combo: generate's 4-bit path converts on first use, with no export
-EXTRA_LABELS = {"onnx-int4": "ONNX 4-bit"}
+EXTRA_LABELS = {"onnx-int4": QT_TRANSLATE_NOOP("BackendChoice", "ONNX 4-bit")}
 LABELS = {**dict(BACKENDS), **EXTRA_LABELS}
 
 
@@ -83,7 +83,7 @@ class BackendChoice(QWidget):
 
     def offer(self, value: str) -> None:
         """Add one of ``EXTRA_LABELS`` to this page's choices (and show it when it is the model's choice)."""
-        self.combo.addItem(EXTRA_LABELS[value], value)
+        self.combo.addItem(self.tr(EXTRA_LABELS[value]), value)
         self.refresh()
 
     def set_backend(self, value: str) -> None:
@@ -119,20 +119,22 @@ class BackendChoice(QWidget):
         name = info.name if info is not None else (Path(self.picker.path()).name or self.tr("the model"))
         if backend in EXTRA_LABELS:
             self.export_button.setVisible(False)
-            self.set_state(f"{LABELS[backend]} · converted once on first use and kept in the app's data folder")
+            self.set_state(self.tr("{0} · converted once on first use and kept in the app's data folder").format(
+                self.tr(LABELS[backend])))
             return
         missing = backend != "torch" and info is not None and backend not in exported_backends(info)
         exporting = self.ctx.runner.is_running(self.export_controls.key)
         self.export_button.setVisible(missing or exporting)
         self.export_button.setEnabled(not exporting)
         if missing:
-            self.set_state(self.tr("{0} has no {1} export yet: Export… makes it, or choose PyTorch.").format(name, LABELS[backend]),
+            self.set_state(self.tr("{0} has no {1} export yet: Export… makes it, or choose PyTorch.").format(name, self.tr(LABELS[backend])),
                            problem=True)
         elif backend != "torch" and info is not None:
             parity = info.manifest["parity"]
-            self.set_state(f"{LABELS[backend]} · vs PyTorch: {backend_note(parity, backend.partition('-')[2])}")
+            self.set_state(self.tr("{0} · vs PyTorch: {1}").format(self.tr(LABELS[backend]),
+                                                                   backend_note(parity, backend.partition("-")[2])))
         else:
-            self.set_state(f"{LABELS[backend]}" + (f" · {name}" if self.picker.path() else ""))
+            self.set_state(self.tr(LABELS[backend]) + (f" · {name}" if self.picker.path() else ""))
 
     def set_state(self, text: str, problem: bool = False) -> None:
         """Show why the backend cannot run (or what it is) here and offer it to the status bar."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -22,7 +22,11 @@ from workers.runner import Job, JobRunner, JobSpec
 
 from ..lifetime import while_alive
 
-QUEUED, RUNNING, DONE, STOPPED, FAILED = "Queued", "Transcribing", "Done", "Stopped", "Failed"
+#: a file's states (kept in English, shown translated)
+QUEUED, RUNNING, DONE, STOPPED, FAILED = (QT_TRANSLATE_NOOP("FileQueue", "Queued"),
+                                          QT_TRANSLATE_NOOP("FileQueue", "Transcribing"),
+                                          QT_TRANSLATE_NOOP("FileQueue", "Done"), QT_TRANSLATE_NOOP("FileQueue", "Stopped"),
+                                          QT_TRANSLATE_NOOP("FileQueue", "Failed"))
 SOUND_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".opus", ".aiff", ".aif", ".m4a"}
 
 
@@ -38,7 +42,8 @@ class QueueItem:
 def _failure(item: QueueItem) -> str:
     """Why a file failed, naming it once (most messages name their file already)."""
     name = Path(item.path).name
-    return item.detail if name in item.detail else f"{name} failed: {item.detail}"
+    return item.detail if name in item.detail else QCoreApplication.translate("FileQueue", "{0} failed: {1}").format(
+        name, item.detail)
 
 
 class FileQueue(QWidget):
@@ -169,15 +174,16 @@ class FileQueue(QWidget):
         if bar is not None and event.fraction is not None:
             bar.setValue(int(event.fraction * 1000))
         if event.fraction is not None:
-            self.table.item(row, 1).setText(f"{RUNNING} {event.fraction:.0%}")
+            self.table.item(row, 1).setText(f"{self.tr(RUNNING)} {event.fraction:.0%}")
 
     def _finished(self, row: int, transcript: Any) -> None:
         item = self.items[row]
         item.segments = list(transcript.segments)
-        detail = f"{len(transcript.segments)} segments"
+        detail = self.tr("{0} segments").format(len(transcript.segments))
         self._set(row, DONE, 1000, " ".join([detail + ("." if item.notes else "")] + item.notes))
         if item.notes:   # a stretch given up is said, never silently lost
-            self.table.item(row, 1).setText(f"{DONE}: {len(item.notes)} warning{'s' * (len(item.notes) > 1)}")
+            warned = self.tr("{0}: {1} warning") if len(item.notes) == 1 else self.tr("{0}: {1} warnings")
+            self.table.item(row, 1).setText(warned.format(self.tr(DONE), len(item.notes)))
         self._after(row)
 
     def _stopped(self, row: int) -> None:
@@ -199,7 +205,7 @@ class FileQueue(QWidget):
         item = self.items[row]
         item.status, item.detail = status, detail
         cell = self.table.item(row, 1)
-        cell.setText(f"{status}: {detail}" if detail and status == FAILED else status)
+        cell.setText(f"{self.tr(status)}: {detail}" if detail and status == FAILED else self.tr(status))
         cell.setToolTip(detail)
         bar = self.table.cellWidget(row, 2)
         if bar is not None and value is not None:

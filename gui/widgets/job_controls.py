@@ -75,15 +75,15 @@ class JobControls(QWidget):
     def _follow(self, job: Job) -> Job:
         self.job = job
         job.progress.connect(self._on_progress)
-        job.result.connect(while_alive(self, lambda _value, j=job: self._ended(j, "Done.", full=True)))
-        job.cancelled.connect(while_alive(self, lambda _value, j=job: self._ended(j, "Stopped.")))
+        job.result.connect(while_alive(self, lambda _value, j=job: self._ended(j, self.tr("Done."), full=True)))
+        job.cancelled.connect(while_alive(self, lambda _value, j=job: self._ended(j, self.tr("Stopped."))))
         job.error.connect(while_alive(self, lambda message, _details, j=job: self._ended(j, message, error=True)))
         self.progress_bar.setRange(0, 0)   # busy until the first progress event
         self.set_status(self.tr("Working…"))
         return job
 
     def stop(self) -> None:
-        if self.stop_button.text() != "Stop":
+        if self.stop_button.text() != self.tr("Stop"):   # "Stop now" is offered: end the engine
             self.runner.stop_now(self.key)
             return
         self.runner.stop(self.key)

@@ -72,7 +72,8 @@ class LabelledFileField(QWidget):
     def _show(self, info: dict) -> None:
         self._reset_columns(info["columns"], info["text_column"], info["label_column"])
         label = info["label_column"]
-        self.summary.setText(f"{info['rows']:,} rows · {info['format'].upper()} · {info['encoding']}"
+        self.summary.setText(self.tr("{0:,} rows · {1} · {2}").format(info["rows"], info["format"].upper(),
+                                                              info["encoding"])
                              + (self.tr(" · {0} labels in '{1}'").format(info['labels'], label) if label else self.tr(" · no label column found")))
         self.described.emit(info)
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -41,7 +41,8 @@ def parse_clock(text: str) -> float:
     """'01:02:03.5', '2:03,5' or '123.5' in seconds; ValueError for anything else."""
     match = _TIME.match(text.strip())
     if not match:
-        raise ValueError(f"'{text}' is not a time (write 00:01:02.500).")
+        raise ValueError(QCoreApplication.translate("TranscriptEditor", "'{0}' is not a time (write 00:01:02.500).")
+                         .format(text))
     parts = [p for p in match.groups() if p is not None]
     seconds = 0.0
     for part in parts:

@@ -2,9 +2,7 @@
 that meets a full GPU (they run in the engine process, where a test's monkeypatch cannot reach)."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from models.core import runtime, store
+from models.core import export_dirs, runtime, store
 from models.core.events import Progress
 
 PARITY = {"set": "built-in sentences only (25 held out, unlabelled), not checked on your data", "source": "builtin",
@@ -14,8 +12,8 @@ PARITY = {"set": "built-in sentences only (25 held out, unlabelled), not checked
 
 def fake_export(model, quantize=True, device="auto", backend="torch", allow_pickle=False, progress=None, cancel=None):
     """The files and the parity report of an export, with progress on the way."""
-    folder = Path(model) / "onnx"
-    folder.mkdir(exist_ok=True)
+    folder = export_dirs.onnx_dir(model)   # where the loaders look (beside the folder, per revision)
+    folder.mkdir(parents=True, exist_ok=True)
     for step, name in enumerate(("model.onnx", "model_int8.onnx")):
         progress(Progress(step, 2, f"Writing {name}"))
         (folder / name).write_bytes(b"graph")

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {"ModelDesk", "ONNX", "INT8", "fp32", "PyTorch", "torch", "torchrun", "GPU", "GPUs", "CPU", "CUDA", "RAM",
            "MB", "GB", "CSV", "TSV", "JSON", "Lines", "SRT", "WebVTT", "SubRip", "GGUF", "gguf", "GIF", "PNG", "png",
            "jpg", "webp", "wav", "flac", "ogg", "mp3", "opus", "aiff", "m4a", "txt", "md", "srt", "vtt", "json", "csv",
-           "onnx", "Hugging", "Face", "Hub", "faster", "whisper", "CTranslate2", "Runtime", "DiffAugment", "ROC", "PR",
+           "onnx", "Hugging", "Face", "Hub", "faster", "whisper", "Whisper", "CTranslate2", "Runtime", "DiffAugment", "ROC", "PR",
            "AUC", "RMS", "dBFS", "llama", "mistral", "qwen2", "phi3", "gemma2", "gpt2", "falcon", "owner", "name",
            "support", "tickets", "v1", "2l", "benchmarks", "faces_training", "py", "weights_only", "True", "bin", "pt",
            "fps", "px", "ID", "English", "pickle", "FFN", "softmax", "AdamW", "F1", "K", "ngf", "ndf", "VTT", "TXT", "dir", "N", "H", "W", "z", "Ctrl", "All", "files"}
@@ -172,3 +172,24 @@ def test_the_committed_translation_is_current(tmp_path):
     subprocess.run([str(bin_dir / "pyside6-lrelease"), str(i18n.I18N_DIR / "modeldesk_zh_CN.ts"), "-qm", str(qm)],
                    check=True, capture_output=True, timeout=120)
     assert qm.read_bytes() == (i18n.I18N_DIR / "modeldesk_zh_CN.qm").read_bytes()
+
+
+def test_stop_in_chinese_asks_the_job_to_stop_and_keeps_the_engine(qtbot, chinese, app_ctx):
+    """Stop's label is translated: the first press must still be a polite Stop, not "Stop now"."""
+    from PySide6.QtCore import Qt
+
+    from gui.widgets.job_controls import JobControls
+    from workers.runner import JobSpec
+
+    controls = JobControls(app_ctx.runner, "i18n-stop")
+    qtbot.addWidget(controls)
+    controls.run_clicked.connect(lambda: controls.start(JobSpec("tests.workers.jobs_for_tests:counting_job"),
+                                                        n=600, delay=0.05))
+    assert controls.stop_button.text() == "停止"
+    qtbot.mouseClick(controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controls.progress_bar.value() > 0, timeout=30_000)
+    engine = app_ctx.runner.engine.pid
+    qtbot.mouseClick(controls.stop_button, Qt.MouseButton.LeftButton)
+    assert controls.status.text() == "正在停止…"
+    qtbot.waitUntil(controls.run_button.isEnabled, timeout=30_000)
+    assert controls.status.text() == "已停止。" and app_ctx.runner.engine.pid == engine

@@ -277,6 +277,8 @@ def test_a_document_translates_to_a_file_with_progress_and_stop(qtbot, ctx, tiny
     assert out.read_text(encoding="utf-8") == translate_file(tiny_marian, source, beam_size=1, max_length=3)["text"]
     assert panel.output.toPlainText() == out.read_text(encoding="utf-8")
     out.unlink()
+    source.write_text("".join(f"{n}\n00:00:0{n},000 --> 00:00:0{n},900\na dog ran {n} times. good night\n\n"
+                              for n in range(1, 10)), encoding="utf-8")   # new sentences: none in the sentence cache
     monkeypatch.setattr(jobs, "TRANSLATE_FILE", jobs.JobSpec("tests.gui.slow_jobs:slow_translate_file", jobs.MODEL))
     panel.document.run_button.click()
     qtbot.waitUntil(lambda: panel.document.progress_bar.value() > 0, timeout=WAIT_MS)
