@@ -126,20 +126,17 @@ def exported_whisper(ct2: str) -> tuple[Path, dict]:
     for source in EXPORT_SOURCES:
         digest.update((ROOT / source).read_bytes())
     root = heldout_speech.cache_root().parent / "modeldesk-bench-whisper"
+    # exports live in the data folder, keyed by the model folder's path (models/core/export_dirs.py):
+    # a data folder beside the cache keeps them with it, and the model is built where it stays
+    os.environ["MODELDESK_HOME"] = str(root / "home")
     folder = root / digest.hexdigest()[:16]
     if not (folder / "done").is_file():
-        root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="building-", dir=root))
-        try:
-            model = convert_whisper(ct2, staging / "whisper-tiny-en")
-            started = time.perf_counter()
-            export_recognizer(str(model), device="cpu")
-            print(f"export: {time.perf_counter() - started:.0f} s (cached in {folder})", flush=True)
-            (staging / "done").touch()
-            shutil.rmtree(folder, ignore_errors=True)
-            staging.rename(folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        model = convert_whisper(ct2, folder / "whisper-tiny-en")
+        started = time.perf_counter()
+        export_recognizer(str(model), device="cpu")
+        print(f"export: {time.perf_counter() - started:.0f} s (cached in {folder})", flush=True)
+        (folder / "done").touch()
     model = folder / "whisper-tiny-en"
     return model, store.read_manifest(model).get("parity", {})
 
