@@ -53,7 +53,7 @@ def prepare(workdir: Path, rows: int, eval_rows: int, epochs: int, threads: Opti
     home = workdir / "home"
     held = workdir / "heldout.csv"
     one = workdir / "one-row.csv"
-    if not (home / "models" / MODEL / "onnx" / "model_int8.onnx").is_file():
+    if not (workdir / "elsewhere" / MODEL / "onnx" / "model_int8.onnx").is_file():
         train, rest = split(make_rows(rows, seed=0), 0.6, seed=0)
         calibration = rest[:CALIBRATION_ROWS]
         seen = {r["text"] for r in train + calibration}
@@ -69,7 +69,8 @@ def prepare(workdir: Path, rows: int, eval_rows: int, epochs: int, threads: Opti
             run_cli([*threads_arg, "train-classifier", "--model", str(minilm_path()), "--train", str(train_csv),
                      "--out", MODEL, "--epochs", str(epochs), "--lr", "1e-4", "--max-length", "64", "--seed", "0",
                      "--overwrite"], workdir / "trainer-home")
-        elsewhere = workdir / "elsewhere" / MODEL   # as it arrives from elsewhere: no manifest, no run
+        elsewhere = workdir / "elsewhere" / MODEL   # as it arrives from elsewhere (no manifest, no run); imported
+                                                    # by reference, so the export's files and manifest go here
         shutil.rmtree(elsewhere, ignore_errors=True)
         shutil.copytree(tuned, elsewhere)
         (elsewhere / "modeldesk.json").unlink(missing_ok=True)
@@ -144,7 +145,7 @@ def main() -> int:
         held, one = prepare(workdir, args.rows, args.eval_rows, args.epochs, args.threads)
         out = measure(workdir, held, one, args.repeats, args.threads)
         out["memory"] = {b: table.peak_memory(first_prediction, str(workdir / "home"), b) for b in BACKENDS}
-        stored = json.loads((workdir / "home" / "models" / MODEL / "modeldesk.json").read_text())["parity"]
+        stored = json.loads((workdir / "elsewhere" / MODEL / "modeldesk.json").read_text())["parity"]
     results = out["results"]
     base = results["torch"]
     print(f"\n`classify --file --batch-size 1` on {out['rows']} held-out rows, MiniLM-L6 fine-tuned elsewhere, "
