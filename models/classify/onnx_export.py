@@ -4,13 +4,15 @@ The export lives inside the model folder (``onnx/model.onnx``, ``onnx/model_int8
 CPU-optimised copies) and its parity report goes into the manifest, so the Models page and the
 classifier's ONNX backends can trust what they find there.
 
-INT8 is chosen by measurement, on a calibration set (see models.classify.calibration): the
+INT8 is chosen by measurement, on the chooser's part of the user's rows (see models.classify.calibration): the
 embeddings and the classification head always stay fp32 (they cost little time and move the
 logits most); the linear layers of the transformer blocks are quantized dynamically (int8 weights
 per channel, uint8 activations per row, int32 accumulation). If the whole set of blocks misses the
 targets (agreement and metric on the calibration set), a sweep quantizes one block at a time and
 measures how far the probabilities move, and the most sensitive blocks are kept fp32 one by one
-until the targets are met. What was kept and why is recorded in the manifest (``quantization``).
+until the targets are met. What was kept and why is recorded in the manifest (``quantization``),
+with the figures on the rows it was chosen on. The parity report is measured on the other part
+of the rows, which the choice never saw: that is the figure the app shows and trusts.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
 OPSET = 18
 INPUTS = ("input_ids", "attention_mask")
-#: what INT8 must keep on the calibration set (argmax agreement with torch; macro-F1 lost, in F1 units)
+#: what INT8 must keep on the chooser's rows (argmax agreement with torch; macro-F1 lost, in F1 units)
 MIN_AGREEMENT_PCT = 99.5
 MAX_METRIC_DROP = 0.001
 #: rows of the calibration set the per-block sweep measures on
@@ -261,9 +263,10 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, device: s
                       cancel: Optional[CancelToken] = None) -> dict:
     """Write ``onnx/model.onnx`` (and ``onnx/model_int8.onnx``), check them against torch, return the parity.
 
-    The parity (argmax agreement, largest probability difference and macro-F1 change against
-    torch, per variant, on the calibration set: ``calibration`` if given, else the fine-tune's
-    validation rows, else built-in sentences) is also recorded in the manifest. ``device`` and
+    The rows (``calibration`` if given, else the fine-tune's validation rows, else built-in
+    sentences) are split: INT8 is chosen on one part, and the parity (argmax agreement, largest
+    probability difference and macro-F1 change against torch, per variant) is measured on the
+    held-out part and recorded in the manifest. ``device`` and
     ``backend`` are accepted like every job's runtime options but do not apply: the export is
     traced on the CPU in fp32, and makes the ONNX files.
     """
