@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -25,3 +27,14 @@ os.environ.setdefault("MODELDESK_DEVICE", "cpu")
 # Every module in tests/fixtures/ is a pytest plugin (each task keeps its own model builders).
 pytest_plugins = sorted(f"tests.fixtures.{p.stem}" for p in (ROOT / "tests" / "fixtures").glob("*.py")
                         if p.stem != "__init__")
+
+
+@pytest.fixture(autouse=True)
+def empty_sentence_cache():
+    """Each test starts with an empty translation sentence cache (models.translate.sentence_cache): it is
+    process-wide, so without this a test would be served sentences another test translated."""
+    from models.translate.sentence_cache import SENTENCES
+
+    SENTENCES.clear()
+    yield
+    SENTENCES.clear()

@@ -145,7 +145,7 @@ def test_onnx_backend_feeds_ids_and_mask_to_the_export(tiny_text_classifier, tmp
 
     folder = Path(shutil.copytree(tiny_text_classifier, tmp_path / "with-onnx"))
     fp32_file, _ = onnx_export.onnx_paths(folder)
-    fp32_file.parent.mkdir()
+    fp32_file.parent.mkdir(parents=True)
     fp32_file.write_bytes(b"stand-in")
     net = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True).eval()
     feeds = []
