@@ -27,8 +27,9 @@ from models.transcribe.transcript import Segment, Transcript, Word
 
 #: a pause longer than this ends a window (seconds)
 MAX_GAP = 2.0
-#: audio kept around each speech region (seconds)
-PAD = 0.2
+#: audio kept around each speech region (seconds): the reference's VAD pads 0.4 s (faster-whisper's
+#: speech_pad_ms); with 0.2 s the decoder lost the start or end of short utterances
+PAD = 0.4
 SPEECH_THRESHOLD = 0.5
 #: a speech region shorter than this is a click (seconds)
 MIN_SPEECH = 0.1

@@ -10,7 +10,7 @@ import soundfile as sf
 import torch
 
 from models.core.events import CancelToken, Cancelled, Final, ModelDeskError, Progress
-from models.transcribe.files import speech_regions, speech_windows, transcribe_file
+from models.transcribe.files import PAD, speech_regions, speech_windows, transcribe_file
 from models.transcribe.recognizer import (SAMPLE_RATE, Decoded, Recognizer, encoder_window, read_audio, resample,
                                           split_at_silences)
 from tests.fixtures.speech_models import TINY_WHISPER_POSITIONS, WHISPER_LANGUAGES
@@ -188,14 +188,15 @@ def test_speech_windows_skip_long_silence_and_respect_30_s():
     vad = ScriptedVad([(1.0, 4.0), (5.0, 9.0), (20.0, 24.0), (25.0, 40.0), (41.0, 80.0)])
     regions = speech_regions(audio, vad)
     flat = [t / SAMPLE_RATE for region in regions for t in region]
-    assert flat == pytest.approx([0.8, 4.2, 4.8, 9.2, 19.8, 24.2, 24.8, 40.2, 40.8, 80.2])
+    spoken = [1.0, 4.0, 5.0, 9.0, 20.0, 24.0, 25.0, 40.0, 41.0, 80.0]
+    assert flat == pytest.approx([t + (PAD if k % 2 else -PAD) for k, t in enumerate(spoken)])   # each side padded
     windows = speech_windows(regions, audio)
     seconds = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in windows]
-    assert seconds[0] == pytest.approx((0.8, 9.2))             # a short pause stays inside a window
-    assert seconds[1] == pytest.approx((19.8, 40.2))           # 10 s of silence is never decoded
+    assert seconds[0] == pytest.approx((1.0 - PAD, 9.0 + PAD))     # a short pause stays inside a window
+    assert seconds[1] == pytest.approx((20.0 - PAD, 40.0 + PAD))   # 10 s of silence is never decoded
     assert len(seconds) >= 4
     assert all(b - a <= 30.0 + 1e-9 for a, b in seconds)       # 39.4 s of speech is cut into windows
-    assert seconds[2][0] == pytest.approx(40.8) and seconds[-1][1] == pytest.approx(80.2)
+    assert seconds[2][0] == pytest.approx(41.0 - PAD) and seconds[-1][1] == pytest.approx(80.0 + PAD)
     assert all(a[1] <= b[0] for a, b in zip(seconds, seconds[1:]))
 
 
