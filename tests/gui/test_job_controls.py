@@ -71,7 +71,7 @@ def test_stop_turns_into_stop_now_for_a_job_that_ignores_it(qtbot, panel, monkey
     panel.controls._stop_now_timer.setInterval(300)
     panel.spec, panel.kwargs = JobSpec(T + "stubborn_job"), {"seconds": 30}
     click_run(qtbot, panel)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: "started" in panel.notes, timeout=WAIT)   # the job runs in the engine
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     assert panel.status.text() == "Stopping…"
     qtbot.waitUntil(lambda: panel.stop_button.text() == "Stop now", timeout=WAIT)
