@@ -176,7 +176,6 @@ def _build(folder: Path) -> list[Clip]:
                            for text in group])
             if (k + 1) % 10 == 0 or k + 1 == len(plan):
                 print(f"  spoken: {k + 1}/{len(plan)} clips", flush=True)
-    pool = [part for parts in speech for part in parts]
     clips = []
     for k, (group, parts) in enumerate(zip(plan, speech)):
         engine, voice = VOICES[k % len(VOICES)]

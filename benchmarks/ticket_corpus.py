@@ -12,7 +12,6 @@ decision boundary, where an INT8 model flips first. A few labels are wrong, as i
 """
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from topic_corpus import split, write_csv  # noqa: E402,F401  (the same split and CSV writer)
+from topic_corpus import corpus_main, split, write_csv  # noqa: E402,F401  (the same split, CSV writer and command line)
 
 #: intent -> what a customer names when they write about it (Zipf-weighted in make_rows)
 CUES = {
@@ -114,15 +113,7 @@ def make_rows(rows: int = 3000, noise: float = 0.03, seed: int = 0) -> list[dict
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, default=3000)
-    parser.add_argument("--noise", type=float, default=0.03)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    write_csv(args.out, make_rows(args.rows, args.noise, args.seed))
-    print(f"wrote {args.rows} rows to {args.out}")
-    return 0
+    return corpus_main(make_rows, rows=3000, noise=0.03)
 
 
 if __name__ == "__main__":

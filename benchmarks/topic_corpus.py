@@ -18,7 +18,7 @@ import argparse
 import csv
 import random
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 PHRASES = {
     "sports": """goalkeeper|striker|midfielder|penalty kick|touchdown|quarterback|slam dunk|free throw|marathon|
@@ -131,16 +131,21 @@ def write_csv(path: Path, rows: Sequence[dict]) -> Path:
     return path
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def corpus_main(make: Callable[[int, float, int], list[dict]], rows: int, noise: float) -> int:
+    """Write a corpus to the CSV named on the command line (each corpus module's ``main``)."""
+    parser = argparse.ArgumentParser(description="Write a synthetic labelled corpus as a CSV (text, label).")
     parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, default=2400)
-    parser.add_argument("--noise", type=float, default=0.05)
+    parser.add_argument("--rows", type=int, default=rows)
+    parser.add_argument("--noise", type=float, default=noise)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    write_csv(args.out, make_rows(args.rows, args.noise, args.seed))
+    write_csv(args.out, make(args.rows, args.noise, args.seed))
     print(f"wrote {args.rows} rows to {args.out}")
     return 0
+
+
+def main() -> int:
+    return corpus_main(make_rows, rows=2400, noise=0.05)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from models.core.events import Progress
 from models.transcribe.transcript import Segment
-from workers.runner import Job, JobRunner, JobSpec
+from workers.runner import JobRunner, JobSpec
 
 from ..lifetime import while_alive
 

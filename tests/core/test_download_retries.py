@@ -12,15 +12,7 @@ from safetensors.numpy import load_file, save_file
 from models.core import downloads, hub as hub_module
 from models.core.events import ModelDeskError
 
-REPO = "org/tiny-gpt"
-WEIGHTS = "model.safetensors"
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    return tmp_path / "home"
+from tests.core.test_downloads import REPO, WEIGHTS, home  # noqa: F401  (the same repository and data folder)
 
 
 @pytest.fixture

@@ -9,16 +9,11 @@ from models.core import exports, paths, store
 from models.core.events import ModelDeskError
 from models.faces import generation, latents
 from models.faces import tutorial_import as ti
+from tests.faces.test_training import home  # noqa: F401  (a private data folder per test)
 from tests.fixtures.faces_models import tutorial_generator
 
 NZ, NGF = 16, 4
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
 
 
 @pytest.fixture(scope="module")

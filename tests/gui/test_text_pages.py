@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 
 import pytest
 from PySide6.QtCore import Qt

@@ -3,7 +3,6 @@ partial text in grey, Stop, export SRT; file transcription; model options; no mi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
