@@ -2,7 +2,7 @@
 
 Each task keeps its own exporter in ``models/<task>/onnx_export.py`` with the same signature:
 ``export(model, quantize=True, device="auto", backend="torch", allow_pickle=False, progress=None,
-cancel=None) -> dict``. It writes the ONNX files into the model folder's ``onnx/`` subfolder,
+cancel=None) -> dict``. It writes the ONNX files into the model's export folder (``export_dirs``),
 checks them against torch, records the parity report in the folder's manifest (``parity``) and
 returns it. The report has the shape ``{"set": "<what it was measured on>", "fp32": {<metric>:
 value, ...}, "int8": {...}}``; ``models.core.parity.format_parity`` says it in words. An exporter may
@@ -22,14 +22,8 @@ from models.core import store
 from models.core.events import CancelToken, ModelDeskError, ProgressFn
 from models.core.runtime import Backend
 
-#: task -> "module:function" of its exporter
-EXPORTERS = {
-    "classify": "models.classify.onnx_export:export_classifier",
-    "generate": "models.generate.onnx_export:export_generator",
-    "translate": "models.translate.onnx_export:export_translator",
-    "faces": "models.faces.onnx_export:export_generator",
-    "transcribe": "models.transcribe.onnx_export:export_recognizer",
-}
+#: task -> "module:function" of its exporter, registered by models/tasks.py (core names no task)
+EXPORTERS: dict[str, str] = {}
 
 
 def exporter(task: str) -> Callable[..., dict]:
