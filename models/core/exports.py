@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import os
 from typing import Callable, Optional
 
 from models.core import store
 from models.core.events import CancelToken, ModelDeskError, ProgressFn
 from models.core.runtime import Backend
+
+log = logging.getLogger(__name__)
 
 #: task -> "module:function" of its exporter, registered by models/tasks.py (core names no task)
 EXPORTERS: dict[str, str] = {}
@@ -62,5 +65,19 @@ def export_model(model: os.PathLike | str, quantize: bool = True, device: str = 
         if "calibration" not in inspect.signature(export).parameters:
             raise ModelDeskError(f"Exports of {store.KINDS.get(info.task, info.task)} take no calibration file.")
         extra["calibration"] = calibration
-    return export(str(info.path), quantize=quantize, device=device, backend=backend, allow_pickle=allow_pickle,
-                  progress=progress, cancel=cancel, **extra)
+    parity = export(str(info.path), quantize=quantize, device=device, backend=backend, allow_pickle=allow_pickle,
+                    progress=progress, cancel=cancel, **extra)
+    store.write_manifest(info.path, placement=_int8_placement(info) if quantize else None)
+    return parity
+
+
+def _int8_placement(info: store.ModelInfo) -> Optional[dict]:
+    """Where CUDA would run the INT8 export's nodes (``ort_placement.cuda_int8_placement``), when this
+    machine has CUDA; a failed check never fails the export."""
+    from models.core import export_dirs, ort_placement
+
+    try:
+        return ort_placement.cuda_int8_placement(export_dirs.onnx_dir(info.path))
+    except Exception as exc:  # ONNX Runtime raises its own kinds; the export itself is done and checked
+        log.warning("could not check where CUDA runs the INT8 export of %s: %s", info.name, exc)
+        return None
