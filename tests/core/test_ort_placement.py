@@ -120,6 +120,16 @@ def test_an_export_where_cuda_runs_records_int8_on_the_cpu(exported_on_cuda):
     assert "placement" not in store.inspect(folder).manifest
 
 
+def test_the_cli_export_says_int8_would_run_on_the_cpu_of_this_gpu(exported_on_cuda, capsys):
+    from main import main
+
+    folder, _ = exported_on_cuda
+    assert main(["models", "export-onnx", str(folder)]) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("On this machine's GPU")]
+    assert len(said) == 1 and said[0].startswith("On this machine's GPU, model_int8.onnx: ")
+    assert "INT8 operators would run on the CPU" in said[0] and "choose ONNX fp32 or PyTorch" in said[0]
+
+
 def test_no_cuda_or_a_failed_check_records_nothing_and_the_export_stands(exported_on_cuda, monkeypatch):
     folder, _ = exported_on_cuda
     monkeypatch.setattr(ort_placement, "cuda_trace", lambda path: None)   # this ONNX Runtime has no CUDA
