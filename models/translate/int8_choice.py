@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from models.core import fileio, onnx_tools
+from models.core import fileio, quantization
 
 MIN_AGREEMENT_PCT = 99.0
 CHOICE_TOKENS = 24
@@ -50,7 +50,7 @@ def quantize(recipe: Recipe, sources: tuple[Path, Path], targets: tuple[Path, Pa
     """Write the INT8 encoder and decoder of ``recipe``."""
     level = 1 if recipe.fp32_all else 4
     for source, target in zip(sources, targets):
-        onnx_tools.quantize_int8(source, target, block=recipe.block, accuracy_level=level)
+        quantization.weight_only_int8(source, target, block=recipe.block, accuracy_level=level)
     if recipe.fp32_head and not recipe.fp32_all:
         _head_in_fp32(targets[1], vocab)
 
