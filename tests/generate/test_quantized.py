@@ -82,6 +82,20 @@ def test_a_long_prompt_in_chunks_gives_the_same_logits(tiny_causal):
     assert generator.greedy_tokens(chunked.start, prompt, STEPS) == generator.greedy_tokens(lm.net.start, prompt, STEPS)
 
 
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_the_cache_written_in_place_gives_the_logits_of_the_fed_back_one(tiny_causal, family):
+    from models.generate.ort_lm import QuantLM
+
+    lm = quantized.load_quantized(store.open_model(tiny_causal[family], task="generate"), "cpu", bits=4)
+    assert lm.net.in_place
+    fed_back = QuantLM(lm.net.path, lm.net.layout, "cpu", chunk=4, in_place=False)
+    in_place = QuantLM(lm.net.path, lm.net.layout, "cpu", chunk=4)
+    steps = [in_place.start(), fed_back.start()]
+    for ids in ([5, 17, 33, 60, 2, 9], [40], [41, 42], [7]):   # a prompt in chunks, then one token at a time
+        first, second = (step(ids) for step in steps)
+        assert first.allclose(second, atol=1e-5)
+
+
 def test_conversion_happens_once_keyed_by_hash_and_leaves_the_file_alone(tiny_causal, tmp_path, monkeypatch):
     monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))   # no conversion of an equal file from before
     path = write_gguf(tiny_causal["llama"], tmp_path / "once.gguf", "Q4_0")
