@@ -150,3 +150,30 @@ def test_cli_runs_a_gguf_file_on_the_4_bit_backend(capsys, tiny_causal, tmp_path
     assert code == 0, err
     assert out == run_cli(capsys, *args)[1]   # Q8_0 repacked without loss: the torch path's text
     assert list((tmp_path / "home" / "quantized").glob("*-asfile/model.onnx"))
+
+
+def _resident_kib(path) -> int:
+    """Resident KiB of this process's mappings of ``path`` (from /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in open("/proc/self/smaps", encoding="utf-8"):
+        head = line.split(maxsplit=5)
+        if "-" in head[0] and len(head) >= 5:
+            inside = len(head) == 6 and head[5].strip() == str(path.resolve())
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_the_weights_file_pages_read_while_packing_are_handed_back(tiny_causal):
+    import onnxruntime as ort
+
+    from models.generate.ort_lm import release_mapped
+
+    lm = quantized.load_quantized(store.open_model(tiny_causal["llama"], task="generate"), "cpu", bits=4)
+    data = lm.net.path.with_name(lm.net.path.name + ".data")
+    before = _tokens(lm)
+    other = ort.InferenceSession(str(lm.net.path), providers=["CPUExecutionProvider"])   # maps and reads the file
+    assert other.get_inputs() and _resident_kib(data) > 0
+    release_mapped(data)
+    assert _resident_kib(data) == 0
+    assert _tokens(lm) == before   # what the runtime still reads comes back from the file
