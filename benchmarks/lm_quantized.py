@@ -2,7 +2,8 @@
 
 A random Llama-shaped model of SmolLM-135M's shape (hidden 576, 30 layers, 9 heads, 3 key/value
 heads, intermediate 1536, vocabulary 49152, tied head) is saved as a folder (the torch fp32
-reference) and written as GGUF files with the ``gguf`` package (Q4_0 and Q8_0). Each file runs on
+reference) and written as GGUF files with the ``gguf`` package (Q4_0, Q8_0, and Q4_K_M as llama.cpp's
+preset mixes Q4_K, Q6_K, Q5_0 and Q8_0 for this shape). Each file runs on
 the quantized path (converted once, timed apart) and on llama.cpp (llama-cpp-python in a throw-away
 venv, ``--llama-python``), both on the same threads. Rows: decode tokens/s (best of 3 rounds, the two
 interleaved), time to first token for a 512-token prompt, load time, peak memory added while generating, and
@@ -11,7 +12,7 @@ torch fp32's (16 after each of 4 prompts) and teacher-forced token agreement.
 
 Bounds (a row outside prints FAIL and the script exits 1): decode >= 0.8x llama.cpp; memory <= 1.5x
 the file + the KV cache; load <= 1 s + reading the weights file once; Q8_0: the same 16 greedy
-tokens on all 4 prompts; Q4_0: >= 90 % token agreement.
+tokens on all 4 prompts; 4-bit files: >= 90 % token agreement.
 """
 from __future__ import annotations
 
@@ -147,7 +148,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=64, help="decode steps per timed run (default 64)")
     parser.add_argument("--layers", type=int, default=SHAPE["num_hidden_layers"], help="fewer for a quick run")
-    parser.add_argument("--types", default="Q4_0,Q8_0", help="GGUF types to write (default Q4_0,Q8_0)")
+    parser.add_argument("--types", default="Q4_0,Q4_K_M,Q8_0",
+                        help="GGUF types to write (default Q4_0,Q4_K_M,Q8_0; Q4_K_M mixes types as llama.cpp's preset)")
     parser.add_argument("--llama-python", default=os.environ.get("LLAMA_PYTHON", "/tmp/llama-venv/bin/python"),
                         help="a Python with llama-cpp-python (default /tmp/llama-venv/bin/python)")
     args = parser.parse_args()
