@@ -84,8 +84,8 @@ def test_a_q4_k_m_file_as_people_download_it_runs_quantized(tmp_path):
     path = write_gguf(folder, tmp_path / "llama-Q4_K_M.gguf", "Q4_K_M")
     tensors = {t.name: t for t in gguf.GGUFReader(str(path)).tensors}
     assert tensors["blk.0.attn_q.weight"].tensor_type.name == "Q4_K"
-    for name, key in (("token_embd.weight", "model.embed_tokens.weight"), ("blk.0.ffn_up.weight",
-                                                                          "model.layers.0.mlp.up_proj.weight")):
+    pairs = (("output.weight", "lm_head.weight"), ("blk.0.ffn_up.weight", "model.layers.0.mlp.up_proj.weight"))
+    for name, key in pairs:
         original = load_file(str(folder / "model.safetensors"))[key]
         read = gguf.quants.dequantize(tensors[name].data, tensors[name].tensor_type).reshape(original.shape)
         bits = 6 if tensors[name].tensor_type.name == "Q6_K" else 4   # the test's own encoder, read by gguf
