@@ -60,6 +60,22 @@ def prompts(seed: int) -> tuple[list[list[int]], list[int]]:
     return short, [rng.randrange(300, SHAPE["vocab_size"]) for _ in range(LONG)]
 
 
+def gguf_file(folder: Path, tmp: Path, qtype: str, llama_python) -> Path:
+    """The model as a ``qtype`` GGUF file: K-quant presets made by llama.cpp's own quantizer from a float
+    file when its venv is there (as the files people download are made), else by the test writer."""
+    from tests.fixtures.gguf_models import write_gguf
+
+    target = tmp / f"model-{qtype}.gguf"
+    if not qtype.endswith(("_K_M", "_K_S")) or llama_python is None:
+        return write_gguf(folder, target, qtype)
+    source = write_gguf(folder, tmp / "model-F32.gguf", "F32")
+    subprocess.run([llama_python, str(Path(__file__).with_name("llama_anchor.py")), "quantize", str(source),
+                    str(target), qtype], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    source.unlink()
+    print(f"{qtype}: quantized by llama.cpp's own quantizer")
+    return target
+
+
 def generate_once(gguf_path: str, threads: int) -> None:
     """Load the converted model and run a long prompt and a few tokens (what the memory column measures)."""
     from models.core import runtime
@@ -164,8 +180,6 @@ def main() -> int:
         os.environ["MODELDESK_HOME"] = str(Path(tmp) / "home")
         from models.generate import generator, quantized
         from models.generate.lm import forced_tokens
-        from tests.fixtures.gguf_models import write_gguf
-
         folder = build(Path(tmp) / "smollm-shape", args.layers)
         torch_lm = generator.load(folder, device="cpu")
         short, long = prompts(1)
@@ -180,7 +194,7 @@ def main() -> int:
             print(f"FAIL llama.cpp: no Python with llama-cpp-python at {args.llama_python} (see --llama-python)")
             failures.append("no llama.cpp anchor")
         for qtype in args.types.split(","):
-            path = write_gguf(folder, Path(tmp) / f"model-{qtype}.gguf", qtype)
+            path = gguf_file(folder, Path(tmp), qtype, args.llama_python if have_llama else None)
             size = path.stat().st_size / 2**20
             began = time.perf_counter()
             converted = quantized.convert(path)
