@@ -150,7 +150,7 @@ class QuantLM(cache.Shared):
         shape = (1, layout.kv_heads, layout.positions, layout.head_dim)
         buffers = {name: np.zeros(shape, dtype=np.float32) for name in self.names[1:]}
         values = {name: ort.OrtValue.ortvalue_from_numpy(array) for name, array in buffers.items()}
-        state = {"length": 0}
+        state = {"length": 0, "buffers": buffers}   # the values point into these arrays: they live as long
 
         def run(ids: list[int]) -> np.ndarray:
             if state["length"] + len(ids) > layout.positions:
