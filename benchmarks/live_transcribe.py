@@ -103,12 +103,13 @@ def repeated_sentences(texts: list[str]) -> int:
 
 
 class TimedDecoder:
-    """Counts the decoder's time, for the real-time factor (its ``model`` shows through, so
-    partial decodes can still be interrupted)."""
+    """Counts the decoder's time, for the real-time factor (its ``step_hooks`` and ``model`` show
+    through, so early decodes are still interrupted as in the app)."""
 
     def __init__(self, inner) -> None:
         self.inner, self.seconds, self.count = inner, 0.0, 0
         self.model = getattr(inner, "model", None)
+        self.step_hooks = getattr(inner, "step_hooks", None)
 
     def decode(self, samples, **kwargs):
         start = time.perf_counter()
@@ -175,6 +176,9 @@ class LiveFigures:
     audio_seconds: float = 0.0
     overflows: int = 0
     skipped: float = 0.0
+    cpu_seconds: float = 0.0     # this process's CPU time during the sessions (every thread)
+    merged: int = 0              # pauses that did not end an utterance while the session was behind
+    loads: list[float] = field(default_factory=list)   # 1-minute load average after each piece
 
     def wer(self, reference: str) -> float:
         return word_error_rate(reference, " ".join(self.texts))
@@ -182,6 +186,18 @@ class LiveFigures:
     @property
     def median(self) -> float:
         return statistics.median(self.latencies) if self.latencies else float("nan")
+
+    @property
+    def p90(self) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+
+    @property
+    def cpu_per_second(self) -> float:
+        """CPU seconds the session spent per second of audio: what it costs, whatever the load."""
+        return self.cpu_seconds / max(1e-9, self.audio_seconds)
 
     @property
     def worst(self) -> float:
@@ -231,9 +247,13 @@ def live_run(figures: LiveFigures, recognizer, mic, wav: Path, corpus: speech_co
             print(f"  [{figures.label}] {event.start:6.2f}-{event.end:6.2f} {event.text}", flush=True)
 
     timed = TimedDecoder(recognizer)
-    session = LiveSession(source, StreamingRecognizer(timed, config=config), progress=progress,
-                          duration=corpus.seconds + 2.0)
+    streaming = StreamingRecognizer(timed, config=config)
+    session = LiveSession(source, streaming, progress=progress, duration=corpus.seconds + 2.0)
+    cpu = time.process_time()
     result = session.run()
+    figures.cpu_seconds += time.process_time() - cpu
+    figures.merged += streaming.merged
+    figures.loads.append(os.getloadavg()[0])
     score(figures, corpus, finals, source.recording(), *source.timeline(), source.sample_rate)
     figures.decode_seconds += timed.seconds
     figures.decodes += timed.count
@@ -287,6 +307,7 @@ def engine_run(figures: LiveFigures, runner, app, mic, wav: Path, corpus: speech
         raise SystemExit(f"the engine session failed: {outcome['error']}")
     score(figures, corpus, finals, outcome["recorded"], outcome["ends"], outcome["arrived"], outcome["rate"])
     figures.decodes += outcome["decodes"]
+    figures.loads.append(os.getloadavg()[0])
     figures.audio_seconds += outcome["audio_seconds"]
     figures.overflows += outcome["overflows"]
     figures.skipped += outcome["skipped"]
@@ -410,13 +431,18 @@ def main() -> int:
             if runner is not None:
                 runner.shutdown(5.0)
         print()
-        print(f"{'':10s} {'WER':>6s} {'vs offline':>10s} {'median':>7s} {'worst':>6s} {'missed':>6s} "
-              f"{'decodes':>7s} {'s/decode':>8s} {'decode s/s':>10s} {'overflows':>9s} {'skipped':>8s} {'repeats':>7s}")
+        print(f"{'':10s} {'WER':>6s} {'vs offline':>10s} {'median':>7s} {'p90':>6s} {'worst':>6s} {'missed':>6s} "
+              f"{'decodes':>7s} {'s/decode':>8s} {'decode s/s':>10s} {'CPU s/s':>7s} {'merged':>6s} "
+              f"{'overflows':>9s} {'skipped':>8s} {'repeats':>7s}")
         for r in runs:
             wer = r.wer(corpus.reference)
-            print(f"{r.label:10s} {wer:6.3f} {100 * (wer - offline_wer):+9.1f}p {r.median:6.2f}s "
-                  f"{r.worst:5.2f}s {r.missed:6d} {r.decodes:7d} {r.per_decode:8.2f} {r.rtf:10.3f} {r.overflows:9d} "
-                  f"{r.skipped:7.1f}s {repeated_sentences(r.texts):7d}")
+            print(f"{r.label:10s} {wer:6.3f} {100 * (wer - offline_wer):+9.1f}p {r.median:6.2f}s {r.p90:5.2f}s "
+                  f"{r.worst:5.2f}s {r.missed:6d} {r.decodes:7d} {r.per_decode:8.2f} {r.rtf:10.3f} "
+                  f"{r.cpu_per_second:7.3f} {r.merged:6d} {r.overflows:9d} {r.skipped:7.1f}s "
+                  f"{repeated_sentences(r.texts):7d}")
+        print("CPU s/s: this process's CPU seconds per second of audio during the session (every thread), "
+              "what the session costs whatever else runs; merged: pauses that did not end an utterance "
+              "because the session was behind")
         by = {r.label: r for r in runs}
         ours = by["streaming"]
         if "baseline" in by:
@@ -431,11 +457,12 @@ def main() -> int:
         if args.minutes > 0:
             memory_run(recognizer, corpus, args.minutes)
         if args.heldout:
-            return held_to_bounds(ours, corpus, offline_wer, args.backend)
+            return held_to_bounds(ours, corpus, offline_wer, args.backend, torch.get_num_threads())
     return 0
 
 
-def held_to_bounds(figures: LiveFigures, corpus: speech_corpus.Corpus, offline_wer: float, backend: str) -> int:
+def held_to_bounds(figures: LiveFigures, corpus: speech_corpus.Corpus, offline_wer: float, backend: str,
+                   threads: int) -> int:
     """Issue 18's live bounds on the held-out corpus: print them, record the table row, 1 if one is missed."""
     wer, repeats = figures.wer(corpus.reference), repeated_sentences(figures.texts)
     problems = [text for text, bad in (
@@ -446,8 +473,11 @@ def held_to_bounds(figures: LiveFigures, corpus: speech_corpus.Corpus, offline_w
         (f"median latency {figures.median:.2f} s over {MEDIAN_LATENCY} s", not figures.median <= MEDIAN_LATENCY))
         if bad]
     quality = (f"live WER {wer:.3f} (offline {offline_wer:.3f}), {repeats} repeated sentences, "
-               f"{figures.skipped:.1f} s skipped, {figures.missed} sentence(s) with no final text, median final-text latency {figures.median:.2f} s (worst "
-               f"{figures.worst:.2f} s) from arrival, on {len(corpus.texts)} held-out sentences")
+               f"{figures.skipped:.1f} s skipped, {figures.missed} sentence(s) with no final text, "
+               f"final-text latency from arrival median {figures.median:.2f} s, p90 {figures.p90:.2f} s, "
+               f"worst {figures.worst:.2f} s; session CPU {figures.cpu_per_second:.3f} s per audio s "
+               f"({threads} torch thread(s), load {min(figures.loads):.1f}-{max(figures.loads):.1f}); "
+               f"on {len(corpus.texts)} held-out sentences")
     print(("ok   " if not problems else "FAIL ") + quality + (f"; FAIL: {'; '.join(problems)}" if problems else ""))
     table.record("live", backend, figures.audio_seconds / max(1e-9, figures.decode_seconds), None, "-",
                  "real time through a PulseAudio null sink; the ratio is audio seconds per decode second",

@@ -26,6 +26,14 @@ utterance is not conditioned on text that needed a temperature above 0.5. Live d
 30 s encoder input too (a shorter one is the config's explicit ``window``): the shorter one was
 never shown to cost no accuracy on held-out speech.
 
+Falling behind (issue 18): partials are only decoded when no audio waits (``caught_up``); and
+when more than ``catch_up`` seconds wait (a slow or shared CPU), a pause no longer ends the
+utterance until it holds ``catch_up_window`` seconds: the sentences waiting are decoded together,
+as a file's window is. Whisper's encoder costs the same for 2 s of speech as for 30 s (its input
+is always 30 s), so the backlog is decoded several times cheaper than one decode per sentence,
+and the session catches up instead of losing audio. Once caught up, every pause ends an
+utterance again.
+
 The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
 and it returns the events that audio caused. live.py drives it.
 """
@@ -87,6 +95,8 @@ class StreamConfig:
     logprob_threshold: float = LOGPROB_THRESHOLD       # is above this and avg_logprob below this
     prompt: bool = True             # condition each decode on the previous committed text
     window: float = 30.0            # Whisper's encoder input (s): shorter decodes short utterances faster
+    catch_up: float = 4.0           # audio waiting (s) past which the session is behind: a sentence or more ...
+    catch_up_window: float = 14.0   # ... and a pause ends an utterance only once it holds this much audio
 
 
 def make_vad(kind: str) -> Any:
@@ -158,15 +168,20 @@ class StreamingRecognizer:
         self._utt: Optional[_Utterance] = None
         self._silence = 0                    # samples since the last speech frame
         self._arrivals: deque = deque(maxlen=4096)   # (end index, arrival time) for latency
+        self._waiting = 0.0                  # seconds of audio queued behind the block being accepted
+        self.merged = 0                      # pauses that did not end an utterance while behind
 
     # --- feeding --------------------------------------------------------------
     def accept(self, samples: np.ndarray, start: Optional[int] = None, arrived: Optional[float] = None,
-               caught_up: bool = True) -> list[Event]:
+               caught_up: bool = True, waiting: float = 0.0) -> list[Event]:
         """Process new audio; ``start`` past the current index means audio was lost there.
 
         ``caught_up`` says no more audio is waiting: only then are partial decodes worth
-        their time (while behind, the recogniser only finalises utterances).
+        their time (while behind, the recogniser only finalises utterances). ``waiting``: how
+        many seconds of audio are queued after this block; past ``catch_up`` the waiting
+        sentences are decoded together (module docstring).
         """
+        self._waiting = waiting
         events: list[Event] = []
         if start is not None and start > self.index + self._pending.size:
             events += self._finalise(self.index)      # a gap: close what was heard before it
@@ -283,11 +298,20 @@ class StreamingRecognizer:
         else:
             self._silence += frame.size
             self._speech_run = 0
-        if self._silence >= cfg.end_silence * RATE:
+        if self._silence >= cfg.end_silence * RATE and not self._catching_up(utt, frame.size):
             events += self._finalise(min(self.index, utt.speech_end + int(cfg.tail * RATE)))
         elif utt.length >= cfg.max_utterance * RATE:
             events += self._force_cut()
         return events
+
+    def _catching_up(self, utt: _Utterance, frame_size: int) -> bool:
+        """Behind the audio, with room left in the utterance: this pause does not end it."""
+        cfg = self.config
+        if not (self._waiting > cfg.catch_up and utt.length < cfg.catch_up_window * RATE):
+            return False
+        if self._silence - frame_size < cfg.end_silence * RATE:
+            self.merged += 1   # counted once per pause
+        return True
 
     def _remember(self, frame: np.ndarray) -> None:
         self._history.append(frame)
