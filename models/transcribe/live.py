@@ -77,6 +77,7 @@ class LiveSession:
         self._expected = 0                      # ring index of the next contiguous block
         self._resampler: Optional[buffers.StreamResampler] = None
         self._latencies: list[float] = []
+        self._source_losses: Optional[tuple[int, float]] = None   # the source's (overflows, seconds) when capture ended
 
     # --- the capture thread ---------------------------------------------------------
     def _capture(self, ring: buffers.RingBuffer) -> None:
@@ -105,6 +106,8 @@ class LiveSession:
         except Exception as exc:  # the session must end cleanly whatever the source did
             self.error = f"Audio capture failed: {exc}"
         finally:
+            # what the device drops after this (its stream runs until the last decode ends) was never the session's
+            self._source_losses = (source.overflows, source.dropped_seconds)
             ring.close()
 
     # --- the recogniser loop ------------------------------------------------------------
@@ -185,12 +188,16 @@ class LiveSession:
                 self._latencies.append(event.value)
             emit(self.progress, event)
 
+    def _losses(self) -> tuple[int, float]:
+        """The source's overflows and dropped seconds while the session captured."""
+        return self._source_losses or (self.source.overflows, self.source.dropped_seconds)
+
     def _overflows(self) -> int:
-        return self.source.overflows + (self.ring.overflows if self.ring else 0)
+        return self._losses()[0] + (self.ring.overflows if self.ring else 0)
 
     def _dropped(self) -> float:
         ring = (self.ring.dropped_samples / self.source.sample_rate) if self.ring else 0.0
-        return self.source.dropped_seconds + ring
+        return self._losses()[1] + ring
 
     def _report_overflow(self, reported: int) -> int:
         count = self._overflows()

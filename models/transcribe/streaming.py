@@ -178,10 +178,10 @@ class StreamingRecognizer:
 
         ``caught_up`` says no more audio is waiting: only then are partial decodes worth
         their time (while behind, the recogniser only finalises utterances). ``waiting``: how
-        many seconds of audio are queued after this block; past ``catch_up`` the waiting
-        sentences are decoded together (module docstring).
+        many seconds of audio are queued after this block (what waits here too, heard while a
+        decode ran, counts); past ``catch_up`` the waiting sentences are decoded together
+        (module docstring).
         """
-        self._waiting = waiting
         events: list[Event] = []
         if start is not None and start > self.index + self._pending.size:
             events += self._finalise(self.index)      # a gap: close what was heard before it
@@ -196,6 +196,7 @@ class StreamingRecognizer:
         while data.size - used >= size:
             if self._decoding is not None and self._would_close(size):
                 break   # closing the utterance waits for the decode in progress
+            self._waiting = waiting + (data.size - used - size) / RATE
             events += self._frame(data[used:used + size])
             used += size
             if self._decoding is not None and self._should_preempt():
