@@ -98,3 +98,50 @@ def test_a_session_far_behind_loses_no_audio_and_catches_up() -> None:
     assert rec.merged > 0 and len(result.segments) < len(MANY)  # the backlog went in fewer, longer decodes
     assert result.audio_seconds == audio.size / RATE
 
+
+
+class DeviceRunningOn(CountingSource):
+    """A device whose stream runs on after the session's duration: its callback drops (and counts)
+    every block nobody reads any more, as MicrophoneSource does into a full queue."""
+
+    def __init__(self, audio: np.ndarray, duration: float) -> None:
+        super().__init__(audio)
+        self.limit = int(duration * RATE)
+        self.reached = threading.Event()
+
+    def read(self, timeout: float = 0.1):
+        block = super().read(timeout)
+        if self._sent >= self.limit:
+            self.reached.set()
+        return block
+
+    def unread_block(self) -> None:
+        if self.reached.is_set():
+            self.overflows += 1
+            self.dropped_seconds += 0.5
+
+
+class DecodesAfterTheEnd(FakeDecoder):
+    """Every decode waits until the session has stopped reading the device, which then drops a block."""
+
+    def __init__(self, source: DeviceRunningOn) -> None:
+        super().__init__()
+        self.source = source
+
+    def decode(self, audio, **kwargs):
+        assert self.source.reached.wait(30), "the duration was never reached"
+        for capture in [t for t in threading.enumerate() if t.name == "modeldesk-capture"]:
+            capture.join(30)   # the session has stopped reading the device
+        self.source.unread_block()
+        return super().decode(audio, **kwargs)
+
+
+def test_audio_the_device_drops_after_the_duration_is_not_skipped_audio() -> None:
+    audio = utterances(MANY[:4], pause=0.8)
+    source = DeviceRunningOn(audio, duration=audio.size / RATE - 0.5)
+    decoder = DecodesAfterTheEnd(source)
+    result = LiveSession(source, StreamingRecognizer(decoder, StreamConfig(vad="energy")),
+                         duration=audio.size / RATE - 0.5).run()
+    assert source.overflows > 0 and decoder.calls      # the device did drop blocks, after the end
+    assert result.overflows == 0 and result.dropped_seconds == 0
+    assert " ".join(s.text for s in result.segments).split() == sum(MANY[:4], [])
