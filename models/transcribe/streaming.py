@@ -170,6 +170,7 @@ class StreamingRecognizer:
         self._arrivals: deque = deque(maxlen=4096)   # (end index, arrival time) for latency
         self._waiting = 0.0                  # seconds of audio queued behind the block being accepted
         self.merged = 0                      # pauses that did not end an utterance while behind
+        self._behind = False                 # said so already (once per time it falls behind)
 
     # --- feeding --------------------------------------------------------------
     def accept(self, samples: np.ndarray, start: Optional[int] = None, arrived: Optional[float] = None,
@@ -303,12 +304,18 @@ class StreamingRecognizer:
             events += self._finalise(min(self.index, utt.speech_end + int(cfg.tail * RATE)))
         elif utt.length >= cfg.max_utterance * RATE:
             events += self._force_cut()
-        return events
+        return events + self._take_notes()
 
     def _catching_up(self, utt: _Utterance, frame_size: int) -> bool:
         """Behind the audio, with room left in the utterance: this pause does not end it."""
         cfg = self.config
-        if not (self._waiting > cfg.catch_up and utt.length < cfg.catch_up_window * RATE):
+        behind = self._waiting > cfg.catch_up
+        if behind and not self._behind:
+            self._notes.append(Log(f"Recognition is {self._waiting:.0f} s behind the audio: the sentences waiting "
+                                   "are decoded together until it catches up (no audio is lost).",
+                                   level="warning"))
+        self._behind = behind
+        if not (behind and utt.length < cfg.catch_up_window * RATE):
             return False
         if self._silence - frame_size < cfg.end_silence * RATE:
             self.merged += 1   # counted once per pause

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from models.core.events import Final
+from models.core.events import Final, Log
 from models.transcribe.audio import ArraySource
 from models.transcribe.live import LiveSession
 from models.transcribe.streaming import LivePartial, StreamConfig, StreamingRecognizer
@@ -43,6 +43,8 @@ def test_behind_the_audio_the_waiting_sentences_are_decoded_together() -> None:
     assert [f.text.split() for f in finals] == [sum(SENTENCES, [])]   # every word, one decode
     assert len(decoder.calls) == 1 and not any(isinstance(e, LivePartial) for e in events)
     assert rec.merged == 3              # the pause after each sentence did not end the utterance
+    (note,) = [e for e in events if isinstance(e, Log)]
+    assert note.level == "warning" and note.message.startswith("Recognition is 5 s behind the audio")
     assert finals[0].start < 0.6 and finals[0].end > audio.size / RATE - 1.0
 
 
