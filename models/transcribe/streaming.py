@@ -20,8 +20,10 @@ its prompt, so the words hold (pauses of 0.45 s inside espeak sentences split th
 
 Decoding safeguards (issue 18): the decodes that make final text (at a pause and at the end)
 use the recogniser's temperature fallback and token budget (decoding.with_fallback); partials
-stay greedy, being decoded again soon anyway. Every decode's words go through
-decoding.without_repeats, so a committed segment never repeats a sentence, and the next
+stay greedy, being decoded again soon anyway, but one the fallback would not have kept (it
+loops, or its mean log-probability is under -1) gives no words, so nothing it says is committed.
+Every decode's words go through decoding.without_repeats, so a committed segment never repeats a
+sentence, and the next
 utterance is not conditioned on text that needed a temperature above 0.5. Live decodes use the
 30 s encoder input too (a shorter one is the config's explicit ``window``): the shorter one was
 never shown to cost no accuracy on held-out speech.
@@ -401,7 +403,9 @@ class StreamingRecognizer:
         if result.gave_up or result.temperature > decoding.PROMPT_RESET_TEMPERATURE:
             self._prompt_from = len(self.segments) + 1   # not even this utterance's own text
         silent = result.looks_silent(cfg.no_speech_threshold, cfg.logprob_threshold)
-        utt.last_words = [] if silent else decoding.without_repeats(result.text.split())
+        # a greedy partial the fallback would have decoded again (the model doubts it) commits nothing
+        doubtful = not checked and result.avg_logprob is not None and result.avg_logprob < cfg.logprob_threshold
+        utt.last_words = [] if silent or doubtful else decoding.without_repeats(result.text.split())
         return utt.last_words
 
     def _take_notes(self) -> list[Event]:
