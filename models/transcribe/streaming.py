@@ -23,8 +23,7 @@ use the recogniser's temperature fallback and token budget (decoding.with_fallba
 stay greedy, being decoded again soon anyway, but one the fallback would not have kept (it
 loops, or its mean log-probability is under -1) gives no words, so nothing it says is committed.
 Every decode's words go through decoding.without_repeats, so a committed segment never repeats a
-sentence, and the next
-utterance is not conditioned on text that needed a temperature above 0.5.
+sentence, and the next utterance is not conditioned on text that needed a temperature above 0.5.
 
 The encoder input fits the utterance (a second more than its audio, at least ``window_floor``
 = 10 s, at most ``window``), where files get 30 s: issue 18 lets live keep a shorter input only
@@ -38,9 +37,9 @@ second of audio from 0.184 to 0.111 s. (On the espeak corpus settings are tuned 
 Falling behind (issue 18): partials are only decoded when no audio waits (``caught_up``); and
 when more than ``catch_up`` seconds wait (a slow or shared CPU), a pause no longer ends the
 utterance until it holds ``catch_up_window`` seconds: the sentences waiting are decoded together,
-as a file's window is. Whisper's encoder costs the same for 2 s of speech as for 30 s (its input
-is always 30 s), so the backlog is decoded several times cheaper than one decode per sentence,
-and the session catches up instead of losing audio. Once caught up, every pause ends an
+as a file's window is. One encoder pass then serves several sentences (its input is at least
+10 s however short the sentence), so the backlog is decoded far cheaper than one decode per
+sentence, and the session catches up instead of losing audio. Once caught up, every pause ends an
 utterance again.
 
 The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
