@@ -22,11 +22,8 @@ ten voices, some noise, sentences nobody tuned on), its clips one after another 
 holds the streaming session to issue 18's bounds: live WER <= offline WER + 0.05, no sentence
 repeated in the committed text, no audio skipped, median final-text latency <= 0.5 s from when the
 sentence's end arrived. It records a row in the bench table and exits 1 when a bound is missed;
---quick plays its first 8 clips (make bench). It also prints the same session replayed on a core of
-its own (live_simulated.py: a virtual clock moved by the session's CPU time), which the load of a
-shared machine does not change; the row's bounds are the real run's. The table, per pipeline: WER,
-median / p90 / worst latency, CPU seconds per audio second (this process, every thread), pauses
-merged while behind, overflows, skipped seconds and repeated sentences.
+--quick plays its first 8 clips (make bench). It also prints the session replayed on a core of its
+own (live_simulated.py), which a shared machine's load does not change; the bounds are the real run's.
 
 --backend runs the recogniser on torch or on the model's ONNX export (made here first);
 --window caps Whisper's encoder input for the live decodes; --end-silence sets the pause that ends
@@ -448,9 +445,8 @@ def main() -> int:
                   f"{r.worst:5.2f}s {r.missed:6d} {r.decodes:7d} {r.per_decode:8.2f} {r.rtf:10.3f} "
                   f"{r.cpu_per_second:7.3f} {r.merged:6d} {r.overflows:9d} {r.skipped:7.1f}s "
                   f"{repeated_sentences(r.texts):7d}")
-        print("CPU s/s: this process's CPU seconds per second of audio during the session (every thread), "
-              "what the session costs whatever else runs; merged: pauses that did not end an utterance "
-              "because the session was behind")
+        print("CPU s/s: this process's CPU seconds per audio second in the session (every thread); "
+              "merged: pauses kept inside an utterance while the session was behind")
         by = {r.label: r for r in runs}
         ours = by["streaming"]
         if "baseline" in by:

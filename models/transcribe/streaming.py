@@ -12,38 +12,25 @@ decoded at once, so that when the pause turns out to be the end its final text i
 nearly so; and a running partial decode listens to the audio arriving meanwhile and is cut
 short by that pause instead of making the final decode wait (see listening_while_decoding).
 
-``end_silence`` is 0.35 s: through the virtual microphone the median latency was 0.58 s at 0.5 s,
-0.48 s at 0.4 s and 0.42 s at 0.35 s, with the same WER and the same segments
-(benchmarks/live_transcribe.py --end-silence 0.5,0.4,0.35). A pause between 0.35 and 0.5 s
-inside a sentence now ends an utterance; the next one is decoded with the previous text as
-its prompt, so the words hold (pauses of 0.45 s inside espeak sentences split them at 0.5 s too).
+``end_silence`` is 0.35 s: through the virtual microphone the median latency was 0.58 s at 0.5 s
+and 0.42 s at 0.35 s, with the same WER and segments (live_transcribe.py --end-silence 0.5,0.35).
 
-Decoding safeguards (issue 18): the decodes that make final text (at a pause and at the end)
-use the recogniser's temperature fallback and token budget (decoding.with_fallback); partials
-stay greedy, being decoded again soon anyway, but one the fallback would not have kept (it
-loops, or its mean log-probability is under -1) gives no words, so nothing it says is committed.
-Every decode's words go through decoding.without_repeats, so a committed segment never repeats a
-sentence, and the next utterance is not conditioned on text that needed a temperature above 0.5.
+Decoding safeguards (issue 18): the decodes that make final text (at a pause and at the end) use
+the temperature fallback and token budget (decoding.with_fallback); greedy partials that the
+fallback would not keep (a loop, or mean log-probability under -1) give no words. Every decode's
+words go through decoding.without_repeats (a committed segment never repeats a sentence); no
+prompt follows a decode hotter than 0.5. The encoder input fits the utterance (a second more,
+``window_floor`` 10 s to ``window`` 30 s; files get 30 s): on the whole held-out corpus (52 clips)
+on a core of its own (benchmarks/live_simulated.py) WER was 0.245 with either input, the median
+latency 1.00 -> 0.60 s and CPU per audio second 0.184 -> 0.111 s (espeak tuning corpus: WER
+0.134 -> 0.150).
 
-The encoder input fits the utterance (a second more than its audio, at least ``window_floor``
-= 10 s, at most ``window``), where files get 30 s: issue 18 lets live keep a shorter input only
-where the held-out corpus shows it costs no accuracy, and it did not. The whole held-out corpus
-(benchmarks/heldout_speech.py, 52 clips, 82 sentences) replayed on a core of its own
-(benchmarks/live_simulated.py, one torch thread) gave live WER 0.245 with either input; the fitted
-one cut the median final-text latency from 1.00 to 0.60 s (p90 1.80 -> 1.30 s) and the CPU per
-second of audio from 0.184 to 0.111 s. (On the espeak corpus settings are tuned on, WER 0.134 ->
-0.150.) ``window_floor=30`` restores the full input.
+Falling behind: partials wait for ``caught_up``; past ``catch_up`` seconds waiting, a pause ends
+the utterance only once it holds ``catch_up_window`` seconds, so one encoder pass serves several
+waiting sentences and the session catches up instead of losing audio.
 
-Falling behind (issue 18): partials are only decoded when no audio waits (``caught_up``); and
-when more than ``catch_up`` seconds wait (a slow or shared CPU), a pause no longer ends the
-utterance until it holds ``catch_up_window`` seconds: the sentences waiting are decoded together,
-as a file's window is. One encoder pass then serves several sentences (its input is at least
-10 s however short the sentence), so the backlog is decoded far cheaper than one decode per
-sentence, and the session catches up instead of losing audio. Once caught up, every pause ends an
-utterance again.
-
-The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
-and it returns the events that audio caused. live.py drives it.
+The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio and
+returns the events that audio caused. live.py drives it.
 """
 from __future__ import annotations
 
@@ -69,8 +56,7 @@ CUT_WINDOW = 3.0
 LISTEN_EVERY = 0.01
 #: consecutive speech frames that count as the speaker resuming after a pause
 RESUME_FRAMES = 2
-#: seconds of padding a fitted encoder input keeps after the utterance
-FIT_MARGIN = 1.0
+FIT_MARGIN = 1.0   # seconds a fitted encoder input keeps after the utterance
 
 
 class Decoder(Protocol):
@@ -181,8 +167,7 @@ class StreamingRecognizer:
         self._silence = 0                    # samples since the last speech frame
         self._arrivals: deque = deque(maxlen=4096)   # (end index, arrival time) for latency
         self._waiting = 0.0                  # seconds of audio queued behind the block being accepted
-        self.merged = 0                      # pauses that did not end an utterance while behind
-        self._behind = False                 # said so already (once per time it falls behind)
+        self.merged, self._behind = 0, False  # pauses kept inside an utterance while behind; behind now
 
     # --- feeding --------------------------------------------------------------
     def accept(self, samples: np.ndarray, start: Optional[int] = None, arrived: Optional[float] = None,
@@ -190,10 +175,8 @@ class StreamingRecognizer:
         """Process new audio; ``start`` past the current index means audio was lost there.
 
         ``caught_up`` says no more audio is waiting: only then are partial decodes worth
-        their time (while behind, the recogniser only finalises utterances). ``waiting``: how
-        many seconds of audio are queued after this block (what waits here too, heard while a
-        decode ran, counts); past ``catch_up`` the waiting sentences are decoded together
-        (module docstring).
+        their time (while behind, the recogniser only finalises utterances). ``waiting``: seconds
+        of audio queued after this block (with what waits here, heard during a decode).
         """
         events: list[Event] = []
         if start is not None and start > self.index + self._pending.size:
@@ -320,18 +303,15 @@ class StreamingRecognizer:
 
     def _catching_up(self, utt: _Utterance, frame_size: int) -> bool:
         """Behind the audio, with room left in the utterance: this pause does not end it."""
-        cfg = self.config
-        behind = self._waiting > cfg.catch_up
+        cfg, behind = self.config, self._waiting > self.config.catch_up
         if behind and not self._behind:
             self._notes.append(Log(f"Recognition is {self._waiting:.0f} s behind the audio: the sentences waiting "
                                    "are decoded together until it catches up (no audio is lost).",
                                    level="warning"))
         self._behind = behind
-        if not (behind and utt.length < cfg.catch_up_window * RATE):
-            return False
-        if self._silence - frame_size < cfg.end_silence * RATE:
-            self.merged += 1   # counted once per pause
-        return True
+        merge = behind and utt.length < cfg.catch_up_window * RATE
+        self.merged += merge and self._silence - frame_size < cfg.end_silence * RATE   # once per pause
+        return merge
 
     def _remember(self, frame: np.ndarray) -> None:
         self._history.append(frame)
