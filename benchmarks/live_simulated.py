@@ -38,6 +38,12 @@ from models.transcribe.streaming import StreamConfig, StreamingRecognizer  # noq
 BLOCK = 0.1   # seconds per block, as the microphone delivers them
 
 
+def p90(values: list[float]) -> float:
+    """The 90th percentile (nearest rank); nan for none."""
+    ordered = sorted(values)
+    return ordered[int(round(0.9 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
 @dataclass
 class Simulated:
     """The session's figures on the virtual clock."""
@@ -55,10 +61,7 @@ class Simulated:
 
     @property
     def p90(self) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+        return p90(self.latencies)
 
 
 class _CpuClock:

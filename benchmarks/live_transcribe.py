@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import heldout_speech, speech_corpus, table  # noqa: E402
+from benchmarks.live_simulated import p90, simulate  # noqa: E402
 from models.transcribe import audio  # noqa: E402
 from models.transcribe.autosave import Autosave  # noqa: E402
 from models.core.events import Final, Log  # noqa: E402
@@ -190,10 +191,7 @@ class LiveFigures:
 
     @property
     def p90(self) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+        return p90(self.latencies)
 
     @property
     def cpu_per_second(self) -> float:
@@ -461,8 +459,6 @@ def main() -> int:
         if args.minutes > 0:
             memory_run(recognizer, corpus, args.minutes)
         if args.heldout:
-            from benchmarks.live_simulated import simulate
-
             threads = torch.get_num_threads()
             torch.set_num_threads(1)   # one thread: its CPU time is a free core's wall time (no spinning)
             own = simulate(recognizer, corpus, streaming)
