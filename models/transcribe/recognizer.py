@@ -33,6 +33,8 @@ WINDOW_SECONDS = 30.0
 CUT_SEARCH_SECONDS = 5.0
 #: audio samples per Whisper encoder frame (two 10 ms mel frames)
 SAMPLES_PER_FRAME = SAMPLE_RATE // alignment.FRAMES_PER_SECOND
+#: audio samples per log-mel frame (10 ms)
+MEL_HOP = SAMPLES_PER_FRAME // 2
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,16 @@ def encoder_window(window: float = WINDOW_SECONDS) -> float:
     the user's explicit choice (``--window``, the Transcribe page's "Encoder window").
     """
     return float(min(WINDOW_SECONDS, max(1.0, window)))
+
+
+def padded_window(features: np.ndarray, window: float = WINDOW_SECONDS) -> np.ndarray:
+    """A window's log-mel frames cut to, or padded with zeros to, the encoder's input of ``window``
+    seconds: the reference pads the scaled features, not the audio (a zero is a quiet level there,
+    not the floor that silent audio gives)."""
+    frames = int(round(encoder_window(window) * SAMPLE_RATE)) // MEL_HOP
+    features = features[..., :frames]
+    width = [(0, 0)] * (features.ndim - 1) + [(0, frames - features.shape[-1])]
+    return np.pad(features, width).astype(np.float32, copy=False)
 
 
 def resample(audio: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
@@ -282,14 +294,17 @@ class Recognizer(cache.Shared):
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
                prompt_text: Optional[str] = None, timestamps: bool = False, words: bool = False,
-               window: float = WINDOW_SECONDS, fallback: bool = True) -> Decoded:
+               window: float = WINDOW_SECONDS, fallback: bool = True,
+               features: Optional[np.ndarray] = None) -> Decoded:
         """The text of one window (float32 mono at 16 kHz, at most ``window`` s; longer is cut).
 
         ``timestamps``: Whisper's timestamp mode, giving timed segments; ``words``: word timings
         too. ``window`` (Whisper) is the encoder's input: 30 s as trained; shorter is faster and
         less accurate (encoder_window). ``fallback``: decode again at higher temperatures when
         the text loops or the model doubts it (decoding.with_fallback); without it, greedy only
-        (a live partial that is decoded again soon anyway).
+        (a live partial that is decoded again soon anyway). ``features`` (Whisper): this window's
+        frames cut from the whole recording's log-mel (log_mel), as the reference decodes a file;
+        without them the window's own audio is padded with silence to the encoder's input.
         """
         code = self.check_request(language, task)
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -297,7 +312,8 @@ class Recognizer(cache.Shared):
             return Decoded(text="", language=code, done=0.0)
         with self.in_use():
             if self.kind == "whisper":
-                return self._decode_whisper(audio, code, task, prompt_text, timestamps, words, window, fallback)
+                return self._decode_whisper(audio, code, task, prompt_text, timestamps, words, window, fallback,
+                                            features)
             return self._decode_ctc(audio, timed=timestamps or words)
 
     def features(self, audio: np.ndarray, window: float = WINDOW_SECONDS) -> np.ndarray:
@@ -306,6 +322,18 @@ class Recognizer(cache.Shared):
         feats = self.processor.feature_extractor(audio[:samples], sampling_rate=SAMPLE_RATE, return_tensors="np",
                                                  padding="max_length", max_length=samples)
         return np.asarray(feats.input_features, dtype=np.float32)
+
+    def log_mel(self, audio: np.ndarray) -> np.ndarray:
+        """Log-mel features (1, mels, 100 per second) of a whole recording, scaled over all of it.
+
+        As the reference transcribes a file: the audio is followed by 30 s of silence before the
+        features are taken, so the level scale is the recording's, and a window is then cut from
+        them (padded_window) rather than computed on its own.
+        """
+        samples = audio.size + int(WINDOW_SECONDS * SAMPLE_RATE)
+        feats = self.processor.feature_extractor(audio, sampling_rate=SAMPLE_RATE, return_tensors="np",
+                                                 padding="max_length", max_length=samples)
+        return np.asarray(feats.input_features, dtype=np.float32)[..., :audio.size // MEL_HOP]
 
     def _prompt_ids(self, prompt_text: Optional[str]) -> list[int]:
         """<|startofprev|> + the end of the previous text, as Whisper conditions on it (half the context at most)."""
@@ -322,13 +350,14 @@ class Recognizer(cache.Shared):
             hook()
 
     def _decode_whisper(self, audio: np.ndarray, code: Optional[str], task: str, prompt_text: Optional[str],
-                        timestamps: bool, words: bool, window: float, fallback: bool) -> Decoded:
+                        timestamps: bool, words: bool, window: float, fallback: bool,
+                        features: Optional[np.ndarray]) -> Decoded:
         specials, runner = self.specials, self.runner
         assert runner is not None
         window = encoder_window(window)
         audio = audio[:int(window * SAMPLE_RATE)]
         timestamps = (timestamps or words) and specials.timestamp_begin is not None
-        runner.start(self.features(audio, window))
+        runner.start(self.features(audio, window) if features is None else padded_window(features, window))
         self._on_step()   # a live session may drop this decode now rather than after its first token
         prefix = self._prompt_ids(prompt_text) + [specials.sot]
         logits = runner.step(prefix)  # the prediction right after <|startoftranscript|>
