@@ -326,11 +326,12 @@ class Recognizer(cache.Shared):
     def log_mel(self, audio: np.ndarray) -> np.ndarray:
         """Log-mel features (1, mels, 100 per second) of a whole recording, scaled over all of it.
 
-        As the reference transcribes a file: the audio is followed by 30 s of silence before the
-        features are taken, so the level scale is the recording's, and a window is then cut from
-        them (padded_window) rather than computed on its own.
+        As the reference transcribes a file: the level scale is the recording's, and a window is
+        then cut from them (padded_window) rather than computed on its own. The reference appends
+        30 s of silence first; a second of it gives the same frames for the audio (a frame sees
+        0.0125 s either side, and silence never sets the scale) at a thirtieth of the cost.
         """
-        samples = audio.size + int(WINDOW_SECONDS * SAMPLE_RATE)
+        samples = audio.size + SAMPLE_RATE
         feats = self.processor.feature_extractor(audio, sampling_rate=SAMPLE_RATE, return_tensors="np",
                                                  padding="max_length", max_length=samples)
         return np.asarray(feats.input_features, dtype=np.float32)[..., :audio.size // MEL_HOP]
