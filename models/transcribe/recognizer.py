@@ -29,8 +29,6 @@ from models.transcribe.transcript import Segment, Word
 SAMPLE_RATE = 16000
 #: Whisper hears at most 30 s at a time; CTC models get the same windows to bound memory
 WINDOW_SECONDS = 30.0
-#: where a long recording is cut: the quietest point in this many last seconds of a window
-CUT_SEARCH_SECONDS = 5.0
 #: audio samples per Whisper encoder frame (two 10 ms mel frames)
 SAMPLES_PER_FRAME = SAMPLE_RATE // alignment.FRAMES_PER_SECOND
 #: audio samples per log-mel frame (10 ms)
@@ -488,23 +486,3 @@ def read_audio(path: os.PathLike | str) -> np.ndarray:
     """A sound file as float32 mono at 16 kHz (a clear error for anything soundfile cannot read)."""
     samples, rate = read_sound_file(path)
     return resample(samples, rate, SAMPLE_RATE)
-
-
-def split_at_silences(audio: np.ndarray, rate: int = SAMPLE_RATE, max_seconds: float = WINDOW_SECONDS,
-                      search_seconds: float = CUT_SEARCH_SECONDS) -> list[tuple[int, int]]:
-    """(start, end) sample ranges of at most ``max_seconds``, each cut at the quietest 20 ms
-    in its last ``search_seconds`` so words are not split between windows."""
-    limit, search, frame = int(max_seconds * rate), int(search_seconds * rate), max(1, rate // 50)
-    windows: list[tuple[int, int]] = []
-    start = 0
-    while len(audio) - start > limit:
-        region_start = start + limit - search
-        region = audio[region_start:start + limit]
-        frames = len(region) // frame
-        energy = (region[:frames * frame].reshape(frames, frame) ** 2).mean(axis=1)
-        cut = region_start + int(energy.argmin()) * frame + frame // 2
-        windows.append((start, cut))
-        start = cut
-    if start < len(audio):
-        windows.append((start, len(audio)))
-    return windows

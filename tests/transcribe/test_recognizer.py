@@ -11,8 +11,7 @@ import torch
 
 from models.core.events import CancelToken, Cancelled, Final, ModelDeskError, Progress
 from models.transcribe.files import transcribe_file
-from models.transcribe.recognizer import (SAMPLE_RATE, Decoded, Recognizer, encoder_window, read_audio, resample,
-                                          split_at_silences)
+from models.transcribe.recognizer import SAMPLE_RATE, Decoded, Recognizer, encoder_window, read_audio, resample
 from tests.fixtures.speech_models import TINY_WHISPER_POSITIONS, WHISPER_LANGUAGES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -154,20 +153,6 @@ def test_resample_changes_rate_and_keeps_pitch():
     same = resample(tone, 16000, 16000)
     assert np.array_equal(same, tone)
     assert resample(np.zeros((2, 8000), np.float32), 8000).shape == (2, 16000)  # along the last axis
-
-
-def test_split_at_silences_cuts_in_the_quiet_gap():
-    audio = noise(70.0)
-    audio[int(27.0 * SAMPLE_RATE):int(27.3 * SAMPLE_RATE)] = 0.0   # a pause 3 s before the first 30 s limit
-    audio[int(55.0 * SAMPLE_RATE):int(55.2 * SAMPLE_RATE)] = 0.0
-    windows = split_at_silences(audio)
-    assert len(windows) == 3 and windows[0][0] == 0 and windows[-1][1] == len(audio)
-    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:]))
-    assert 27.0 <= windows[0][1] / SAMPLE_RATE <= 27.3
-    assert 55.0 <= windows[1][1] / SAMPLE_RATE <= 55.2
-    assert all((end - start) <= 30 * SAMPLE_RATE for start, end in windows)
-    assert split_at_silences(noise(12.0)) == [(0, 12 * SAMPLE_RATE)]
-    assert split_at_silences(np.zeros(0, np.float32)) == []
 
 
 @pytest.fixture
