@@ -321,18 +321,30 @@ class Recognizer(cache.Shared):
                                                  padding="max_length", max_length=samples)
         return np.asarray(feats.input_features, dtype=np.float32)
 
-    def log_mel(self, audio: np.ndarray) -> np.ndarray:
+    def log_mel(self, audio: np.ndarray, block: float = 60.0) -> np.ndarray:
         """Log-mel features (1, mels, 100 per second) of a whole recording, scaled over all of it.
 
-        As the reference transcribes a file: the level scale is the recording's, and a window is
-        then cut from them (padded_window) rather than computed on its own. The reference appends
-        30 s of silence first; a second of it gives the same frames for the audio (a frame sees
-        0.0125 s either side, and silence never sets the scale) at a thirtieth of the cost.
+        As the reference transcribes a file, the scale is the recording's and windows are cut from
+        it (padded_window). Taken ``block`` seconds at a time (an hour never holds its whole
+        spectrum): a block's levels are floored at its loudest - 8 (log10); flooring again at the
+        recording's loudest, no lower, gives what one pass gives. A block sees 3 frames past each
+        edge, the last a second of silence after the end (the reference's 30 s change no frame).
         """
-        samples = audio.size + SAMPLE_RATE
-        feats = self.processor.feature_extractor(audio, sampling_rate=SAMPLE_RATE, return_tensors="np",
-                                                 padding="max_length", max_length=samples)
-        return np.asarray(feats.input_features, dtype=np.float32)[..., :audio.size // MEL_HOP]
+        frames, step, edge = audio.size // MEL_HOP, max(1, int(block * SAMPLE_RATE) // MEL_HOP), 3
+        levels, top = [], -np.inf
+        for first in range(0, frames, step):
+            count, lead = min(step, frames - first), min(first, edge)
+            piece = audio[(first - lead) * MEL_HOP:(first + count + edge) * MEL_HOP]
+            feats = self.processor.feature_extractor(piece, sampling_rate=SAMPLE_RATE, return_tensors="np",
+                                                     padding="max_length", max_length=piece.size + SAMPLE_RATE)
+            level = np.asarray(feats.input_features, dtype=np.float32)[..., lead:] * 4.0 - 4.0   # undo the scaling
+            last = first + count == frames
+            top = max(top, float(level.max() if last else level[..., :count].max()))
+            levels.append(level[..., :count])
+        if not levels:
+            return np.zeros((1, self.config.num_mel_bins, 0), dtype=np.float32)
+        level = np.concatenate(levels, axis=-1)
+        return ((np.maximum(level, top - 8.0) + 4.0) / 4.0).astype(np.float32)
 
     def _prompt_ids(self, prompt_text: Optional[str]) -> list[int]:
         """<|startofprev|> + the end of the previous text, as Whisper conditions on it (half the context at most)."""

@@ -136,12 +136,16 @@ def test_speech_longer_than_a_window_is_decoded_in_turn(scripted):
     assert starts[30] == pytest.approx(30.1) and starts[-1] == pytest.approx(49.1)
 
 
-def test_the_recordings_log_mel_is_the_references_with_30_s_of_silence_after_it(tiny_whisper_en):
+def test_the_recordings_log_mel_taken_in_blocks_is_the_references_with_30_s_of_silence_after_it(
+        tiny_whisper_en):
     rec = Recognizer.load(tiny_whisper_en, device="cpu")
     audio = (np.random.default_rng(3).standard_normal(int(4.3 * SAMPLE_RATE)) * 0.1).astype(np.float32)
+    audio[-800:] *= 20   # the loudest sound at the very end sets the scale
+    audio[SAMPLE_RATE:2 * SAMPLE_RATE] *= 1e-5   # a near-silent second the scale floors
     padded = audio.size + 30 * SAMPLE_RATE
     reference = rec.processor.feature_extractor(audio, sampling_rate=SAMPLE_RATE, return_tensors="np",
                                                 padding="max_length", max_length=padded).input_features
-    mel = rec.log_mel(audio)
-    assert mel.shape[-1] == audio.size // 160
-    np.testing.assert_allclose(mel, reference[..., :mel.shape[-1]], atol=1e-5)
+    for block in (60.0, 1.0, 0.37):   # one block, and blocks whose edges fall mid-sound
+        mel = rec.log_mel(audio, block=block)
+        assert mel.shape[-1] == audio.size // 160
+        np.testing.assert_allclose(mel, reference[..., :mel.shape[-1]], atol=1e-5)
