@@ -29,7 +29,6 @@ RUNS = (
     ["train_bucketing.py"],
     ["minilm_vs_tfidf.py"],
     ["compress_classifier.py"],
-    ["speech_decode.py"],
     ["speech_backends.py", "--quick"],
     ["faces_backends.py"],
     ["ui_stall.py"],

@@ -29,10 +29,10 @@ from models.transcribe.transcript import Segment, Word
 SAMPLE_RATE = 16000
 #: Whisper hears at most 30 s at a time; CTC models get the same windows to bound memory
 WINDOW_SECONDS = 30.0
-#: where a long recording is cut: the quietest point in this many last seconds of a window
-CUT_SEARCH_SECONDS = 5.0
 #: audio samples per Whisper encoder frame (two 10 ms mel frames)
 SAMPLES_PER_FRAME = SAMPLE_RATE // alignment.FRAMES_PER_SECOND
+#: audio samples per log-mel frame (10 ms)
+MEL_HOP = SAMPLES_PER_FRAME // 2
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,16 @@ def encoder_window(window: float = WINDOW_SECONDS) -> float:
     the user's explicit choice (``--window``, the Transcribe page's "Encoder window").
     """
     return float(min(WINDOW_SECONDS, max(1.0, window)))
+
+
+def padded_window(features: np.ndarray, window: float = WINDOW_SECONDS) -> np.ndarray:
+    """A window's log-mel frames cut to, or padded with zeros to, the encoder's input of ``window``
+    seconds: the reference pads the scaled features, not the audio (a zero is a quiet level there,
+    not the floor that silent audio gives)."""
+    frames = int(round(encoder_window(window) * SAMPLE_RATE)) // MEL_HOP
+    features = features[..., :frames]
+    width = [(0, 0)] * (features.ndim - 1) + [(0, frames - features.shape[-1])]
+    return np.pad(features, width).astype(np.float32, copy=False)
 
 
 def resample(audio: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
@@ -282,14 +292,17 @@ class Recognizer(cache.Shared):
 
     def decode(self, audio: np.ndarray, language: Optional[str] = None, task: str = "transcribe",
                prompt_text: Optional[str] = None, timestamps: bool = False, words: bool = False,
-               window: float = WINDOW_SECONDS, fallback: bool = True) -> Decoded:
+               window: float = WINDOW_SECONDS, fallback: bool = True,
+               features: Optional[np.ndarray] = None) -> Decoded:
         """The text of one window (float32 mono at 16 kHz, at most ``window`` s; longer is cut).
 
         ``timestamps``: Whisper's timestamp mode, giving timed segments; ``words``: word timings
         too. ``window`` (Whisper) is the encoder's input: 30 s as trained; shorter is faster and
         less accurate (encoder_window). ``fallback``: decode again at higher temperatures when
         the text loops or the model doubts it (decoding.with_fallback); without it, greedy only
-        (a live partial that is decoded again soon anyway).
+        (a live partial that is decoded again soon anyway). ``features`` (Whisper): this window's
+        frames cut from the whole recording's log-mel (log_mel), as the reference decodes a file;
+        without them the window's own audio is padded with silence to the encoder's input.
         """
         code = self.check_request(language, task)
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -297,7 +310,8 @@ class Recognizer(cache.Shared):
             return Decoded(text="", language=code, done=0.0)
         with self.in_use():
             if self.kind == "whisper":
-                return self._decode_whisper(audio, code, task, prompt_text, timestamps, words, window, fallback)
+                return self._decode_whisper(audio, code, task, prompt_text, timestamps, words, window, fallback,
+                                            features)
             return self._decode_ctc(audio, timed=timestamps or words)
 
     def features(self, audio: np.ndarray, window: float = WINDOW_SECONDS) -> np.ndarray:
@@ -306,6 +320,31 @@ class Recognizer(cache.Shared):
         feats = self.processor.feature_extractor(audio[:samples], sampling_rate=SAMPLE_RATE, return_tensors="np",
                                                  padding="max_length", max_length=samples)
         return np.asarray(feats.input_features, dtype=np.float32)
+
+    def log_mel(self, audio: np.ndarray, block: float = 60.0) -> np.ndarray:
+        """Log-mel features (1, mels, 100 per second) of a whole recording, scaled over all of it.
+
+        As the reference transcribes a file, the scale is the recording's and windows are cut from
+        it (padded_window). Taken ``block`` seconds at a time (an hour never holds its whole
+        spectrum): a block's levels are floored at its loudest - 8 (log10); flooring again at the
+        recording's loudest, no lower, gives what one pass gives. A block sees 3 frames past each
+        edge, the last a second of silence after the end (the reference's 30 s change no frame).
+        """
+        frames, step, edge = audio.size // MEL_HOP, max(1, int(block * SAMPLE_RATE) // MEL_HOP), 3
+        levels, top = [], -np.inf
+        for first in range(0, frames, step):
+            count, lead = min(step, frames - first), min(first, edge)
+            piece = audio[(first - lead) * MEL_HOP:(first + count + edge) * MEL_HOP]
+            feats = self.processor.feature_extractor(piece, sampling_rate=SAMPLE_RATE, return_tensors="np",
+                                                     padding="max_length", max_length=piece.size + SAMPLE_RATE)
+            level = np.asarray(feats.input_features, dtype=np.float32)[..., lead:] * 4.0 - 4.0   # undo the scaling
+            last = first + count == frames
+            top = max(top, float(level.max() if last else level[..., :count].max()))
+            levels.append(level[..., :count])
+        if not levels:
+            return np.zeros((1, self.config.num_mel_bins, 0), dtype=np.float32)
+        level = np.concatenate(levels, axis=-1)
+        return ((np.maximum(level, top - 8.0) + 4.0) / 4.0).astype(np.float32)
 
     def _prompt_ids(self, prompt_text: Optional[str]) -> list[int]:
         """<|startofprev|> + the end of the previous text, as Whisper conditions on it (half the context at most)."""
@@ -322,13 +361,14 @@ class Recognizer(cache.Shared):
             hook()
 
     def _decode_whisper(self, audio: np.ndarray, code: Optional[str], task: str, prompt_text: Optional[str],
-                        timestamps: bool, words: bool, window: float, fallback: bool) -> Decoded:
+                        timestamps: bool, words: bool, window: float, fallback: bool,
+                        features: Optional[np.ndarray]) -> Decoded:
         specials, runner = self.specials, self.runner
         assert runner is not None
         window = encoder_window(window)
         audio = audio[:int(window * SAMPLE_RATE)]
         timestamps = (timestamps or words) and specials.timestamp_begin is not None
-        runner.start(self.features(audio, window))
+        runner.start(self.features(audio, window) if features is None else padded_window(features, window))
         self._on_step()   # a live session may drop this decode now rather than after its first token
         prefix = self._prompt_ids(prompt_text) + [specials.sot]
         logits = runner.step(prefix)  # the prediction right after <|startoftranscript|>
@@ -458,23 +498,3 @@ def read_audio(path: os.PathLike | str) -> np.ndarray:
     """A sound file as float32 mono at 16 kHz (a clear error for anything soundfile cannot read)."""
     samples, rate = read_sound_file(path)
     return resample(samples, rate, SAMPLE_RATE)
-
-
-def split_at_silences(audio: np.ndarray, rate: int = SAMPLE_RATE, max_seconds: float = WINDOW_SECONDS,
-                      search_seconds: float = CUT_SEARCH_SECONDS) -> list[tuple[int, int]]:
-    """(start, end) sample ranges of at most ``max_seconds``, each cut at the quietest 20 ms
-    in its last ``search_seconds`` so words are not split between windows."""
-    limit, search, frame = int(max_seconds * rate), int(search_seconds * rate), max(1, rate // 50)
-    windows: list[tuple[int, int]] = []
-    start = 0
-    while len(audio) - start > limit:
-        region_start = start + limit - search
-        region = audio[region_start:start + limit]
-        frames = len(region) // frame
-        energy = (region[:frames * frame].reshape(frames, frame) ** 2).mean(axis=1)
-        cut = region_start + int(energy.argmin()) * frame + frame // 2
-        windows.append((start, cut))
-        start = cut
-    if start < len(audio):
-        windows.append((start, len(audio)))
-    return windows

@@ -10,9 +10,8 @@ import soundfile as sf
 import torch
 
 from models.core.events import CancelToken, Cancelled, Final, ModelDeskError, Progress
-from models.transcribe.files import PAD, speech_regions, speech_windows, transcribe_file
-from models.transcribe.recognizer import (SAMPLE_RATE, Decoded, Recognizer, encoder_window, read_audio, resample,
-                                          split_at_silences)
+from models.transcribe.files import transcribe_file
+from models.transcribe.recognizer import SAMPLE_RATE, Decoded, Recognizer, encoder_window, read_audio, resample
 from tests.fixtures.speech_models import TINY_WHISPER_POSITIONS, WHISPER_LANGUAGES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -154,50 +153,6 @@ def test_resample_changes_rate_and_keeps_pitch():
     same = resample(tone, 16000, 16000)
     assert np.array_equal(same, tone)
     assert resample(np.zeros((2, 8000), np.float32), 8000).shape == (2, 16000)  # along the last axis
-
-
-def test_split_at_silences_cuts_in_the_quiet_gap():
-    audio = noise(70.0)
-    audio[int(27.0 * SAMPLE_RATE):int(27.3 * SAMPLE_RATE)] = 0.0   # a pause 3 s before the first 30 s limit
-    audio[int(55.0 * SAMPLE_RATE):int(55.2 * SAMPLE_RATE)] = 0.0
-    windows = split_at_silences(audio)
-    assert len(windows) == 3 and windows[0][0] == 0 and windows[-1][1] == len(audio)
-    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:]))
-    assert 27.0 <= windows[0][1] / SAMPLE_RATE <= 27.3
-    assert 55.0 <= windows[1][1] / SAMPLE_RATE <= 55.2
-    assert all((end - start) <= 30 * SAMPLE_RATE for start, end in windows)
-    assert split_at_silences(noise(12.0)) == [(0, 12 * SAMPLE_RATE)]
-    assert split_at_silences(np.zeros(0, np.float32)) == []
-
-
-class ScriptedVad:
-    """A voice-activity detector that hears speech exactly where it is told (10 ms frames)."""
-    frame_samples = 160
-
-    def __init__(self, speech: list[tuple[float, float]]) -> None:
-        self.speech, self.at = speech, 0
-
-    def __call__(self, frame):
-        t = self.at / SAMPLE_RATE
-        self.at += frame.size
-        return 1.0 if any(a <= t < b for a, b in self.speech) else 0.0
-
-
-def test_speech_windows_skip_long_silence_and_respect_30_s():
-    audio = noise(100.0)
-    vad = ScriptedVad([(1.0, 4.0), (5.0, 9.0), (20.0, 24.0), (25.0, 40.0), (41.0, 80.0)])
-    regions = speech_regions(audio, vad)
-    flat = [t / SAMPLE_RATE for region in regions for t in region]
-    spoken = [1.0, 4.0, 5.0, 9.0, 20.0, 24.0, 25.0, 40.0, 41.0, 80.0]
-    assert flat == pytest.approx([t + (PAD if k % 2 else -PAD) for k, t in enumerate(spoken)])   # each side padded
-    windows = speech_windows(regions, audio)
-    seconds = [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in windows]
-    assert seconds[0] == pytest.approx((1.0 - PAD, 9.0 + PAD))     # a short pause stays inside a window
-    assert seconds[1] == pytest.approx((20.0 - PAD, 40.0 + PAD))   # 10 s of silence is never decoded
-    assert len(seconds) >= 4
-    assert all(b - a <= 30.0 + 1e-9 for a, b in seconds)       # 39.4 s of speech is cut into windows
-    assert seconds[2][0] == pytest.approx(41.0 - PAD) and seconds[-1][1] == pytest.approx(80.0 + PAD)
-    assert all(a[1] <= b[0] for a, b in zip(seconds, seconds[1:]))
 
 
 @pytest.fixture
