@@ -10,7 +10,7 @@ from models.core import export_dirs, store
 from models.core.events import ModelDeskError
 from models.core.exports import export_model
 from models.translate import int8_choice, translator
-from models.translate.onnx_export import onnx_paths
+from models.translate.ort_runner import onnx_paths
 from models.translate.search import Rules, search
 from models.translate.translator import translate
 
