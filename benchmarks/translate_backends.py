@@ -103,7 +103,9 @@ def random_marian(folder: Path, width: int = 512, layers: int = 6, heads: int = 
     config = MarianConfig.from_pretrained(folder)
     config.update({"d_model": width, "encoder_layers": layers, "decoder_layers": layers,
                    "encoder_attention_heads": heads, "decoder_attention_heads": heads,
-                   "encoder_ffn_dim": 4 * width, "decoder_ffn_dim": 4 * width})
+                   "encoder_ffn_dim": 4 * width, "decoder_ffn_dim": 4 * width,
+                   # as opus-mt's configs have them (the test model's are smaller and GELU)
+                   "activation_function": "swish", "scale_embedding": True, "max_position_embeddings": 512})
     if vocab:
         config.update({"vocab_size": vocab, "decoder_vocab_size": vocab, "pad_token_id": vocab - 1,
                        "decoder_start_token_id": vocab - 1})

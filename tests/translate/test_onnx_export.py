@@ -33,7 +33,7 @@ def test_export_records_greedy_parity(exported_marian):
     assert parity["fp32"] == {"sequences_equal_pct": 100.0, "mean_common_prefix": 16.0, "token_agreement_pct": 100.0}
     assert parity["int8"]["sequences_equal_pct"] == 100.0
     # the recipe kept and its agreement on the choice sentences sit beside the reported parity
-    assert parity["int8"]["recipe"] == int8_choice.RECIPES[0].words()
+    assert parity["int8"]["recipe"] in [recipe.words() for recipe in int8_choice.RECIPES]
     assert parity["int8"]["choice_agreement_pct"] >= int8_choice.MIN_AGREEMENT_PCT
 
 
