@@ -61,6 +61,29 @@ def test_int8_recipe_is_the_first_that_keeps_the_tokens(monkeypatch, tmp_path):
     assert got == {"recipe": int8_choice.RECIPES[1].words(), "choice_agreement_pct": 75.0}
 
 
+def test_int8_recipes_quantize_the_output_layer_or_keep_it_fp32(exported_marian, tmp_path):
+    """The per-channel recipe turns every product on a weight into int8, the vocabulary-wide output layer
+    included (the decoder graph gives it its own constant weight); the fp32-head recipe leaves that one."""
+    import onnx
+
+    folder, _ = exported_marian
+    sources = onnx_paths(folder, "fp32")
+    vocab = next(i.type.tensor_type.shape.dim[0].dim_value for i in onnx.load(str(sources[1])).graph.input
+                 if i.name == "bias")
+    targets = (tmp_path / "encoder.onnx", tmp_path / "decoder.onnx")
+
+    def fp32_products(path):
+        graph = onnx.load(str(path)).graph
+        weights = {init.name: init for init in graph.initializer}
+        return [tuple(weights[n.input[1]].dims) for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+
+    int8_choice.quantize(int8_choice.Recipe(), sources, targets, vocab)
+    assert fp32_products(targets[0]) == [] and fp32_products(targets[1]) == []
+    int8_choice.quantize(int8_choice.Recipe(fp32_head=True), sources, targets, vocab)
+    assert fp32_products(targets[0]) == []
+    assert [dims[-1] for dims in fp32_products(targets[1])] == [vocab]
+
+
 @pytest.mark.parametrize("beams", [1, 3])
 def test_onnx_translates_like_torch(exported_marian, beams):
     folder, _ = exported_marian
