@@ -21,6 +21,12 @@ best ONNX backend at least CTranslate2 int8's tokens/s; one at a time - the best
 generate; ONNX fp32 tokens identical, INT8 >= 99 % agreement; beam 4 - ONNX fp32 the same tokens
 and >= 2x generate.
 
+The weights are random, so the next-token logits are nearly flat over 58101 tokens: the best and the
+second best differ by about a tenth of their spread, and any 8-bit rounding flips some argmax, after
+which a greedy line goes its own way. INT8 agreement here measures that fragility (CTranslate2's
+int8 shows it too) more than a trained model's loss; training this model briefly to peak its logits
+was tried and left out (one step took over a minute on the shared 2-core machine).
+
     .venv/bin/python benchmarks/translate_backends.py [--threads 2] [--rounds 3] [--lines 64] [--tokens 48]
         [--single 16] [--ct2-venv DIR] [--model FOLDER]
 
