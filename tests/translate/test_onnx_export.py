@@ -62,8 +62,9 @@ def test_int8_recipe_is_the_first_that_keeps_the_tokens(monkeypatch, tmp_path):
 
 
 def test_int8_recipes_quantize_the_output_layer_or_keep_it_fp32(exported_marian, tmp_path):
-    """The per-channel recipe turns every product on a weight into int8, the vocabulary-wide output layer
-    included (the decoder graph gives it its own constant weight); the fp32-head recipe leaves that one."""
+    """The per-channel recipe turns every product on a weight and every lookup table into int8, the
+    vocabulary-wide output layer included (the decoder graph gives it its own constant weight); the
+    fp32-head recipe leaves that one."""
     import onnx
 
     folder, _ = exported_marian
@@ -77,8 +78,15 @@ def test_int8_recipes_quantize_the_output_layer_or_keep_it_fp32(exported_marian,
         weights = {init.name: init for init in graph.initializer}
         return [tuple(weights[n.input[1]].dims) for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights]
 
+    def fp32_tables(path):
+        graph = onnx.load(str(path)).graph
+        floats = {i.name for i in graph.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2}
+        return [n.input[0] for n in graph.node if n.op_type == "Gather" and n.input[0] in floats]
+
+    assert fp32_tables(sources[0]) and fp32_tables(sources[1])   # the token lookups, before
     int8_choice.quantize(int8_choice.Recipe(), sources, targets, vocab)
     assert fp32_products(targets[0]) == [] and fp32_products(targets[1]) == []
+    assert fp32_tables(targets[0]) == [] and fp32_tables(targets[1]) == []
     int8_choice.quantize(int8_choice.Recipe(fp32_head=True), sources, targets, vocab)
     assert fp32_products(targets[0]) == []
     assert [dims[-1] for dims in fp32_products(targets[1])] == [vocab]
