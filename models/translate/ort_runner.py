@@ -96,6 +96,7 @@ class OrtSeq2Seq(cache.Shared):
         self.rules = rules
         self.cross_names = [o.name for o in self.encoder.get_outputs()]
         self.output_names = [o.name for o in self.decoder.get_outputs()]
+        self.input_names = io_names(len(self.cross_names) // 2)[2]
         self.vocab = int(next(i.shape[0] for i in self.decoder.get_inputs() if i.name == "bias"))
         self.steps = Steps(self.encode, self.decode, suppress_bias(rules, self.vocab))
 
@@ -103,8 +104,7 @@ class OrtSeq2Seq(cache.Shared):
         return self.encoder.run(self.cross_names, {"input_ids": input_ids, "attention_mask": attention_mask})
 
     def decode(self, tokens: np.ndarray, mask: np.ndarray, bias: np.ndarray, past: list, cross: list) -> list:
-        _, _, names, _ = io_names(len(past) // 2)
-        return self.decoder.run(self.output_names, dict(zip(names, [tokens, mask, bias, *past, *cross])))
+        return self.decoder.run(self.output_names, dict(zip(self.input_names, [tokens, mask, bias, *past, *cross])))
 
     def generate(self, input_ids: np.ndarray, attention_mask: np.ndarray, num_beams: int, max_new_tokens: int,
                  forced_bos_token_id: Optional[int] = None) -> list[list[int]]:
