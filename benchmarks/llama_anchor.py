@@ -7,6 +7,10 @@ tokens per prompt and teacher-forced predictions of ``forced``; then "time" line
 with one timing round (time to first token for the long prompt, seconds for the decode steps), so
 the caller can interleave them with its own; at "end", the peak memory added (MB).
 Standard library and llama_cpp only (numpy comes with it).
+
+``llama_anchor.py quantize SOURCE TARGET TYPE`` instead writes TARGET from the float GGUF file SOURCE
+with llama.cpp's own quantizer (TYPE: a preset such as Q4_K_M), so the benchmark can run a file made
+as the files people download are made.
 """
 from __future__ import annotations
 
@@ -23,7 +27,20 @@ def _rss_kib(field: str) -> int:
     return 0
 
 
+def quantize(source: str, target: str, kind: str) -> int:
+    import ctypes
+
+    import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{kind}")
+    params.nthread = 2
+    return int(llama_cpp.llama_model_quantize(source.encode(), target.encode(), ctypes.byref(params)))
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["quantize"]:
+        return quantize(*sys.argv[2:5])
     job = json.loads(sys.stdin.readline())
     import llama_cpp
     import numpy as np

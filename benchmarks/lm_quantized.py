@@ -2,7 +2,8 @@
 
 A random Llama-shaped model of SmolLM-135M's shape (hidden 576, 30 layers, 9 heads, 3 key/value
 heads, intermediate 1536, vocabulary 49152, tied head) is saved as a folder (the torch fp32
-reference) and written as GGUF files with the ``gguf`` package (Q4_0 and Q8_0). Each file runs on
+reference) and written as GGUF files with the ``gguf`` package (Q4_0, Q8_0, and Q4_K_M as llama.cpp's
+preset mixes Q4_K, Q6_K, Q5_0 and Q8_0 for this shape). Each file runs on
 the quantized path (converted once, timed apart) and on llama.cpp (llama-cpp-python in a throw-away
 venv, ``--llama-python``), both on the same threads. Rows: decode tokens/s (best of 3 rounds, the two
 interleaved), time to first token for a 512-token prompt, load time, peak memory added while generating, and
@@ -11,7 +12,7 @@ torch fp32's (16 after each of 4 prompts) and teacher-forced token agreement.
 
 Bounds (a row outside prints FAIL and the script exits 1): decode >= 0.8x llama.cpp; memory <= 1.5x
 the file + the KV cache; load <= 1 s + reading the weights file once; Q8_0: the same 16 greedy
-tokens on all 4 prompts; Q4_0: >= 90 % token agreement.
+tokens on all 4 prompts; 4-bit files: >= 90 % token agreement.
 """
 from __future__ import annotations
 
@@ -57,6 +58,22 @@ def prompts(seed: int) -> tuple[list[list[int]], list[int]]:
     rng = random.Random(seed)
     short = [[rng.randrange(300, SHAPE["vocab_size"]) for _ in range(rng.randrange(6, 14))] for _ in range(4)]
     return short, [rng.randrange(300, SHAPE["vocab_size"]) for _ in range(LONG)]
+
+
+def gguf_file(folder: Path, tmp: Path, qtype: str, llama_python) -> Path:
+    """The model as a ``qtype`` GGUF file: K-quant presets made by llama.cpp's own quantizer from a float
+    file when its venv is there (as the files people download are made), else by the test writer."""
+    from tests.fixtures.gguf_models import write_gguf
+
+    target = tmp / f"model-{qtype}.gguf"
+    if not qtype.endswith(("_K_M", "_K_S")) or llama_python is None:
+        return write_gguf(folder, target, qtype)
+    source = write_gguf(folder, tmp / "model-F32.gguf", "F32")
+    subprocess.run([llama_python, str(Path(__file__).with_name("llama_anchor.py")), "quantize", str(source),
+                    str(target), qtype], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    source.unlink()
+    print(f"{qtype}: quantized by llama.cpp's own quantizer")
+    return target
 
 
 def generate_once(gguf_path: str, threads: int) -> None:
@@ -147,7 +164,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=64, help="decode steps per timed run (default 64)")
     parser.add_argument("--layers", type=int, default=SHAPE["num_hidden_layers"], help="fewer for a quick run")
-    parser.add_argument("--types", default="Q4_0,Q8_0", help="GGUF types to write (default Q4_0,Q8_0)")
+    parser.add_argument("--types", default="Q4_0,Q4_K_M,Q8_0",
+                        help="GGUF types to write (default Q4_0,Q4_K_M,Q8_0; Q4_K_M mixes types as llama.cpp's preset)")
     parser.add_argument("--llama-python", default=os.environ.get("LLAMA_PYTHON", "/tmp/llama-venv/bin/python"),
                         help="a Python with llama-cpp-python (default /tmp/llama-venv/bin/python)")
     args = parser.parse_args()
@@ -162,8 +180,6 @@ def main() -> int:
         os.environ["MODELDESK_HOME"] = str(Path(tmp) / "home")
         from models.generate import generator, quantized
         from models.generate.lm import forced_tokens
-        from tests.fixtures.gguf_models import write_gguf
-
         folder = build(Path(tmp) / "smollm-shape", args.layers)
         torch_lm = generator.load(folder, device="cpu")
         short, long = prompts(1)
@@ -178,7 +194,7 @@ def main() -> int:
             print(f"FAIL llama.cpp: no Python with llama-cpp-python at {args.llama_python} (see --llama-python)")
             failures.append("no llama.cpp anchor")
         for qtype in args.types.split(","):
-            path = write_gguf(folder, Path(tmp) / f"model-{qtype}.gguf", qtype)
+            path = gguf_file(folder, Path(tmp), qtype, args.llama_python if have_llama else None)
             size = path.stat().st_size / 2**20
             began = time.perf_counter()
             converted = quantized.convert(path)

@@ -106,7 +106,7 @@ def quality_words(row: Row, rows: dict[str, Row], clips: int, clear: int) -> str
 EXPORT_SOURCES = ("models/transcribe/ct2_import.py", "models/transcribe/onnx_export.py",
                   "models/transcribe/whisper_graph.py", "models/transcribe/decoding.py",
                   "models/transcribe/recognizer.py", "models/transcribe/ort_runner.py",
-                  "models/core/onnx_tools.py", "models/core/export_dirs.py")
+                  "models/core/quantization.py", "models/core/export_dirs.py")
 
 
 def exported_whisper(ct2: str) -> tuple[Path, dict]:

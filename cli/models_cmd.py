@@ -191,7 +191,10 @@ def run_export(args: argparse.Namespace) -> int:
 
     parity = export_model(args.model, quantize=not args.no_int8, allow_pickle=args.allow_pickle,
                           calibration=args.calibration, progress=event_printer())
-    folder = export_dirs.onnx_dir(store.open_model(args.model, allow_pickle=args.allow_pickle).path)
+    info = store.open_model(args.model, allow_pickle=args.allow_pickle)
+    folder = export_dirs.onnx_dir(info.path)
     print(f"Wrote {', '.join(sorted(p.name for p in folder.glob('*.onnx')))} in {folder}")
     print(f"Parity: {format_parity(parity)}")
+    for name, note in ((info.manifest.get("placement") or {}).get("int8_on_cpu") or {}).items():
+        print(f"On this machine's GPU, {name}: {note}")
     return 0

@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
 
     def _set_device(self, value: str) -> None:
         self.settings.set(Key.DEVICE, value)
+        for choice in self.findChildren(BackendChoice):   # INT8 may run on the CPU of a GPU: their notes change
+            choice.refresh()
         self._warm_up()
 
     def _set_language(self, value: str) -> None:

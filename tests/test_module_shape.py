@@ -5,6 +5,7 @@ that cannot be understood, tested or moved apart."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,3 +110,39 @@ def test_no_module_over_500_lines():
         if lines > MAX_LINES and relative not in LONG_FOR_NOW:
             long[relative] = lines
     assert long == {}, f"split these by job: {long}"
+
+
+def task_packages() -> set[str]:
+    """The task packages under models/ (every subpackage but core)."""
+    return {f"models.{p.name}" for p in (ROOT / "models").iterdir() if (p / "__init__.py").is_file() and p.name != "core"}
+
+
+def names_a_task(text: str, tasks: set[str]) -> bool:
+    """Whether a string is an import target inside a task package ("models.faces.x" or "models.faces.x:f")."""
+    module = text.partition(":")[0]
+    return re.fullmatch(r"[A-Za-z_][\w.]*", module) is not None \
+        and any(module == t or module.startswith(t + ".") for t in tasks)
+
+
+def test_names_a_task_tells_targets_from_prose():
+    tasks = {"models.faces"}
+    assert names_a_task("models.faces.onnx_generator", tasks) and names_a_task("models.faces.x:run", tasks)
+    assert not names_a_task("the faces exporter (models.faces.onnx_export)", tasks)
+    assert not names_a_task("models.core.store", tasks) and not names_a_task("models.facestyle", tasks)
+
+
+def test_core_imports_no_task_package():
+    """Core is what every task shares: tasks register what they lend it (models/tasks.py), so core
+    neither imports a task module nor names one for importlib."""
+    tasks = task_packages()
+    assert {"models.classify", "models.faces", "models.transcribe"} <= tasks, "the scan found the tasks"
+    graph = project_graph()
+    imported = {name: sorted(o for o in deps if any(o == t or o.startswith(t + ".") for t in tasks))
+                for name, deps in graph.items() if name.startswith("models.core")}
+    named = {}
+    for path in (ROOT / "models" / "core").rglob("*.py"):
+        strings = [node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+        named[path.name] = [text for text in strings if names_a_task(text, tasks)]
+    assert {k: v for k, v in imported.items() if v} == {}, "core imports task modules"
+    assert {k: v for k, v in named.items() if v} == {}, "core names task modules to import"

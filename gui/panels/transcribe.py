@@ -347,7 +347,7 @@ class TranscribePanel(TaskPanel):
         if message.startswith("listening on"):
             self.set_status(self.tr("Listening on {0}…").format(message.removeprefix('listening on ').strip()))
         else:
-            self.set_status(message, error="fell behind" not in message)
+            self.set_status(message, error="behind the audio" not in message)   # falling behind is no error
 
     # --- the transcript view ---------------------------------------------------------------------
     def _segment_text(self, segment: Segment) -> str:

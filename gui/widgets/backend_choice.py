@@ -5,7 +5,9 @@ an export is read from its manifest (models.core.exports.exported_backends), so 
 "no export yet" the moment an ONNX backend is chosen, and Export… makes it as a job with its own
 progress bar. Problems that only the engine can find (no CUDA execution provider, the GPU out of
 memory) come back as a job error of class ``BackendUnavailable`` and are shown the same way.
-The state is also offered to the window's status bar (``state_changed``).
+The state is also offered to the window's status bar (``state_changed``). When the export was
+checked on CUDA and its INT8 operators would run on the CPU there (the manifest's ``placement``),
+INT8 on a GPU device is said to be a problem and ONNX fp32 is offered in one click.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from models.core.parity import backend_note, format_parity
 from models.core.store import ModelInfo
 
 from .. import jobs
+from ..settings import Key
 from ..lifetime import while_alive
 from .job_controls import ERROR_STYLE, JobControls
 from .model_picker import ModelPicker
@@ -55,6 +58,9 @@ class BackendChoice(QWidget):
         self.combo.setToolTip(self.tr("The engine that runs this model, remembered per model; ONNX needs an export"))
         self.export_button = QPushButton(self.tr("Export…"))
         self.export_button.setToolTip(self.tr("Export this model to ONNX (fp32 and INT8) and check it against PyTorch"))
+        self.fp32_button = QPushButton(self.tr("Use ONNX fp32"))
+        self.fp32_button.setToolTip(self.tr("fp32 keeps every node of the export on the GPU"))
+        self.fp32_button.setVisible(False)
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.export_controls = JobControls(ctx.runner, key, with_run=False)
@@ -63,6 +69,7 @@ class BackendChoice(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.combo)
         row.addWidget(self.export_button)
+        row.addWidget(self.fp32_button)
         row.addWidget(self.note, 1)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
@@ -72,6 +79,7 @@ class BackendChoice(QWidget):
         self.problem = False
         self.combo.currentIndexChanged.connect(self._on_choice)
         self.export_button.clicked.connect(self.export)
+        self.fp32_button.clicked.connect(lambda: self.set_backend("onnx-fp32"))
         picker.changed.connect(self._on_model)
         ctx.models.changed.connect(self.refresh)
         ctx.runner.busy_changed.connect(lambda job_key, _running: job_key == key and self._show_state())
@@ -116,6 +124,7 @@ class BackendChoice(QWidget):
     # --- what it means -------------------------------------------------------------
     def _show_state(self) -> None:
         backend, info = self.backend(), self.model_info()
+        self.fp32_button.setVisible(False)
         name = info.name if info is not None else (Path(self.picker.path()).name or self.tr("the model"))
         if backend in EXTRA_LABELS:
             self.export_button.setVisible(False)
@@ -123,18 +132,29 @@ class BackendChoice(QWidget):
                 self.tr(LABELS[backend])))
             return
         missing = backend != "torch" and info is not None and backend not in exported_backends(info)
+        on_cpu = "" if missing else self._int8_on_cpu(backend, info)
         exporting = self.ctx.runner.is_running(self.export_controls.key)
         self.export_button.setVisible(missing or exporting)
         self.export_button.setEnabled(not exporting)
         if missing:
             self.set_state(self.tr("{0} has no {1} export yet: Export… makes it, or choose PyTorch.").format(name, self.tr(LABELS[backend])),
                            problem=True)
+        elif on_cpu:
+            self.fp32_button.setVisible("onnx-fp32" in exported_backends(info))
+            self.set_state(self.tr("{0} · on this GPU: {1}").format(self.tr(LABELS[backend]), on_cpu), problem=True)
         elif backend != "torch" and info is not None:
             parity = info.manifest["parity"]
             self.set_state(self.tr("{0} · vs PyTorch: {1}").format(self.tr(LABELS[backend]),
                                                                    backend_note(parity, backend.partition("-")[2])))
         else:
             self.set_state(self.tr(LABELS[backend]) + (f" · {name}" if self.picker.path() else ""))
+
+    def _int8_on_cpu(self, backend: str, info: Optional[ModelInfo]) -> str:
+        """The export's note that CUDA runs its INT8 operators on the CPU, when INT8 would run on a GPU."""
+        placement = info.manifest.get("placement") if info is not None and backend == "onnx-int8" else None
+        if not isinstance(placement, dict) or self.ctx.settings.get(Key.DEVICE) == "cpu":
+            return ""
+        return " ".join(str(note) for note in (placement.get("int8_on_cpu") or {}).values())
 
     def set_state(self, text: str, problem: bool = False) -> None:
         """Show why the backend cannot run (or what it is) here and offer it to the status bar."""

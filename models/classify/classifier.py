@@ -96,7 +96,7 @@ class Classifier(cache.Shared):
         tokenizer = AutoTokenizer.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
         if backend == runtime.Backend.TORCH.value:
             return cls._build_torch(info, tokenizer, choice)
-        from models.classify.onnx_export import load_ort_classifier
+        from models.classify.ort_runner import load_ort_classifier
 
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
         ort = load_ort_classifier(info.path, int8=backend == runtime.Backend.ORT_INT8.value, device=choice.device,

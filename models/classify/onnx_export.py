@@ -1,8 +1,8 @@
 """Export a sequence classifier to ONNX, quantize it to INT8 where that keeps its answers, check both.
 
-The export lives inside the model folder (``onnx/model.onnx``, ``onnx/model_int8.onnx`` and their
-CPU-optimised copies) and its parity report goes into the manifest, so the Models page and the
-classifier's ONNX backends can trust what they find there.
+The export lives in the model's export folder (``onnx/model.onnx``, ``onnx/model_int8.onnx`` and their
+CPU-optimised copies, named in ort_runner.py, which also holds the runner) and its parity report goes
+into the manifest, so the Models page and the classifier's ONNX backends can trust what they find there.
 
 INT8 is chosen by measurement, on the chooser's part of the user's rows (see models.classify.calibration): the
 embeddings and the classification head always stay fp32 (they cost little time and move the
@@ -27,13 +27,12 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from models.classify.calibration import Calibration, Part, calibration_set
+from models.classify.ort_runner import OrtClassifier, onnx_paths
 from models.core.parity import checked_on
-from models.core import cache, export_dirs, fileio, runtime, store
+from models.core import cache, fileio, quantization, runtime, store
 from models.core.events import CancelToken, Log, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.tokens import token_limit
 
-FP32_FILE = "model.onnx"
-INT8_FILE = "model_int8.onnx"
 OPSET = 18
 INPUTS = ("input_ids", "attention_mask")
 #: what INT8 must keep on the chooser's rows (argmax agreement with torch; macro-F1 lost, in F1 units)
@@ -43,12 +42,6 @@ MAX_METRIC_DROP = 0.001
 SWEEP_ROWS = 128
 #: a transformer block in a module path: encoder.layer.3, transformer.layer.3, layers.3, h.3, block.3
 _BLOCK = re.compile(r"^(.*?\b(?:layer|layers|block|blocks|h)\.\d+)(?:\.|$)")
-
-
-def onnx_paths(folder: os.PathLike | str) -> tuple[Path, Path]:
-    """(fp32, int8) file paths of a model folder's export."""
-    base = export_dirs.onnx_dir(folder)
-    return base / FP32_FILE, base / INT8_FILE
 
 
 def _logits_module(model: Any) -> Any:
@@ -171,15 +164,6 @@ def quantizable_blocks(graph: Any) -> dict[str, list[str]]:
     return blocks
 
 
-def _quantize(graph: Any, target: Path, nodes: Sequence[str]) -> None:
-    """Dynamic INT8 of ``nodes`` only (weights per channel), written atomically."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with fileio.atomic_path(target, suffix=".onnx") as tmp:
-        quantize_dynamic(graph, str(tmp), per_channel=True, weight_type=QuantType.QInt8,
-                         op_types_to_quantize=["MatMul"], nodes_to_quantize=list(nodes))
-
-
 def _sensitivity(graph: Any, blocks: dict[str, list[str]], rows: Sequence[tuple[np.ndarray, np.ndarray]],
                  reference: np.ndarray, scratch: Path, report: Callable[[str], None],
                  cancel: Optional[CancelToken]) -> dict[str, float]:
@@ -188,7 +172,7 @@ def _sensitivity(graph: Any, blocks: dict[str, list[str]], rows: Sequence[tuple[
     for i, (block, nodes) in enumerate(blocks.items()):
         check(cancel)
         report(f"Measuring how sensitive each block is to INT8 ({i + 1}/{len(blocks)})")
-        _quantize(graph, scratch / "probe.onnx", nodes)
+        quantization.dynamic_int8(graph, scratch / "probe.onnx", ("MatMul",), nodes)
         probs = _probs(OrtClassifier(scratch / "probe.onnx").logits, rows, cancel)
         kl = np.sum(reference * (np.log(reference + 1e-12) - np.log(probs + 1e-12)), axis=1)
         sensitivity[block] = float(kl.mean())
@@ -216,7 +200,7 @@ def choose_int8(fp32_path: Path, int8_path: Path, rows: Sequence[tuple[np.ndarra
             check(cancel)
             fp32_blocks = ranked[:kept]
             report("Quantizing to INT8" + (f", {kept} block(s) kept fp32" if kept else ""))
-            _quantize(graph, int8_path, [n for b in ranked[kept:] for n in blocks[b]])
+            quantization.dynamic_int8(graph, int8_path, ("MatMul",), [n for b in ranked[kept:] for n in blocks[b]])
             figures = compare(reference, _probs(OrtClassifier(int8_path).logits, rows, cancel), y)
             if meets_targets(figures) or len(ranked) == 1:
                 break
@@ -316,35 +300,3 @@ def export_classifier(model: os.PathLike | str, quantize: bool = True, device: s
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path))
     emit(progress, Progress(steps, steps, "Exported"))
     return parity
-
-
-class OrtClassifier(cache.Shared):
-    """An ONNX Runtime session over an exported classifier: token ids in, logits out."""
-
-    def __init__(self, onnx_file: Path, device: str = "cpu", threads: Optional[int] = None) -> None:
-        self.path = onnx_file
-        self.device = device
-        self.session = runtime.ort_session(str(onnx_file), device=device, threads=threads)
-
-    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        feeds = {"input_ids": np.asarray(input_ids, dtype=np.int64),
-                 "attention_mask": np.asarray(attention_mask, dtype=np.int64)}
-        with self.in_use(), runtime.explain_oom(self.device):
-            return self.session.run(["logits"], feeds)[0]
-
-
-def load_ort_classifier(path: os.PathLike | str, int8: bool, device: str = "cpu",
-                        allow_pickle: bool = False) -> OrtClassifier:
-    """The exported classifier of a model folder (or store name), cached like torch models.
-
-    ``allow_pickle`` is the consent the folder needs when its torch weights are a pickle (the
-    ONNX file itself is no pickle, but the folder is refused without it like everywhere else).
-    """
-    info = store.open_model(path, task="classify", allow_pickle=allow_pickle)
-    fp32_path, int8_path = onnx_paths(info.path)
-    onnx_file = int8_path if int8 else fp32_path
-    backend = runtime.Backend.ORT_INT8 if int8 else runtime.Backend.ORT_FP32
-    if not onnx_file.is_file():
-        raise runtime.no_export(info.name, backend)
-    key = ("ort-classifier", str(info.path), device, backend.value)
-    return cache.get_or_load(key, lambda: OrtClassifier(onnx_file, device))

@@ -19,7 +19,7 @@ import numpy as np
 
 from models.classify import metrics, tabular
 from models.classify.classifier import Classifier
-from models.classify.onnx_export import onnx_paths
+from models.classify.ort_runner import onnx_paths
 from models.core import runs, runtime, store
 from models.core.events import CancelToken, Data, ModelDeskError, Progress, ProgressFn, check, emit
 

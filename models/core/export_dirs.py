@@ -5,7 +5,7 @@ by reference is the user's own, so writing an ``onnx/`` folder or a report into 
 what the app does not own. Every export therefore goes to ``<home>/exports/<source>/<revision>/``:
 ``source`` names the model folder (its resolved path), ``revision`` its files (names, sizes and
 modification times), so an export made from weights that have changed since is not used. The
-export's report (``parity``, ``quantization``) is that folder's ``export.json``; the store shows it
+export's report (``parity``, ``quantization``, ``placement``) is that folder's ``export.json``; the store shows it
 as part of the model's manifest, so readers of the manifest need not know where it is kept.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from models.core import fileio, paths
 
 #: manifest keys that describe an export and are kept with it
-EXPORT_KEYS = frozenset({"parity", "quantization"})
+EXPORT_KEYS = frozenset({"parity", "quantization", "placement"})
 ONNX_DIR = "onnx"
 RECORD = "export.json"
 #: files of a model folder that are the app's notes about it, not the model (store.MANIFEST)

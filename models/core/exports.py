@@ -2,7 +2,7 @@
 
 Each task keeps its own exporter in ``models/<task>/onnx_export.py`` with the same signature:
 ``export(model, quantize=True, device="auto", backend="torch", allow_pickle=False, progress=None,
-cancel=None) -> dict``. It writes the ONNX files into the model folder's ``onnx/`` subfolder,
+cancel=None) -> dict``. It writes the ONNX files into the model's export folder (``export_dirs``),
 checks them against torch, records the parity report in the folder's manifest (``parity``) and
 returns it. The report has the shape ``{"set": "<what it was measured on>", "fp32": {<metric>:
 value, ...}, "int8": {...}}``; ``models.core.parity.format_parity`` says it in words. An exporter may
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import os
 from typing import Callable, Optional
 
@@ -22,14 +23,10 @@ from models.core import store
 from models.core.events import CancelToken, ModelDeskError, ProgressFn
 from models.core.runtime import Backend
 
-#: task -> "module:function" of its exporter
-EXPORTERS = {
-    "classify": "models.classify.onnx_export:export_classifier",
-    "generate": "models.generate.onnx_export:export_generator",
-    "translate": "models.translate.onnx_export:export_translator",
-    "faces": "models.faces.onnx_export:export_generator",
-    "transcribe": "models.transcribe.onnx_export:export_recognizer",
-}
+log = logging.getLogger(__name__)
+
+#: task -> "module:function" of its exporter, registered by models/tasks.py (core names no task)
+EXPORTERS: dict[str, str] = {}
 
 
 def exporter(task: str) -> Callable[..., dict]:
@@ -68,5 +65,19 @@ def export_model(model: os.PathLike | str, quantize: bool = True, device: str = 
         if "calibration" not in inspect.signature(export).parameters:
             raise ModelDeskError(f"Exports of {store.KINDS.get(info.task, info.task)} take no calibration file.")
         extra["calibration"] = calibration
-    return export(str(info.path), quantize=quantize, device=device, backend=backend, allow_pickle=allow_pickle,
-                  progress=progress, cancel=cancel, **extra)
+    parity = export(str(info.path), quantize=quantize, device=device, backend=backend, allow_pickle=allow_pickle,
+                    progress=progress, cancel=cancel, **extra)
+    store.write_manifest(info.path, placement=_int8_placement(info) if quantize else None)
+    return parity
+
+
+def _int8_placement(info: store.ModelInfo) -> Optional[dict]:
+    """Where CUDA would run the INT8 export's nodes (``ort_placement.cuda_int8_placement``), when this
+    machine has CUDA; a failed check never fails the export."""
+    from models.core import export_dirs, ort_placement
+
+    try:
+        return ort_placement.cuda_int8_placement(export_dirs.onnx_dir(info.path))
+    except Exception as exc:  # ONNX Runtime raises its own kinds; the export itself is done and checked
+        log.warning("could not check where CUDA runs the INT8 export of %s: %s", info.name, exc)
+        return None

@@ -21,6 +21,7 @@ QUANTIZED_OPS = frozenset({"MatMulNBits", "MatMulInteger", "DynamicQuantizeLinea
                            "QLinearMatMul", "QLinearConv", "ConvInteger", "QGemm", "QAttention", "QuantizeLinear",
                            "DequantizeLinear", "QOrderedMatMul"})
 CPU = "CPUExecutionProvider"
+CUDA = "CUDAExecutionProvider"
 _DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
            "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8, "tensor(uint8)": np.uint8,
            "tensor(bool)": np.bool_}
@@ -44,9 +45,9 @@ def sample_feeds(session: Any, length: int = 4) -> dict[str, np.ndarray]:
     return feeds
 
 
-def placements(model_path: os.PathLike | str, providers: list[str],
-               feeds: Optional[dict[str, np.ndarray]] = None) -> list[Placement]:
-    """Each node of ``model_path`` with the provider ONNX Runtime ran it on, from one profiled run."""
+def profile_trace(model_path: os.PathLike | str, providers: list[str],
+                  feeds: Optional[dict[str, np.ndarray]] = None) -> list[dict]:
+    """ONNX Runtime's own trace of one profiled run of ``model_path`` (its JSON events)."""
     import onnxruntime as ort
 
     with tempfile.TemporaryDirectory(prefix="modeldesk-placement-") as scratch:
@@ -55,7 +56,11 @@ def placements(model_path: os.PathLike | str, providers: list[str],
         options.profile_file_prefix = str(Path(scratch) / "trace")
         session = ort.InferenceSession(str(model_path), sess_options=options, providers=providers)
         session.run(None, feeds if feeds is not None else sample_feeds(session))
-        trace = json.loads(Path(session.end_profiling()).read_text(encoding="utf-8"))
+        return json.loads(Path(session.end_profiling()).read_text(encoding="utf-8"))
+
+
+def read_trace(trace: list[dict]) -> list[Placement]:
+    """Each node of a profiled run with the provider that ran it."""
     found: dict[str, Placement] = {}
     for event in trace:
         args = event.get("args") or {}
@@ -63,6 +68,12 @@ def placements(model_path: os.PathLike | str, providers: list[str],
             name = str(event.get("name", "")).removesuffix("_kernel_time")
             found[name] = Placement(name, str(args.get("op_name", "")), str(args["provider"]))
     return list(found.values())
+
+
+def placements(model_path: os.PathLike | str, providers: list[str],
+               feeds: Optional[dict[str, np.ndarray]] = None) -> list[Placement]:
+    """Each node of ``model_path`` with the provider ONNX Runtime ran it on, from one profiled run."""
+    return read_trace(profile_trace(model_path, providers, feeds))
 
 
 def summary(placed: list[Placement]) -> str:
@@ -90,3 +101,28 @@ def int8_on_cpu_note(placed: list[Placement], device: str) -> Optional[str]:
     ops = ", ".join(sorted({p.op for p in on_cpu}))
     return (f"{len(on_cpu)} of {len(quantized)} INT8 operators would run on the CPU, not the GPU ({ops}): "
             "choose ONNX fp32 or PyTorch (fp16/bf16) for this GPU; they keep every node on it.")
+
+
+def cuda_trace(model_path: os.PathLike | str) -> Optional[list[dict]]:
+    """A profiled run on CUDA (the CPU taking what CUDA lacks), or None when this ONNX Runtime has no CUDA."""
+    import onnxruntime as ort
+
+    if CUDA not in ort.get_available_providers():
+        return None
+    return profile_trace(model_path, [CUDA, CPU])
+
+
+def cuda_int8_placement(onnx_dir: Path) -> Optional[dict]:
+    """The export record's ``placement``: each INT8 file's note when CUDA would leave its INT8 operators
+    to the CPU (see ``int8_on_cpu_note``). None when nothing could be checked: no INT8 file, or no CUDA
+    here. The pages read it to offer ONNX fp32 or PyTorch instead on the GPU."""
+    files = sorted(f for f in onnx_dir.glob("*int8*.onnx") if not f.name.endswith(".optimized.onnx"))
+    notes = {}
+    for file in files:
+        trace = cuda_trace(file)
+        if trace is None:
+            return None
+        note = int8_on_cpu_note(read_trace(trace), "cuda")
+        if note:
+            notes[file.name] = note
+    return {"device": "cuda", "int8_on_cpu": notes} if files else None

@@ -18,7 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from models.core import cache, export_dirs, fileio, hfcache, in_use, paths
 from models.core.events import CancelToken, ModelDeskError, ProgressFn
@@ -45,9 +45,21 @@ _CAUSAL = {"gpt2", "gpt_neo", "gpt_neox", "gptj", "llama", "mistral", "qwen2", "
 _ENCODERS = {"bert", "roberta", "xlm-roberta", "distilbert", "albert", "electra", "deberta", "deberta-v2", "mpnet", "camembert", "modernbert", "xlm", "flaubert", "ernie", "nomic_bert", "megatron-bert", "funnel", "longformer", "big_bird", "mobilebert", "squeezebert", "layoutlm"}
 #: model types transformers runs with its own code (an auto_map in their config is ignored)
 _NATIVE = _SEQ2SEQ_TRANSLATE | _SPEECH | _CAUSAL | _ENCODERS
+
+# What the task packages lend the store, registered by models/tasks.py so that core names no task.
 #: model types whose classes ModelDesk defines itself (plain code in this repository, never remote code):
 #: the module whose import registers them with transformers' Auto classes
-LOCAL_ARCHITECTURES = {"modeldesk_pruned_bert": "models.classify.pruned_bert"}
+LOCAL_ARCHITECTURES: dict[str, str] = {}
+#: folders without config.json that a task reads itself: a cheap look (no file parsed) giving
+#: (task, weights, model_type), or None
+BARE_FOLDERS: list[Callable[[Path], Optional[tuple[str, str, str]]]] = []
+#: weights format -> check(folder, shown) that refuses, before it is listed, a folder that cannot run
+IMPORT_CHECKS: dict[str, Callable[[Path, str], None]] = {}
+#: weights format -> convert(source, target, progress, cancel): writes a foreign layout into ``target``
+#: as a model folder, manifest included
+CONVERTERS: dict[str, Callable[[Path, Path, ProgressFn, Optional[CancelToken]], None]] = {}
+#: file suffix -> import(file, target) -> the new model folder ``target`` made of one file
+FILE_IMPORTERS: dict[str, Callable[[Path, Path], Path]] = {}
 
 
 @dataclass
@@ -145,11 +157,12 @@ def inspect(folder: os.PathLike | str, source: str = "folder", name: Optional[st
         raise ModelDeskError(f"{folder} is a file, not a model folder.")
     config_path = folder / "config.json"
     if not config_path.is_file():
-        from models.faces.onnx_generator import MODEL_TYPE, is_onnx_generator_folder  # light: no onnx import
-
-        if is_onnx_generator_folder(folder):
-            return ModelInfo(name=name or folder.name, path=folder, task="faces", source=source, weights="onnx",
-                             model_type=MODEL_TYPE, manifest=read_manifest(folder))
+        for detect in BARE_FOLDERS:
+            found = detect(folder)
+            if found is not None:
+                task, weights, model_type = found
+                return ModelInfo(name=name or folder.name, path=folder, task=task, source=source, weights=weights,
+                                 model_type=model_type, manifest=read_manifest(folder))
         raise ModelDeskError(f"{folder} is not a model folder: it has no config.json.")
     config = fileio.read_json(config_path)
     manifest = read_manifest(folder)
@@ -332,24 +345,18 @@ def import_folder(folder: os.PathLike | str, name: Optional[str] = None, copy: b
     Face layout in the models folder. An ONNX face generator (a folder holding one, or the
     ``.onnx`` file itself, which is copied) is checked against the documented signature first.
     """
-    if Path(folder).expanduser().is_file() and Path(folder).suffix.lower() == ".onnx":
-        from models.faces.onnx_generator import import_onnx_file
-
-        onnx_file = Path(folder).expanduser()
-        target = paths.models_dir() / safe_name(name or onnx_file.stem)
-        return inspect(import_onnx_file(onnx_file, target), source="app")
+    single = Path(folder).expanduser()
+    importer = FILE_IMPORTERS.get(single.suffix.lower()) if single.is_file() else None
+    if importer is not None:
+        return inspect(importer(single, paths.models_dir() / safe_name(name or single.stem)), source="app")
     info = inspect(folder, source="imported", name=name)
     name = safe_name(name or info.name)
-    if info.weights == "onnx":
-        from models.faces.onnx_generator import read_signature, top_level_onnx
-
-        read_signature(top_level_onnx(info.path), info.name)  # refuse what cannot run before listing it
-    if info.weights == "ctranslate2":
-        from models.transcribe.ct2_import import convert_whisper  # torch needed only here
+    if info.weights in IMPORT_CHECKS:
+        IMPORT_CHECKS[info.weights](info.path, info.name)  # refuse what cannot run before listing it
+    if info.weights in CONVERTERS:
         target = paths.models_dir() / name
         with fileio.atomic_dir(target) as tmp:
-            convert_whisper(info.path, tmp, progress=progress, cancel=cancel)
-            write_manifest(tmp, task="transcribe", source=f"converted from CTranslate2 folder {info.path}")
+            CONVERTERS[info.weights](info.path, tmp, progress, cancel)
         return inspect(target, source="app", name=name)
     if copy:
         target = paths.models_dir() / (name + GGUF_SUFFIX if info.weights == "gguf" else name)

@@ -12,14 +12,13 @@ pixel over a fixed set of seeds; it is recorded in the manifest (``parity``) and
 """
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, fileio, store
+from models.core import cache, fileio, quantization, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.faces import generation
 from models.faces import latents as lat
@@ -98,38 +97,12 @@ def _dcgan_graph(generator: Any, nz: int) -> Any:
     return model
 
 
-class _Calibration:
-    """Latents the INT8 quantizer measures activation ranges on (a CalibrationDataReader)."""
-
-    def __init__(self, nz: int, latent_rank: int = 2) -> None:
-        batches = np.array_split(lat.seed_latents(CALIBRATION_SEEDS, nz), 4)
-        if latent_rank == 4:  # a generator that takes z as [N, latent, 1, 1]
-            batches = [b.reshape(len(b), nz, 1, 1) for b in batches]
-        self._batches = iter([{og.LATENT_INPUT: b} for b in batches])
-
-    def get_next(self) -> Optional[dict]:
-        return next(self._batches, None)
-
-    def rewind(self) -> None:  # part of the reader protocol; one pass is all the quantizer makes here
-        pass
-
-
-def _quantize_int8(source: Path, target: Path, nz: int, latent_rank: int = 2) -> None:
-    """Static INT8 (QDQ, per-channel weights, activation ranges measured on calibration latents)."""
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-
-    class Reader(_Calibration, CalibrationDataReader):
-        pass
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # the quantizer's advice to pre-process goes to the root logger
-    try:
-        with fileio.atomic_path(target, suffix=".onnx") as tmp:
-            quantize_static(str(source), str(tmp), Reader(nz, latent_rank), quant_format=QuantFormat.QDQ, per_channel=True,
-                            weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
-    finally:
-        root.setLevel(level)
+def _calibration_batches(nz: int, latent_rank: int = 2) -> list[dict[str, np.ndarray]]:
+    """Latents the INT8 quantizer measures activation ranges on, in four batches."""
+    batches = np.array_split(lat.seed_latents(CALIBRATION_SEEDS, nz), 4)
+    if latent_rank == 4:  # a generator that takes z as [N, latent, 1, 1]
+        batches = [b.reshape(len(b), nz, 1, 1) for b in batches]
+    return [{og.LATENT_INPUT: b} for b in batches]
 
 
 def _compare(reference: np.ndarray, images: np.ndarray) -> dict[str, float]:
@@ -178,7 +151,7 @@ def export_generator(model: os.PathLike | str, quantize: bool = True, device: st
         emit(progress, Progress(steps - 1, steps, "Quantizing to INT8"))
         ort = isinstance(reference_renderer, generation.OrtRenderer)
         rank = reference_renderer.signature.latent_rank if ort else 2
-        _quantize_int8(fp32_path, int8_path, reference_renderer.nz, rank)
+        quantization.static_qdq_int8(fp32_path, int8_path, _calibration_batches(reference_renderer.nz, rank))
         parity["int8"] = _compare(reference, generation.OrtRenderer(info.name, int8_path, "cpu", "").forward(z, 1.0))
     else:
         int8_path.unlink(missing_ok=True)  # an old INT8 file would no longer match the fp32 one

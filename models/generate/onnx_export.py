@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from models.core import cache, onnx_tools, store
+from models.core import cache, onnx_tools, quantization, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.core.tokens import token_limit
 from models.generate.lm import TorchLM, greedy_tokens
@@ -91,7 +91,7 @@ def export_generator(model: os.PathLike | str, quantize: bool = True, device: st
     check(cancel)
     if quantize:
         emit(progress, Progress(2, steps, "Quantizing to INT8"))
-        onnx_tools.quantize_int8(fp32_path, int8_path)
+        quantization.weight_only_int8(fp32_path, int8_path)
         check(cancel)
     else:
         int8_path.unlink(missing_ok=True)  # an old INT8 file would no longer match the fp32 one

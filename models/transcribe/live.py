@@ -9,6 +9,11 @@ process's thread count (benchmarks/live_transcribe.py on two cores: median laten
 two torch threads, 0.80 s with one). While a partial decode runs the loop keeps taking audio
 from the ring (``_listen``) so a pause can interrupt it. No Qt here: the CLI uses it too.
 
+Falling behind loses no audio: the loop tells the recogniser how much audio waits behind each
+block; partials wait until it has caught up, and past a few seconds behind the waiting sentences
+are decoded together (streaming.py), several times cheaper, so the session catches up. The ring
+holds a minute; only a session that stays a minute behind loses its oldest audio (and says so).
+
 Stopping: the cancel token is checked between decodes; the source is stopped, the capture
 thread is joined with a timeout (it never waits on anything unbounded), and the utterance in
 progress is finalised. A device that disappears ends the session with ``error`` set and the
@@ -54,7 +59,7 @@ class LiveSession:
 
     def __init__(self, source: audio.AudioSource, recognizer: StreamingRecognizer, progress: ProgressFn = None,
                  cancel: Optional[CancelToken] = None, autosave: Optional[Autosave] = None,
-                 duration: Optional[float] = None, ring_seconds: float = 20.0,
+                 duration: Optional[float] = None, ring_seconds: float = 60.0,
                  stall_seconds: float = 5.0) -> None:
         self.source = source
         self.recognizer = recognizer
@@ -68,9 +73,11 @@ class LiveSession:
         self.error: Optional[str] = None
         self._stop = threading.Event()
         self._backlog: deque = deque()          # blocks taken from the ring, not yet recognised
+        self._queued = 0                        # samples in the backlog
         self._expected = 0                      # ring index of the next contiguous block
         self._resampler: Optional[buffers.StreamResampler] = None
         self._latencies: list[float] = []
+        self._source_losses: Optional[tuple[int, float]] = None   # the source's (overflows, seconds) when capture ended
 
     # --- the capture thread ---------------------------------------------------------
     def _capture(self, ring: buffers.RingBuffer) -> None:
@@ -99,6 +106,8 @@ class LiveSession:
         except Exception as exc:  # the session must end cleanly whatever the source did
             self.error = f"Audio capture failed: {exc}"
         finally:
+            # what the device drops after this (its stream runs until the last decode ends) was never the session's
+            self._source_losses = (source.overflows, source.dropped_seconds)
             ring.close()
 
     # --- the recogniser loop ------------------------------------------------------------
@@ -114,13 +123,13 @@ class LiveSession:
         try:
             with rec.listening_while_decoding(self._listen):
                 while not self.cancel.cancelled:
-                    self._backlog.extend(ring.read(0.1))
+                    self._queue(ring.read(0.1))
                     if not self._backlog:
                         if ring.closed:
                             break
                         continue
                     while self._backlog and not self.cancel.cancelled:
-                        start, block = self._backlog.popleft()
+                        start, block = self._next_block()
                         caught_up = source.live and not self._backlog
                         self._send(self._feed(start, block, caught_up))
                     reported = self._report_overflow(reported)
@@ -151,15 +160,24 @@ class LiveSession:
             gap_end = round(start * audio.TARGET_RATE / rate)
         self._expected = start + block.samples.size
         return self.recognizer.accept(self._resampler(block.samples), start=gap_end, arrived=block.arrived,
-                                      caught_up=caught_up)
+                                      caught_up=caught_up, waiting=self._queued / rate)
+
+    def _queue(self, blocks: list[tuple[int, audio.Block]]) -> None:
+        self._backlog.extend(blocks)
+        self._queued += sum(block.samples.size for _, block in blocks)
+
+    def _next_block(self) -> tuple[int, audio.Block]:
+        start, block = self._backlog.popleft()
+        self._queued -= block.samples.size
+        return start, block
 
     def _listen(self) -> None:
         """Called from inside a partial decode: feed the audio that arrived since (no gaps here:
         a gap waits for the loop). The recogniser raises Preempted out of it at a pause."""
         assert self.ring is not None
-        self._backlog.extend(self.ring.read(0))
+        self._queue(self.ring.read(0))
         while self._backlog and self._backlog[0][0] == self._expected:
-            start, block = self._backlog.popleft()
+            start, block = self._next_block()
             self._send(self._feed(start, block, caught_up=False))
 
     def _send(self, events: list[Event]) -> None:
@@ -170,12 +188,16 @@ class LiveSession:
                 self._latencies.append(event.value)
             emit(self.progress, event)
 
+    def _losses(self) -> tuple[int, float]:
+        """The source's overflows and dropped seconds while the session captured."""
+        return self._source_losses or (self.source.overflows, self.source.dropped_seconds)
+
     def _overflows(self) -> int:
-        return self.source.overflows + (self.ring.overflows if self.ring else 0)
+        return self._losses()[0] + (self.ring.overflows if self.ring else 0)
 
     def _dropped(self) -> float:
         ring = (self.ring.dropped_samples / self.source.sample_rate) if self.ring else 0.0
-        return self.source.dropped_seconds + ring
+        return self._losses()[1] + ring
 
     def _report_overflow(self, reported: int) -> int:
         count = self._overflows()

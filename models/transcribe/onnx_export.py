@@ -29,7 +29,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, export_dirs, fileio, runtime, store
+from models.core import cache, export_dirs, fileio, quantization, runtime, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.transcribe.ort_runner import GRAPHS, INT8_GRAPHS, onnx_files
 from models.transcribe.recognizer import Recognizer, read_audio
@@ -84,40 +84,6 @@ def _export_graphs(model: Any, heads: list[tuple[int, int]], files: dict[str, Pa
             ["input_ids", "self_k", "self_v", "cross_k", "cross_v"], ["logits", "new_k", "new_v", "scores"],
             {"ids": {1: new}, "self_k": cache_axes, "self_v": cache_axes, "cross_k": cross_axes, "cross_v": cross_axes},
             files["decoder"])
-
-
-def _untie_lookups(graph: Any) -> None:
-    """Give each embedding lookup its own copy of a weight that a matrix product shares.
-
-    Whisper's output projection is its token embedding; the quantizer transposes that weight in
-    place for the product, which would leave the lookup reading the transposed table.
-    """
-    from onnx import numpy_helper
-
-    inits = {init.name: init for init in graph.graph.initializer}
-    products = {name for node in graph.graph.node if node.op_type in ("MatMul", "Gemm") for name in node.input}
-    for node in graph.graph.node:
-        if node.op_type == "Gather" and node.input[0] in inits and node.input[0] in products:
-            copy = numpy_helper.from_array(numpy_helper.to_array(inits[node.input[0]]), node.input[0] + "_lookup")
-            graph.graph.initializer.append(copy)
-            node.input[0] = copy.name
-
-
-def _quantize(source: Path, target: Path) -> None:
-    """Dynamic INT8, per channel, of the MatMul/Gemm weights (the shape hints the exporter leaves
-    behind confuse the quantizer's own inference, so they are dropped first)."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    graph = onnx.load(str(source))
-    del graph.graph.value_info[:]
-    _untie_lookups(graph)
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch, \
-            fileio.atomic_path(target, suffix=".onnx") as tmp:
-        clean = Path(scratch) / "clean.onnx"
-        onnx.save(graph, str(clean))
-        quantize_dynamic(str(clean), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
-                         op_types_to_quantize=["MatMul", "Gemm"])
 
 
 # --- the calibration set -----------------------------------------------------------
@@ -184,7 +150,7 @@ def export_recognizer(model: os.PathLike | str, quantize: bool = True, device: s
     if quantize:
         emit(progress, Progress(2, steps, "Quantizing to INT8"))
         for graph in INT8_GRAPHS:
-            _quantize(fp32[graph], int8[graph])
+            quantization.dynamic_int8(fp32[graph], int8[graph], ("MatMul", "Gemm"), untie_lookups=True)
             check(cancel)
     cache.forget(lambda key: isinstance(key, tuple) and len(key) > 1 and key[1] == str(info.path)
                  and key[-1] != runtime.Backend.TORCH.value)

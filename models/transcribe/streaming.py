@@ -12,25 +12,29 @@ decoded at once, so that when the pause turns out to be the end its final text i
 nearly so; and a running partial decode listens to the audio arriving meanwhile and is cut
 short by that pause instead of making the final decode wait (see listening_while_decoding).
 
-``end_silence`` is 0.35 s: through the virtual microphone the median latency was 0.58 s at 0.5 s,
-0.48 s at 0.4 s and 0.42 s at 0.35 s, with the same WER and the same segments
-(benchmarks/live_transcribe.py --end-silence 0.5,0.4,0.35). A pause between 0.35 and 0.5 s
-inside a sentence now ends an utterance; the next one is decoded with the previous text as
-its prompt, so the words hold (pauses of 0.45 s inside espeak sentences split them at 0.5 s too).
+``end_silence`` is 0.35 s: through the virtual microphone the median latency was 0.58 s at 0.5 s
+and 0.42 s at 0.35 s, with the same WER and segments (live_transcribe.py --end-silence 0.5,0.35).
 
-Decoding safeguards (issue 18): the decodes that make final text (at a pause and at the end)
-use the recogniser's temperature fallback and token budget (decoding.with_fallback); partials
-stay greedy, being decoded again soon anyway. Every decode's words go through
-decoding.without_repeats, so a committed segment never repeats a sentence, and the next
-utterance is not conditioned on text that needed a temperature above 0.5. Live decodes use the
-30 s encoder input too (a shorter one is the config's explicit ``window``): the shorter one was
-never shown to cost no accuracy on held-out speech.
+Decoding safeguards (issue 18): the decodes that make final text (at a pause and at the end) use
+the temperature fallback and token budget (decoding.with_fallback); greedy partials that the
+fallback would not keep (a loop, or mean log-probability under -1) give no words. Every decode's
+words go through decoding.without_repeats (a committed segment never repeats a sentence); no
+prompt follows a decode hotter than 0.5. The encoder input fits the utterance (a second more,
+``window_floor`` 10 s to ``window`` 30 s; files get 30 s): on the whole held-out corpus (52 clips)
+on a core of its own (benchmarks/live_simulated.py) WER was 0.245 with either input, the median
+latency 1.00 -> 0.60 s and CPU per audio second 0.184 -> 0.111 s (espeak tuning corpus: WER
+0.134 -> 0.150).
 
-The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio,
-and it returns the events that audio caused. live.py drives it.
+Falling behind: partials wait for ``caught_up``; past ``catch_up`` seconds waiting, a pause ends
+the utterance only once it holds ``catch_up_window`` seconds, so one encoder pass serves several
+waiting sentences and the session catches up instead of losing audio.
+
+The recogniser is synchronous and knows nothing about devices: ``accept`` feeds it audio and
+returns the events that audio caused. live.py drives it.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -52,6 +56,7 @@ CUT_WINDOW = 3.0
 LISTEN_EVERY = 0.01
 #: consecutive speech frames that count as the speaker resuming after a pause
 RESUME_FRAMES = 2
+FIT_MARGIN = 1.0   # seconds a fitted encoder input keeps after the utterance
 
 
 class Decoder(Protocol):
@@ -61,7 +66,7 @@ class Decoder(Protocol):
                prompt_text: Optional[str] = None, fallback: bool = True) -> Decoded:
         """The text of one utterance of at most 30 s, with Whisper's no-speech evidence;
         ``fallback``: with the temperature fallback (a ``window`` keyword, the encoder's input
-        in seconds, is passed only when the config shortens it)."""
+        in seconds, is passed only when it is under 30 s: see encoder_input)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,10 @@ class StreamConfig:
     no_speech_threshold: float = NO_SPEECH_THRESHOLD   # Whisper's rule: drop text when no_speech_prob
     logprob_threshold: float = LOGPROB_THRESHOLD       # is above this and avg_logprob below this
     prompt: bool = True             # condition each decode on the previous committed text
-    window: float = 30.0            # Whisper's encoder input (s): shorter decodes short utterances faster
+    window: float = 30.0            # Whisper's encoder input (s) at most ...
+    window_floor: float = 10.0      # ... and at least: it fits the utterance in between (module docstring)
+    catch_up: float = 10.0          # audio waiting (s) past which the session is behind: a few sentences ...
+    catch_up_window: float = 14.0   # ... and a pause ends an utterance only once it holds this much audio
 
 
 def make_vad(kind: str) -> Any:
@@ -158,14 +166,17 @@ class StreamingRecognizer:
         self._utt: Optional[_Utterance] = None
         self._silence = 0                    # samples since the last speech frame
         self._arrivals: deque = deque(maxlen=4096)   # (end index, arrival time) for latency
+        self._waiting = 0.0                  # seconds of audio queued behind the block being accepted
+        self.merged, self._behind = 0, False  # pauses kept inside an utterance while behind; behind now
 
     # --- feeding --------------------------------------------------------------
     def accept(self, samples: np.ndarray, start: Optional[int] = None, arrived: Optional[float] = None,
-               caught_up: bool = True) -> list[Event]:
+               caught_up: bool = True, waiting: float = 0.0) -> list[Event]:
         """Process new audio; ``start`` past the current index means audio was lost there.
 
         ``caught_up`` says no more audio is waiting: only then are partial decodes worth
-        their time (while behind, the recogniser only finalises utterances).
+        their time (while behind, the recogniser only finalises utterances). ``waiting``: seconds
+        of audio queued after this block (with what waits here, heard during a decode).
         """
         events: list[Event] = []
         if start is not None and start > self.index + self._pending.size:
@@ -181,6 +192,7 @@ class StreamingRecognizer:
         while data.size - used >= size:
             if self._decoding is not None and self._would_close(size):
                 break   # closing the utterance waits for the decode in progress
+            self._waiting = waiting + (data.size - used - size) / RATE
             events += self._frame(data[used:used + size])
             used += size
             if self._decoding is not None and self._should_preempt():
@@ -283,11 +295,23 @@ class StreamingRecognizer:
         else:
             self._silence += frame.size
             self._speech_run = 0
-        if self._silence >= cfg.end_silence * RATE:
+        if self._silence >= cfg.end_silence * RATE and not self._catching_up(utt, frame.size):
             events += self._finalise(min(self.index, utt.speech_end + int(cfg.tail * RATE)))
         elif utt.length >= cfg.max_utterance * RATE:
             events += self._force_cut()
-        return events
+        return events + self._take_notes()
+
+    def _catching_up(self, utt: _Utterance, frame_size: int) -> bool:
+        """Behind the audio, with room left in the utterance: this pause does not end it."""
+        cfg, behind = self.config, self._waiting > self.config.catch_up
+        if behind and not self._behind:
+            self._notes.append(Log(f"Recognition is {self._waiting:.0f} s behind the audio: the sentences waiting "
+                                   "are decoded together until it catches up (no audio is lost).",
+                                   level="warning"))
+        self._behind = behind
+        merge = behind and utt.length < cfg.catch_up_window * RATE
+        self.merged += merge and self._silence - frame_size < cfg.end_silence * RATE   # once per pause
+        return merge
 
     def _remember(self, frame: np.ndarray) -> None:
         self._history.append(frame)
@@ -350,7 +374,8 @@ class StreamingRecognizer:
         if self.config.prompt and recent:
             prompt = " ".join(s.text for s in recent)[-200:]
         began = time.perf_counter()
-        kwargs: dict[str, Any] = {"window": self.config.window} if self.config.window < 30.0 else {}
+        window = encoder_input(samples.size / RATE, self.config)
+        kwargs: dict[str, Any] = {"window": window} if window < 30.0 else {}
         if not fallback:
             kwargs["fallback"] = False
         result = self.decoder.decode(samples, language=self.language, task=self.task, prompt_text=prompt, **kwargs)
@@ -369,7 +394,9 @@ class StreamingRecognizer:
         if result.gave_up or result.temperature > decoding.PROMPT_RESET_TEMPERATURE:
             self._prompt_from = len(self.segments) + 1   # not even this utterance's own text
         silent = result.looks_silent(cfg.no_speech_threshold, cfg.logprob_threshold)
-        utt.last_words = [] if silent else decoding.without_repeats(result.text.split())
+        # a greedy partial the fallback would have decoded again (the model doubts it) commits nothing
+        doubtful = not checked and result.avg_logprob is not None and result.avg_logprob < cfg.logprob_threshold
+        utt.last_words = [] if silent or doubtful else decoding.without_repeats(result.text.split())
         return utt.last_words
 
     def _take_notes(self) -> list[Event]:
@@ -454,6 +481,11 @@ class StreamingRecognizer:
             if index >= end_index:
                 return max(0.0, self.clock() - arrived)
         return None
+
+
+def encoder_input(seconds: float, config: StreamConfig) -> float:
+    """Whisper's encoder input for ``seconds`` of audio: a second more, within the config's bounds."""
+    return float(min(config.window, max(config.window_floor, math.ceil(seconds + FIT_MARGIN))))
 
 
 def _common_prefix(a: list[str], b: list[str]) -> list[str]:

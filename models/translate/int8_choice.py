@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from models.core import fileio, onnx_tools
+from models.core import quantization
 
 MIN_AGREEMENT_PCT = 99.0
 CHOICE_TOKENS = 24
@@ -55,7 +55,7 @@ def quantize(recipe: Recipe, sources: tuple[Path, Path], targets: tuple[Path, Pa
     """Write the INT8 encoder and decoder of ``recipe``."""
     for source, target in zip(sources, targets):
         if recipe.block:
-            onnx_tools.quantize_int8(source, target, block=recipe.block)
+            quantization.weight_only_int8(source, target, block=recipe.block)
         else:
             _per_channel(source, target, vocab if recipe.fp32_head else None)
 
@@ -65,7 +65,6 @@ def _per_channel(source: Path, target: Path, fp32_width: int | None) -> None:
     and 8-bit lookup tables (the token and position embeddings: a quarter of the memory, as fast or faster).
     The exporter's shape hints are dropped first: they confuse the quantizer's own inference."""
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = onnx.load(str(source))
     del model.graph.value_info[:]
@@ -77,9 +76,7 @@ def _per_channel(source: Path, target: Path, fp32_width: int | None) -> None:
     level = root.level
     root.setLevel(logging.ERROR)   # the quantizer's advice to pre-process goes to the root logger
     try:
-        with fileio.atomic_path(target, suffix=".onnx") as tmp:
-            quantize_dynamic(model, str(tmp), per_channel=True, weight_type=QuantType.QInt8,
-                             op_types_to_quantize=["MatMul", "Gather"], nodes_to_quantize=nodes)
+        quantization.dynamic_int8(model, target, op_types=("MatMul", "Gather"), nodes=nodes)
     finally:
         root.setLevel(level)
 

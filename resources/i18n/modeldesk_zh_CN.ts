@@ -4,48 +4,63 @@
 <context>
     <name>BackendChoice</name>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="33"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="36"/>
         <source>ONNX 4-bit</source>
         <extracomment>(value, label) of every backend, in the order offered backends a page may add to its own combo: generate&apos;s 4-bit path converts on first use, with no export</extracomment>
         <translation>ONNX 4 位</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="55"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="58"/>
         <source>The engine that runs this model, remembered per model; ONNX needs an export</source>
         <translation>运行此模型的推理引擎，按模型分别记住；ONNX 需要先导出</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="56"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="59"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="57"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="60"/>
         <source>Export this model to ONNX (fp32 and INT8) and check it against PyTorch</source>
         <translation>将此模型导出为 ONNX（fp32 和 INT8），并与 PyTorch 的结果核对</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="119"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="61"/>
+        <source>Use ONNX fp32</source>
+        <translation>改用 ONNX fp32</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/backend_choice.py" line="62"/>
+        <source>fp32 keeps every node of the export on the GPU</source>
+        <translation>fp32 让导出模型的每个节点都在 GPU 上运行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/backend_choice.py" line="128"/>
         <source>the model</source>
         <translation>该模型</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="122"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="131"/>
         <source>{0} · converted once on first use and kept in the app&apos;s data folder</source>
         <translation>{0} · 首次使用时转换一次，保存在应用的数据文件夹中</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="130"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="140"/>
         <source>{0} has no {1} export yet: Export… makes it, or choose PyTorch.</source>
         <translation>{0} 还没有 {1} 导出：点击“导出…”生成，或选择 PyTorch。</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="134"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="144"/>
+        <source>{0} · on this GPU: {1}</source>
+        <translation>{0} · 在此 GPU 上：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../gui/widgets/backend_choice.py" line="147"/>
         <source>{0} · vs PyTorch: {1}</source>
         <translation>{0} · 与 PyTorch 相比：{1}</translation>
     </message>
     <message>
-        <location filename="../../gui/widgets/backend_choice.py" line="163"/>
+        <location filename="../../gui/widgets/backend_choice.py" line="183"/>
         <source>Exported. {0}</source>
         <translation>已导出。{0}</translation>
     </message>
@@ -429,27 +444,27 @@
 <context>
     <name>ContextMeter</name>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="40"/>
+        <location filename="../../gui/panels/generate_context.py" line="39"/>
         <source>Tokens the next prompt takes (your draft included) of the model&apos;s context</source>
         <translation>下一次提示词（含正在输入的内容）占用模型上下文的词元数</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="68"/>
+        <location filename="../../gui/panels/generate_context.py" line="61"/>
         <source>{0} tokens (context length unknown)</source>
         <translation>{0} 个词元（上下文长度未知）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="72"/>
+        <location filename="../../gui/panels/generate_context.py" line="65"/>
         <source>{0} / {1} tokens</source>
         <translation>{0} / {1} 个词元</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="74"/>
+        <location filename="../../gui/panels/generate_context.py" line="67"/>
         <source> · over the context: the oldest turns will be dropped</source>
         <translation> · 超出上下文：将丢弃最早的几轮对话</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="75"/>
+        <location filename="../../gui/panels/generate_context.py" line="68"/>
         <source> · over the context: sending will stop and ask</source>
         <translation> · 超出上下文：发送时会暂停并询问</translation>
     </message>
@@ -2031,42 +2046,42 @@ measured on {1} ({2} rows)</source>
         <translation>设备：{0} — {1}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="177"/>
+        <location filename="../../gui/main_window.py" line="179"/>
         <source>Allow pickle checkpoints?</source>
         <translation>允许 pickle 检查点？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="178"/>
+        <location filename="../../gui/main_window.py" line="180"/>
         <source>Pickle checkpoints (.bin, .pt) can run code when they are loaded. ModelDesk loads them with weights_only=True, which refuses anything but tensors. Allow them?</source>
         <translation>pickle 检查点（.bin、.pt）在加载时可能执行代码。ModelDesk 以 weights_only=True 加载，只接受张量。是否允许？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="189"/>
+        <location filename="../../gui/main_window.py" line="191"/>
         <source>Backend: —</source>
         <translation>推理后端：—</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="192"/>
+        <location filename="../../gui/main_window.py" line="194"/>
         <source>Backend: {0}</source>
         <translation>推理后端：{0}</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="200"/>
+        <location filename="../../gui/main_window.py" line="202"/>
         <source>Memory: window {0} MB</source>
         <translation>内存：窗口 {0} MB</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="205"/>
+        <location filename="../../gui/main_window.py" line="207"/>
         <source>, {0} engine {1} MB</source>
         <translation>，{0} 引擎 {1} MB</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="214"/>
+        <location filename="../../gui/main_window.py" line="216"/>
         <source>About ModelDesk</source>
         <translation>关于 ModelDesk</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="215"/>
+        <location filename="../../gui/main_window.py" line="217"/>
         <source>ModelDesk {0}
 An offline AI workbench.
 Data folder: {1}</source>
@@ -2343,27 +2358,27 @@ Data folder: {1}</source>
 <context>
     <name>PromptView</name>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="84"/>
+        <location filename="../../gui/panels/generate_context.py" line="77"/>
         <source>The prompt the model received</source>
         <translation>模型收到的提示词</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="95"/>
+        <location filename="../../gui/panels/generate_context.py" line="88"/>
         <source>Nothing has been sent yet.</source>
         <translation>还没有发送任何内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="100"/>
+        <location filename="../../gui/panels/generate_context.py" line="93"/>
         <source>{0} tokens</source>
         <translation>{0} 个词元</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="101"/>
+        <location filename="../../gui/panels/generate_context.py" line="94"/>
         <source> of {0}</source>
         <translation>，上下文共 {0}</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="102"/>
+        <location filename="../../gui/panels/generate_context.py" line="95"/>
         <source> · the oldest {0} turns left out</source>
         <translation> · 最早的 {0} 轮对话已略去</translation>
     </message>
@@ -3453,13 +3468,13 @@ Not verified: {0}</source>
 <context>
     <name>generate_context</name>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="22"/>
+        <location filename="../../gui/panels/generate_context.py" line="21"/>
         <source>Drop the oldest turns (keep the system prompt)</source>
-        <extracomment>typing pause (ms) before the meter counts again the overflow policies as shown (translated where shown, context &quot;generate_context&quot;)</extracomment>
+        <extracomment>the overflow policies as shown (translated where shown, context &quot;generate_context&quot;)</extracomment>
         <translation>丢弃最早的几轮对话（保留系统提示词）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/generate_context.py" line="23"/>
+        <location filename="../../gui/panels/generate_context.py" line="22"/>
         <source>Stop and ask</source>
         <translation>暂停并询问</translation>
     </message>

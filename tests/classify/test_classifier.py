@@ -141,10 +141,10 @@ def test_onnx_backend_feeds_ids_and_mask_to_the_export(tiny_text_classifier, tmp
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from models.classify import onnx_export
+    from models.classify import ort_runner
 
     folder = Path(shutil.copytree(tiny_text_classifier, tmp_path / "with-onnx"))
-    fp32_file, _ = onnx_export.onnx_paths(folder)
+    fp32_file, _ = ort_runner.onnx_paths(folder)
     fp32_file.parent.mkdir(parents=True)
     fp32_file.write_bytes(b"stand-in")
     net = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True).eval()
@@ -158,7 +158,7 @@ def test_onnx_backend_feeds_ids_and_mask_to_the_export(tiny_text_classifier, tmp
                            attention_mask=torch.from_numpy(attention_mask)).logits.numpy()
 
     calls = []
-    monkeypatch.setattr(onnx_export, "load_ort_classifier",
+    monkeypatch.setattr(ort_runner, "load_ort_classifier",
                         lambda path, int8, device, allow_pickle: calls.append((Path(path), int8)) or Session())
     clf = Classifier.load(folder, backend="onnx-fp32")
     probs = clf.predict_proba(TEXTS, batch_size=2)

@@ -9,7 +9,8 @@ import pytest
 
 from models.classify import onnx_export
 from models.classify.calibration import builtin_texts, calibration_set
-from models.classify.onnx_export import export_classifier, load_ort_classifier, onnx_paths
+from models.classify.onnx_export import export_classifier
+from models.classify.ort_runner import load_ort_classifier, onnx_paths
 from models.core import export_dirs, runtime, store
 from models.core.events import Cancelled, CancelToken, Log, ModelDeskError, Progress
 from tests.fixtures.text_models import LABELS

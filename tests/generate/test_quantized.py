@@ -72,6 +72,29 @@ def test_gguf_files_run_quantized_with_the_same_tokens(tiny_causal, tmp_path, fa
         _tokens(generator.load(path, device="cpu"))
 
 
+
+def test_a_q4_k_m_file_as_people_download_it_runs_quantized(tmp_path):
+    """Q4_K_M, the preset most GGUF files on the hub use: Q4_K and Q6_K blocks of 256 values."""
+    import gguf
+    from safetensors.numpy import load_file
+
+    from tests.fixtures.causal_models import build_causal
+
+    folder = build_causal(tmp_path / "llama-256", "llama", hidden=256, layers=1)
+    path = write_gguf(folder, tmp_path / "llama-Q4_K_M.gguf", "Q4_K_M")
+    tensors = {t.name: t for t in gguf.GGUFReader(str(path)).tensors}
+    assert tensors["blk.0.attn_q.weight"].tensor_type.name == "Q4_K"
+    pairs = (("output.weight", "lm_head.weight"), ("blk.0.ffn_up.weight", "model.layers.0.mlp.up_proj.weight"))
+    for name, key in pairs:
+        original = load_file(str(folder / "model.safetensors"))[key]
+        read = gguf.quants.dequantize(tensors[name].data, tensors[name].tensor_type).reshape(original.shape)
+        bits = 6 if tensors[name].tensor_type.name == "Q6_K" else 4   # the test's own encoder, read by gguf
+        assert np.abs(read - original).max() <= np.ptp(original) / (2 ** bits - 1)
+    reference = _tokens(generator.load(path, device="cpu"))   # what the file holds, dequantised by transformers
+    lm = generator.load(path, device="cpu", backend="onnx-int4")
+    # Q4_K's offsets are no whole steps, so its blocks are re-cut (85 % here; a misread layout scores near 0)
+    assert _agreement(lm, reference) >= 0.8
+
 def test_a_long_prompt_in_chunks_gives_the_same_logits(tiny_causal):
     from models.generate.ort_lm import QuantLM
 
@@ -80,6 +103,20 @@ def test_a_long_prompt_in_chunks_gives_the_same_logits(tiny_causal):
     prompt = list(range(40, 63))
     assert lm.net.chunk > len(prompt) and lm.net.start()(prompt).allclose(chunked.start()(prompt), atol=1e-5)
     assert generator.greedy_tokens(chunked.start, prompt, STEPS) == generator.greedy_tokens(lm.net.start, prompt, STEPS)
+
+
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_the_cache_written_in_place_gives_the_logits_of_the_fed_back_one(tiny_causal, family):
+    from models.generate.ort_lm import QuantLM
+
+    lm = quantized.load_quantized(store.open_model(tiny_causal[family], task="generate"), "cpu", bits=4)
+    assert lm.net.in_place
+    fed_back = QuantLM(lm.net.path, lm.net.layout, "cpu", chunk=4, in_place=False)
+    in_place = QuantLM(lm.net.path, lm.net.layout, "cpu", chunk=4)
+    steps = [in_place.start(), fed_back.start()]
+    for ids in ([5, 17, 33, 60, 2, 9], [40], [41, 42], [7]):   # a prompt in chunks, then one token at a time
+        first, second = (step(ids) for step in steps)
+        assert first.allclose(second, atol=1e-5)
 
 
 def test_conversion_happens_once_keyed_by_hash_and_leaves_the_file_alone(tiny_causal, tmp_path, monkeypatch):
@@ -136,3 +173,30 @@ def test_cli_runs_a_gguf_file_on_the_4_bit_backend(capsys, tiny_causal, tmp_path
     assert code == 0, err
     assert out == run_cli(capsys, *args)[1]   # Q8_0 repacked without loss: the torch path's text
     assert list((tmp_path / "home" / "quantized").glob("*-asfile/model.onnx"))
+
+
+def _resident_kib(path) -> int:
+    """Resident KiB of this process's mappings of ``path`` (from /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in open("/proc/self/smaps", encoding="utf-8"):
+        head = line.split(maxsplit=5)
+        if "-" in head[0] and len(head) >= 5:
+            inside = len(head) == 6 and head[5].strip() == str(path.resolve())
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_the_weights_file_pages_read_while_packing_are_handed_back(tiny_causal):
+    import onnxruntime as ort
+
+    from models.generate.ort_lm import release_mapped
+
+    lm = quantized.load_quantized(store.open_model(tiny_causal["llama"], task="generate"), "cpu", bits=4)
+    data = lm.net.path.with_name(lm.net.path.name + ".data")
+    before = _tokens(lm)
+    other = ort.InferenceSession(str(lm.net.path), providers=["CPUExecutionProvider"])   # maps and reads the file
+    assert other.get_inputs() and _resident_kib(data) > 0
+    release_mapped(data)
+    assert _resident_kib(data) == 0
+    assert _tokens(lm) == before   # what the runtime still reads comes back from the file

@@ -7,6 +7,7 @@ import traceback
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 from gui import jobs
 from gui.main_window import MainWindow
@@ -94,6 +95,38 @@ def test_chosen_per_model_no_export_said_at_once_then_exported(qtbot, window, tm
              "data")
     assert predict.backend.note.text() == state and window.backend_label.text() == f"Backend: {state}"
     assert not predict.backend.export_button.isVisible()
+
+
+def test_int8_that_cuda_would_run_on_the_cpu_offers_fp32_in_one_click(qtbot, window, tmp_path):
+    """An export checked on CUDA whose INT8 operators would run on the CPU there (the record
+    ``exports.export_model`` writes, see tests/core/test_ort_placement.py): on a GPU device, INT8 is a problem
+    and ONNX fp32 is one click away; on the CPU, INT8 is what it always was."""
+    from tests.gui.backend_jobs import fake_export
+
+    clf = str(tmp_path / "clf")
+    note = "4 of 4 INT8 operators would run on the CPU, not the GPU (DynamicQuantizeLinear, MatMulInteger): ..."
+    fake_export(clf, progress=lambda _event: None)
+    store.write_manifest(clf, placement={"device": "cuda", "int8_on_cpu": {"model_int8.onnx": note}})
+    with qtbot.waitSignal(window.ctx.models.changed, timeout=WAIT_MS):
+        window.ctx.models.refresh()
+    predict = window.page("classify").predict
+    predict.picker.set_path(clf)
+    device = {action.text(): action for action in window.findChildren(QAction)}
+    device["GPU (CUDA)"].trigger()   # the Settings menu
+    predict.backend.set_backend("onnx-int8")
+    assert predict.backend.problem and predict.backend.note.text() == f"ONNX INT8 · on this GPU: {note}"
+    assert window.backend_label.text() == f"Backend: ONNX INT8 · on this GPU: {note}"
+    assert predict.backend.fp32_button.isVisible()
+
+    qtbot.mouseClick(predict.backend.fp32_button, Qt.MouseButton.LeftButton)
+    assert predict.backend.backend() == "onnx-fp32" and window.settings.backend_for(clf) == "onnx-fp32"
+    assert not predict.backend.problem and not predict.backend.fp32_button.isVisible()
+    assert predict.backend.note.text().startswith("ONNX fp32 · vs PyTorch: agreement 100.0%")
+
+    predict.backend.set_backend("onnx-int8")
+    device["CPU"].trigger()   # INT8 runs on the CPU anyway
+    assert not predict.backend.problem and not predict.backend.fp32_button.isVisible()
+    assert predict.backend.note.text().startswith("ONNX INT8 · vs PyTorch: agreement 97.6%")
 
 
 def test_a_full_gpu_is_shown_as_the_backend_s_state(qtbot, window, tmp_path, monkeypatch):

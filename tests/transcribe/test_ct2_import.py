@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.core import store
+from models.core import paths, store
 from models.transcribe import ct2_import
 from models.transcribe.ct2_import import convert_whisper, read_model_bin
 from models.core.events import CancelToken, Cancelled, ModelDeskError
@@ -186,6 +186,22 @@ def test_a_folder_without_alignment_heads_gets_them_on_import(tiny_whisper, tmp_
     out = convert_whisper(ct2, tmp_path / "hf-known")   # a published shape gets the published heads
     assert json.loads((out / "generation_config.json").read_text())["alignment_heads"] == [
         list(p) for p in PUBLISHED_HEADS["tiny.en"]]
+
+
+def test_importing_a_ctranslate2_folder_through_the_store_converts_it(tiny_whisper, tmp_path, monkeypatch):
+    """The store knows CTranslate2 folders only through the converter the transcribe package lends it."""
+    monkeypatch.setenv("MODELDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(ct2_import, "MULTILINGUAL_VOCAB", 260)   # as above: this vocabulary is ~270 tokens
+    ct2 = hf_to_ct2(tiny_whisper, tmp_path / "ct2")
+    before = {p.name: p.read_bytes() for p in ct2.iterdir()}
+    info = store.import_folder(ct2, name="tiny ct2")
+    assert (info.name, info.source, info.task, info.weights) == ("tiny-ct2", "app", "transcribe", "safetensors")
+    assert info.path.parent == paths.models_dir()
+    assert info.manifest["source"] == f"converted from CTranslate2 folder {ct2}"
+    assert {p.name: p.read_bytes() for p in ct2.iterdir()} == before   # the user's folder is left as it was
+    audio = np.random.default_rng(5).standard_normal(16000).astype(np.float32) * 0.1
+    assert Recognizer.load(info.path, device="cpu").decode(audio, language="fr") == \
+        Recognizer.load(tiny_whisper, device="cpu").decode(audio, language="fr")
 
 
 def test_int8_weights_are_dequantized_with_their_scales(tiny_whisper, tmp_path):

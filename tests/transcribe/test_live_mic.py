@@ -13,13 +13,13 @@ import pytest
 import soundfile as sf
 
 from models.transcribe import audio, autosave
-from models.core.events import Final, Log
+from models.core.events import Data, Final, Log
 from models.transcribe.recognizer import read_audio
 from models.transcribe.streaming import LivePartial
 from models.transcribe.wer import word_error_rate
 from tests.fixtures.audio_env import silence
 from tests.fixtures.speech_models import make_speech
-from models.transcribe.live import run_live
+from models.transcribe.live import WAVE_STEP, run_live
 
 pytestmark = pytest.mark.audio
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,12 +70,22 @@ def test_live_transcript_through_the_virtual_microphone(virtual_mic, real_whispe
 
 def test_a_microphone_lost_mid_session_keeps_the_transcript(virtual_mic, real_whisper, speech_wav) -> None:
     wav, seconds = speech_wav
+    first = read_audio(wav.parent / "0.wav").size / audio.TARGET_RATE
+    heard = {"seconds": 0.0, "speech_at": None, "killed": False}
 
     def progress(event) -> None:
         if isinstance(event, Log) and event.message == "listening on pulse":
             virtual_mic.play(wav)
-        elif isinstance(event, Final):   # the sound server dies after the first sentence
-            threading.Thread(target=virtual_mic.kill_server).start()
+        elif isinstance(event, Data) and event.kind == "level":
+            # the sound server dies once the microphone has heard the first sentence and part of the
+            # pause (the meter's audio, so however late the recogniser is on a loaded CPU)
+            heard["seconds"] += event.payload["wave"].size * WAVE_STEP
+            if heard["speech_at"] is None and event.payload["peak"] > 0.05:
+                heard["speech_at"] = heard["seconds"]
+            if heard["speech_at"] is not None and not heard["killed"] \
+                    and heard["seconds"] >= heard["speech_at"] + first + 0.5:
+                heard["killed"] = True
+                threading.Thread(target=virtual_mic.kill_server).start()
 
     result = run_live(str(real_whisper), microphone="pulse", duration=seconds + 5, progress=progress)
     assert result.error == "The input device 'pulse' stopped delivering audio (was it unplugged?)."
