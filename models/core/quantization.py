@@ -3,11 +3,12 @@
 - ``dynamic_int8``: int8 weights per output channel, uint8 activations scaled per run, int32
   accumulation (ORT's dynamic quantization). The classifier quantizes the MatMuls of the transformer
   blocks it chose (``classify.onnx_export``); Whisper every MatMul/Gemm of its decoder, its token
-  lookups untied first (``transcribe.onnx_export``).
+  lookups untied first (``transcribe.onnx_export``); the translator's first recipes, products and
+  lookup tables (``translate.int8_choice``).
 - ``static_qdq_int8``: QDQ nodes with per-channel int8 weights and uint8 activation ranges measured on
   calibration batches the exporter gives (the face generator's latents, ``faces.onnx_export``).
 - ``weight_only_int8``: 8-bit weight blocks multiplied through ``MatMulNBits`` (the causal LM,
-  ``generate.onnx_export``; the translator's recipes, ``translate.int8_choice``).
+  ``generate.onnx_export``; the translator's last recipe, ``translate.int8_choice``).
 
 Which nodes and which rows are each task's policy; how a graph is quantized is this module's. Every
 file is written atomically. The generator's 4-bit ``onnx-int4`` backend is not here: it repacks GGUF

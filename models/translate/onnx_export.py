@@ -19,39 +19,21 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.core import cache, export_dirs, onnx_tools, runtime, store
+from models.core import cache, onnx_tools, store
 from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.translate import int8_choice
-from models.translate.search import Rules, search
+from models.translate.ort_runner import (TOP, OrtSeq2Seq, Steps, greedy_steps, io_names, onnx_paths,
+                                          rules_for)
 
-FILES = {"fp32": ("encoder.onnx", "decoder.onnx"), "int8": ("encoder_int8.onnx", "decoder_int8.onnx")}
 PARITY_TOKENS = 16
 PARITY_SENTENCES = ("The weather is nice today.", "Where is the train station?",
                     "I would like two coffees, please.", "This book was written in 1998.")
-#: next tokens the decoder graph returns per row: beams up to TOP // 2
-TOP = 32
-
-
-def onnx_paths(folder: os.PathLike | str, kind: str) -> tuple[Path, Path]:
-    """(encoder, decoder) files of a model folder's ``kind`` ("fp32" or "int8") export."""
-    base = export_dirs.onnx_dir(folder)
-    return base / FILES[kind][0], base / FILES[kind][1]
-
-
-def io_names(layers: int) -> tuple[list[str], list[str], list[str], list[str]]:
-    """(encoder inputs, encoder outputs, decoder inputs, decoder outputs) of a ``layers``-layer decoder."""
-    cross = [f"cross_{kv}_{i}" for i in range(layers) for kv in ("key", "value")]
-    past = [f"past_{kv}_{i}" for i in range(layers) for kv in ("key", "value")]
-    grown = [f"{kv}_{i}" for i in range(layers) for kv in ("key", "value")]
-    return (["input_ids", "attention_mask"], cross, ["input_ids", "attention_mask", "bias", *past, *cross],
-            ["scores", "ids", *grown])
 
 
 def _modules(model: Any) -> tuple[Any, Any]:
     """The encoder and the decoder step as the graphs above (torch modules, eval mode)."""
     import torch
     from transformers import DynamicCache, EncoderDecoderCache
-    from transformers.modeling_outputs import BaseModelOutput
 
     class Encoder(torch.nn.Module):
         def __init__(self) -> None:
@@ -71,6 +53,11 @@ def _modules(model: Any) -> tuple[Any, Any]:
         def __init__(self) -> None:
             super().__init__()
             self.inner = model
+            # the output layer's own [width, vocab] copy of the (tied) embedding: a plain MatMul on a
+            # constant, which the INT8 pass quantizes; the lookup keeps the table
+            self.register_buffer("head", model.get_output_embeddings().weight.detach().T.contiguous().clone())
+            bias = getattr(model, "final_logits_bias", None)
+            self.register_buffer("head_bias", bias.detach().reshape(-1).clone() if bias is not None else None)
 
         def forward(self, input_ids: Any, attention_mask: Any, bias: Any, past: list, cross: list) -> Any:
             own, shared = DynamicCache(), DynamicCache()
@@ -79,10 +66,13 @@ def _modules(model: Any) -> tuple[Any, Any]:
                 shared.update(cross[2 * layer], cross[2 * layer + 1], layer)
             # the cross cache is full, so the encoder states are never read: only their shape is passed
             hidden = torch.zeros(cross[0].shape[0], cross[0].shape[2], self.inner.config.d_model, dtype=cross[0].dtype)
-            out = self.inner(decoder_input_ids=input_ids, attention_mask=attention_mask,
-                             encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-                             cache=EncoderDecoderCache(own, shared), use_cache=True)
-            scores = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1) + bias
+            out = self.inner.get_decoder()(input_ids=input_ids, encoder_hidden_states=hidden,
+                                           encoder_attention_mask=attention_mask,
+                                           cache=EncoderDecoderCache(own, shared), use_cache=True)
+            logits = out.last_hidden_state[:, -1, :] @ self.head   # the last position only
+            if self.head_bias is not None:
+                logits = logits + self.head_bias
+            scores = torch.log_softmax(logits.float(), dim=-1) + bias
             best, ids = torch.topk(scores, min(TOP, scores.shape[-1]), dim=-1)
             grown = []
             for layer in out.cache.self_attention_cache.layers:
@@ -113,100 +103,6 @@ def _export_fp32(model: Any, encoder_path: Path, decoder_path: Path) -> None:
                              "past": [own] * len(past), "cross": [shared] * len(cross)})
 
 
-def rules_for(folder: Path, config: Any) -> Rules:
-    """The search rules of a model folder, from its generation config (or its config)."""
-    from transformers import GenerationConfig
-
-    try:
-        generation = GenerationConfig.from_pretrained(folder, local_files_only=True)
-    except OSError:
-        generation = GenerationConfig.from_model_config(config)
-    eos = generation.eos_token_id if generation.eos_token_id is not None else config.eos_token_id
-    bad = [ids[0] for ids in (generation.bad_words_ids or []) if len(ids) == 1]
-    start = generation.decoder_start_token_id
-    start = start if start is not None else config.decoder_start_token_id
-    return Rules(start_id=int(start), eos_ids=frozenset([eos] if isinstance(eos, int) else eos),
-                 suppress=frozenset(bad), forced_eos=generation.forced_eos_token_id,
-                 length_penalty=float(generation.length_penalty if generation.length_penalty is not None else 1.0),
-                 early_stopping=generation.early_stopping is True)
-
-
-class Steps:
-    """The search's ``Network`` over an encode and a decode function with the graphs' inputs and outputs
-    (ONNX Runtime sessions, or the torch modules for the parity check). The state is
-    (source mask, [past key, past value per layer], [cross key, cross value per layer])."""
-
-    top = TOP
-
-    def __init__(self, encode: Any, decode: Any, bias: np.ndarray) -> None:
-        self.encode, self.decode, self.bias = encode, decode, bias
-
-    def start(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> Any:
-        ids, mask = input_ids.astype(np.int64), attention_mask.astype(np.int64)
-        cross = list(self.encode(ids, mask))
-        past = [np.zeros(c.shape[:2] + (0,) + c.shape[3:], dtype=c.dtype) for c in cross]
-        return mask, past, cross
-
-    def step(self, state: Any, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
-        mask, past, cross = state
-        scores, ids, *grown = self.decode(tokens, mask, self.bias, past, cross)
-        return scores, ids, (mask, grown, cross)
-
-    def keep(self, state: Any, rows: np.ndarray) -> Any:
-        mask, past, cross = state
-        return mask[rows], [a[rows] for a in past], [a[rows] for a in cross]
-
-
-def suppress_bias(rules: Rules, vocab: int) -> np.ndarray:
-    """The ``bias`` input: -inf for the tokens the rules never let out, 0 elsewhere."""
-    bias = np.zeros(vocab, dtype=np.float32)
-    bias[[t for t in rules.suppress if t < vocab]] = -np.inf
-    return bias
-
-
-class OrtSeq2Seq(cache.Shared):
-    """An exported translation model on ONNX Runtime; ``generate`` answers like ``TorchSeq2Seq.generate``."""
-
-    def __init__(self, encoder_path: Path, decoder_path: Path, rules: Rules, device: str = "cpu") -> None:
-        # no spinning: numpy runs between the decoder's short steps, and the CPU is shared with the GUI
-        self.encoder = runtime.ort_session(str(encoder_path), device=device, spinning=False)
-        self.decoder = runtime.ort_session(str(decoder_path), device=device, spinning=False)
-        self.rules = rules
-        self.cross_names = [o.name for o in self.encoder.get_outputs()]
-        self.output_names = [o.name for o in self.decoder.get_outputs()]
-        self.vocab = int(next(i.shape[0] for i in self.decoder.get_inputs() if i.name == "bias"))
-        self.steps = Steps(self.encode, self.decode, suppress_bias(rules, self.vocab))
-
-    def encode(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> list[np.ndarray]:
-        return self.encoder.run(self.cross_names, {"input_ids": input_ids, "attention_mask": attention_mask})
-
-    def decode(self, tokens: np.ndarray, mask: np.ndarray, bias: np.ndarray, past: list, cross: list) -> list:
-        _, _, names, _ = io_names(len(past) // 2)
-        return self.decoder.run(self.output_names, dict(zip(names, [tokens, mask, bias, *past, *cross])))
-
-    def generate(self, input_ids: np.ndarray, attention_mask: np.ndarray, num_beams: int, max_new_tokens: int,
-                 forced_bos_token_id: Optional[int] = None) -> list[list[int]]:
-        return search(self.steps, input_ids, attention_mask, self.rules, num_beams, max_new_tokens,
-                      forced_bos_token_id)
-
-    def greedy(self, input_ids: np.ndarray, attention_mask: np.ndarray, steps: int) -> list[list[int]]:
-        """``steps`` argmax tokens per row, with no rules at all: how parity compares the networks."""
-        plain = Steps(self.encode, self.decode, np.zeros(self.vocab, dtype=np.float32))
-        return _greedy_steps(plain, input_ids, attention_mask, self.rules.start_id, steps)
-
-
-def _greedy_steps(net: Steps, input_ids: np.ndarray, attention_mask: np.ndarray, start: int,
-                  steps: int) -> list[list[int]]:
-    state = net.start(input_ids, attention_mask)
-    tokens = np.full((input_ids.shape[0], 1), start, dtype=np.int64)
-    out = []
-    for _ in range(steps):
-        _, ids, state = net.step(state, tokens)
-        tokens = ids[:, :1].astype(np.int64)
-        out.append(tokens)
-    return np.concatenate(out, axis=1).tolist()
-
-
 def _torch_greedy(model: Any, input_ids: np.ndarray, attention_mask: np.ndarray, start: int,
                   steps: int) -> list[list[int]]:
     """The same greedy steps through the torch graphs (the reference of the parity check)."""
@@ -224,7 +120,7 @@ def _torch_greedy(model: Any, input_ids: np.ndarray, attention_mask: np.ndarray,
 
     vocab = model.get_output_embeddings().weight.shape[0]
     with torch.inference_mode():
-        return _greedy_steps(Steps(encode, decode, np.zeros(vocab, dtype=np.float32)), input_ids, attention_mask,
+        return greedy_steps(Steps(encode, decode, np.zeros(vocab, dtype=np.float32)), input_ids, attention_mask,
                              start, steps)
 
 
@@ -285,12 +181,3 @@ def export_translator(model: os.PathLike | str, quantize: bool = True, device: s
     store.write_manifest(info.path, parity=parity)
     emit(progress, Progress(steps, steps, "Exported"))
     return parity
-
-
-def load_ort_net(info: store.ModelInfo, config: Any, device: str, backend: runtime.Backend) -> OrtSeq2Seq:
-    """The ONNX Runtime model of a folder, or a ModelDeskError saying why it cannot run."""
-    kind = "int8" if backend is runtime.Backend.ORT_INT8 else "fp32"
-    paths = onnx_paths(info.path, kind)
-    if not all(path.is_file() for path in paths):
-        raise runtime.no_export(info.name, backend)
-    return OrtSeq2Seq(*paths, rules_for(info.path, config), device)

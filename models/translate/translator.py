@@ -10,7 +10,7 @@ instead. Two pair models that meet in English (de→en, en→fr) chain into a th
 Texts and documents (``documents``) are cut into units, the units into sentences; sentences are
 translated in document order, a window at a time (sorted by length inside it so batches pad
 little), and each unit is handed on as soon as its sentences are done, so a document streams.
-The torch model and the ONNX Runtime export (``onnx_export.OrtSeq2Seq``) answer the same
+The torch model and the ONNX Runtime export (``ort_runner.OrtSeq2Seq``) answer the same
 ``generate`` call.
 """
 from __future__ import annotations
@@ -70,7 +70,7 @@ class TorchSeq2Seq:
 class Translator(cache.Shared):
     info: store.ModelInfo
     tokenizer: Any
-    net: Any             # TorchSeq2Seq or onnx_export.OrtSeq2Seq
+    net: Any             # TorchSeq2Seq or ort_runner.OrtSeq2Seq
     device: str
     codes: list[str]     # language codes the user may choose; empty for a pair model
     style: str           # "pair", "marian-multi" (>>xx<< prefix) or "forced-bos"
@@ -107,7 +107,7 @@ def _build(info: store.ModelInfo, choice: runtime.DeviceChoice, backend: runtime
         model.to(choice.device).eval()
         config, net = model.config, TorchSeq2Seq(model, choice.device)
     else:
-        from models.translate.onnx_export import load_ort_net
+        from models.translate.ort_runner import load_ort_net
 
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=False, local_files_only=True)
         net = load_ort_net(info, config, choice.device, backend)
