@@ -48,6 +48,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--width", type=int, help="ngf = ndf (default: train-faces's); for machines too slow for it")
+    parser.add_argument("--grid", help="also save the saved model's 64-seed grid above 64 training images to this PNG")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="faces-accept-"))
@@ -55,16 +56,21 @@ def main() -> int:
     try:
         from PIL import Image
 
+        import time
+
         from main import main as cli
         from models.faces import generation, quality
+        from models.faces.images import make_grid, save_png
         from tests.fixtures.faces_models import build_synthetic_faces
 
         folder = build_synthetic_faces(home / "faces", count=args.images, size=32, seed=args.seed)
         printed = Tee()
+        started = time.monotonic()
         with contextlib.redirect_stdout(printed):
             code = cli(["train-faces", "--images", str(folder), "--out", "accept", "--image-size", "32",
                         "--epochs", str(args.epochs), "--device", args.device,
                         *(["--ngf", str(args.width), "--ndf", str(args.width)] if args.width else [])])
+        minutes = (time.monotonic() - started) / 60
         if code != 0:
             print(f"train-faces exited {code}: FAIL")
             return 1
@@ -74,6 +80,8 @@ def main() -> int:
         saved = int(saved_line.split()[2])
         grid = generation.generate("accept", range(64), device=args.device)
         real = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in sorted(folder.iterdir())])
+        if args.grid:
+            save_png(np.concatenate([make_grid(grid, cols=8), make_grid(real[:64], cols=8)]), args.grid)
         variety = quality.mean_pairwise_distance(grid) / quality.mean_pairwise_distance(real[:64])
         data_mean = real.astype(np.float64).mean(0)
         mean_gap = float(np.abs(grid.astype(np.float64).mean(0) - data_mean).mean())
@@ -87,7 +95,7 @@ def main() -> int:
         ]
         width = f" --ngf {args.width} --ndf {args.width}" if args.width else ""
         print(f"\n{args.images} synthetic faces (seed {args.seed}), train-faces --image-size 32 --epochs {args.epochs}"
-              f"{width}")
+              f"{width}: {minutes:.1f} min")
         for text, ok in checks:
             print(f"{text}: {'ok' if ok else 'FAIL'}")
         return 0 if all(ok for _, ok in checks) else 1
