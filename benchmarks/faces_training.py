@@ -58,7 +58,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-#: the recipe before this measurement: DiffAugment colour + translation, flips, label smoothing 0.1
+#: the recipe before these measurements: DiffAugment colour + translation, flips, label smoothing 0.1
+#: (its batch size is --batch-size; the rows that name one use theirs)
 REFERENCE = dict(augmentation="color,translation", flip=True, label_smoothing=0.1, spectral_norm=False,
                  minibatch_std=False, r1_gamma=0.0, lr=2e-4, lr_d=2e-4)
 RECIPES = {
@@ -71,6 +72,10 @@ RECIPES = {
     "+ R1 0.1 + minibatch std": dict(REFERENCE, r1_gamma=0.1, minibatch_std=True),
     "DiffAugment translation only": dict(REFERENCE, augmentation="translation"),
     "DiffAugment translation+cutout": dict(REFERENCE, augmentation="translation,cutout"),
+    "batch 8": dict(REFERENCE, batch_size=8),
+    "batch 8, lr 5e-4": dict(REFERENCE, batch_size=8, lr=5e-4, lr_d=5e-4),
+    "batch 8, lr 1e-3": dict(REFERENCE, batch_size=8, lr=1e-3, lr_d=1e-3),
+    "batch 8, translation only": dict(REFERENCE, batch_size=8, augmentation="translation"),
 }
 UNSEEN_FACES = 256
 VARIETY_BAR = 0.5
@@ -88,9 +93,9 @@ def train_one(folder: Path, name: str, recipe: dict, args: argparse.Namespace, u
             curves[event.name].append(event.value)
 
     started = time.perf_counter()
-    result = train_faces(folder, name, epochs=args.epochs, batch_size=args.batch_size, image_size=args.size,
-                         nz=100, ngf=args.width, ndf=args.width, device=args.device, progress=listen,
-                         preview_every=10 ** 6, **recipe)
+    result = train_faces(folder, name, epochs=args.epochs, image_size=args.size, nz=100, ngf=args.width,
+                         ndf=args.width, device=args.device, progress=listen, preview_every=10 ** 6,
+                         **{"batch_size": args.batch_size, **recipe})
     seconds = time.perf_counter() - started
     saved = result["saved_epoch"] - 1
     faces = generation.generate(result["model"], range(UNSEEN_FACES), device=args.device)
@@ -128,7 +133,7 @@ def main() -> int:
         from tests.fixtures.faces_models import build_synthetic_faces, synthetic_face
 
         runtime.set_threads(args.threads or None)
-        default = {k: DEFAULTS[k] for k in REFERENCE}
+        default = {k: DEFAULTS[k] for k in (*REFERENCE, "batch_size")}
         if args.stage == "tune":
             plans = [(args.tune_seed, list(RECIPES.items()))]
             if args.only:
