@@ -229,6 +229,21 @@ def test_diff_augment_is_differentiable_and_moves_pixels():
     assert {tuple(m.flatten().tolist()) for m in moved} > {tuple(range(16))}  # some shifted, zeros let in
 
 
+def test_diff_augment_at_a_probability_leaves_the_other_images_as_they_are():
+    import torch
+
+    images = (torch.rand(64, 3, 16, 16) * 2 - 1).requires_grad_()
+    policy = augment.parse_policy("color,translation")
+    out = augment.diff_augment(images, policy, torch.Generator().manual_seed(0), probability=0.5)
+    same = [torch.equal(a, b) for a, b in zip(out, images)]
+    assert 16 < sum(same) < 48                      # about half pass untouched, the rest are moved
+    out.sum().backward()
+    assert images.grad.abs().sum() > 0
+    assert torch.equal(augment.diff_augment(images, policy, torch.Generator().manual_seed(0), probability=0.0), images)
+    with pytest.raises(ModelDeskError, match="augmentation probability"):
+        training.train_faces("never-read", "x", augment_probability=1.5, device="cpu", **TINY_RUN)
+
+
 def test_sliced_wasserstein_tells_data_from_its_imitations():
     from tests.fixtures.faces_models import synthetic_face
 
