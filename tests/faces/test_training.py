@@ -11,8 +11,9 @@ from models.core import paths, runs, store
 from models.core.events import Cancelled, CancelToken, Data, Log, Metric, ModelDeskError
 from models.faces import augment, checkpoints, dcgan, generation, latents, quality, training
 
-#: small enough for seconds on one CPU thread, large enough to learn: tuned on the synthetic faces (at the
-#: recipe's augmentation probability of 0.25, tuned for 30 epochs at width 32, 6 epochs at width 12 left SWD flat)
+#: small enough for seconds on one CPU thread, large enough to learn: tuned on the synthetic faces (it passes
+#: augmenting every image or half of them; at the recipe's 0.25, chosen for 30 epochs at width 32, 6 epochs
+#: at width 12 left SWD flat)
 SHORT_RUN = dict(epochs=6, batch_size=6, image_size=32, nz=16, ngf=12, ndf=12, lr=1e-3, augment_probability=0.5,
                  preview_every=10 ** 6)
 TINY_RUN = dict(image_size=32, nz=8, ngf=4, ndf=4)
