@@ -82,6 +82,8 @@ def add_train_options(train: argparse.ArgumentParser) -> None:
                        help="discriminator width of a new model (default %(default)s)")
     train.add_argument("--augment", default=D["augmentation"], metavar="OPS",
                        help="DiffAugment operations from color, translation, cutout, or none (default %(default)s)")
+    train.add_argument("--augment-probability", type=float, default=D["augment_probability"], metavar="P",
+                       help="share of images the discriminator sees augmented (default %(default)s)")
     train.add_argument("--no-flip", action="store_true", help="do not mirror training images at random")
     train.add_argument("--label-smoothing", type=float, default=D["label_smoothing"],
                        help="real-label smoothing (default %(default)s)")
@@ -154,7 +156,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     result = train_faces(args.images, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          lr_d=args.lr_d, image_size=args.image_size, seed=args.seed, resume=args.resume, nz=args.nz,
-                         ngf=args.ngf, ndf=args.ndf, augmentation=args.augment, flip=not args.no_flip,
+                         ngf=args.ngf, ndf=args.ndf, augmentation=args.augment,
+                         augment_probability=args.augment_probability, flip=not args.no_flip,
                          label_smoothing=args.label_smoothing, r1_gamma=args.r1, spectral_norm=args.spectral_norm,
                          minibatch_std=args.minibatch_std, stop_on_collapse=args.stop_on_collapse,
                          preview_every=args.preview_every, device=args.device, allow_pickle=args.allow_pickle,

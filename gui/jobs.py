@@ -51,6 +51,8 @@ SAVE_TEXT = JobSpec("models.core.fileio:write_text")
 FACES_GENERATE = JobSpec("models.faces.generation:generate", MODEL)
 FACES_INTERPOLATE = JobSpec("models.faces.generation:interpolate", MODEL)
 FACES_TRAIN = JobSpec("models.faces.training:train_faces", MODEL, engine=TRAINING_ENGINE)
+#: pickle consent comes from the Import tab's own question, for the one file
+FACES_IMPORT = JobSpec("models.faces.tutorial_import:import_tutorial_generator")
 
 TRANSCRIBE_FILE = JobSpec("models.transcribe.files:transcribe_file", MODEL)
 TRANSCRIBE_LIVE = JobSpec("models.transcribe.live:run_live", MODEL)

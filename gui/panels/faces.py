@@ -4,7 +4,8 @@ Explore: a seed (fractional seeds blend their neighbours), a rows × columns gri
 that follow it, and truncation ψ. Every change renders at once and the latest request wins
 (``JobControls.start_latest``): a render in flight gives way and its frame never shows.
 Interpolate renders a path through several seeds, which plays with a slider and Play and
-saves as a GIF or numbered PNGs. Train runs on its own key, so faces render while a model
+saves as a GIF or numbered PNGs. Import brings in a PyTorch DCGAN tutorial generator
+(``faces_import``). Train runs on its own key, so faces render while a model
 trains; its losses and SWD go to the Dashboard as a run.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..settings import Key
 from ..widgets.face_grid import FaceGrid, FramePlayer
 from ..widgets.job_controls import JobControls
 from ..widgets.layout import hrow
+from .faces_import import GeneratorImport
 
 PSI_STEPS = 100
 BLEND_STEPS = 100
@@ -88,6 +90,9 @@ class FacesPanel(TaskPanel):
         tabs = QTabWidget()
         tabs.addTab(self._build_path(), self.tr("Interpolate"))
         tabs.addTab(self._build_training(), self.tr("Train"))
+        self.import_box = GeneratorImport(self.runner, self.settings)
+        self.import_box.imported.connect(self._offer)
+        tabs.addTab(self.import_box, self.tr("Import"))
         split.addWidget(tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)

@@ -81,9 +81,16 @@ def parse_policy(text: str) -> Policy:
     return names
 
 
-def diff_augment(x: torch.Tensor, policy: Policy, rng: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Apply the policy's operations in order; every one is differentiable with respect to ``x``."""
+def diff_augment(x: torch.Tensor, policy: Policy, rng: Optional[torch.Generator] = None,
+                 probability: float = 1.0) -> torch.Tensor:
+    """Apply the policy's operations in order to each image with ``probability`` (the others pass as
+    they are); every operation is differentiable with respect to ``x``.
+
+    Below 1 the discriminator also sees images as they are, so what an operation blurs (where the
+    faces sit, under translation) still shows (``models.faces.recipe`` has the measurement)."""
+    chosen = (_rand(x, rng, x.shape[0]) < probability).view(-1, 1, 1, 1) if policy and probability < 1 else None
+    out = x
     for name in policy:
         for operation in OPERATIONS[name]:
-            x = operation(x, rng)
-    return x
+            out = operation(out, rng)
+    return out if chosen is None else torch.where(chosen, out, x)

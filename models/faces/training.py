@@ -125,16 +125,22 @@ class _Step:
     R1_EVERY = 4
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, lr: float, lr_d: float, beta1: float,
-                 policy: augment.Policy, smoothing: float, r1_gamma: float, rng: torch.Generator) -> None:
+                 policy: augment.Policy, smoothing: float, r1_gamma: float, rng: torch.Generator,
+                 augment_probability: float = 1.0) -> None:
         self.generator, self.discriminator = generator, discriminator
         self.opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(beta1, 0.999))
         self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=(beta1, 0.999))
         self.policy, self.real_target, self.rng = policy, 1.0 - smoothing, rng
+        self.augment_probability = augment_probability
         self.r1_gamma, self.steps = r1_gamma, 0
         self.loss = nn.BCEWithLogitsLoss()
 
     def __call__(self, real: torch.Tensor, z: torch.Tensor) -> tuple[float, float]:
-        g, d, aug = self.generator, self.discriminator, lambda x: augment.diff_augment(x, self.policy, self.rng)
+        g, d = self.generator, self.discriminator
+
+        def aug(x: torch.Tensor) -> torch.Tensor:
+            return augment.diff_augment(x, self.policy, self.rng, self.augment_probability)
+
         g.train()
         d.train()
         n = real.shape[0]
@@ -190,11 +196,12 @@ def _images(generator: nn.Module, z: torch.Tensor) -> np.ndarray:
 # --- training ------------------------------------------------------------------------------
 
 def _check_options(epochs: int, batch_size: int, lr: float, lr_d: float, nz: int, ngf: int, ndf: int,
-                   label_smoothing: float, r1_gamma: float, preview_every: int) -> None:
+                   label_smoothing: float, r1_gamma: float, preview_every: int, augment_probability: float) -> None:
     if min(epochs, batch_size, nz, ngf, ndf, preview_every) < 1 or lr <= 0 or lr_d <= 0 or r1_gamma < 0 \
-            or not 0 <= label_smoothing < 0.5:
+            or not 0 <= label_smoothing < 0.5 or not 0 <= augment_probability <= 1:
         raise ModelDeskError("Epochs, batch size, preview interval and the network sizes must be at least 1, the "
-                             "learning rates above 0, R1 from 0 up, label smoothing from 0 to below 0.5.")
+                             "learning rates above 0, R1 from 0 up, label smoothing from 0 to below 0.5, the "
+                             "augmentation probability from 0 to 1.")
 
 
 D = DEFAULTS
@@ -204,7 +211,8 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = D[
                 batch_size: int = D["batch_size"], lr: float = D["lr"], lr_d: Optional[float] = D["lr_d"],
                 beta1: float = D["beta1"], image_size: int = D["image_size"], seed: int = 0, resume: bool = False,
                 nz: int = D["nz"], ngf: int = D["ngf"], ndf: int = D["ndf"], augmentation: str = D["augmentation"],
-                flip: bool = D["flip"], label_smoothing: float = D["label_smoothing"],
+                augment_probability: float = D["augment_probability"], flip: bool = D["flip"],
+                label_smoothing: float = D["label_smoothing"],
                 spectral_norm: bool = D["spectral_norm"], minibatch_std: bool = D["minibatch_std"],
                 r1_gamma: float = D["r1_gamma"], stop_on_collapse: bool = D["stop_on_collapse"],
                 preview_every: int = D["preview_every"], device: str = "auto", backend: str = "torch",
@@ -223,7 +231,8 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = D[
     A resumed model keeps its sizes and architecture; the other options apply from now on.
     """
     lr_d = lr if lr_d is None else lr_d
-    _check_options(epochs, batch_size, lr, lr_d, nz, ngf, ndf, label_smoothing, r1_gamma, preview_every)
+    _check_options(epochs, batch_size, lr, lr_d, nz, ngf, ndf, label_smoothing, r1_gamma, preview_every,
+                   augment_probability)
     runtime.torch_only(backend, "training", progress)
     policy = augment.parse_policy(augmentation)
     target = paths.models_dir() / store.safe_name(out_name)
@@ -248,13 +257,14 @@ def train_faces(image_folder: os.PathLike | str, out_name: str, epochs: int = D[
     first = config["epochs_trained"]
     rng = np.random.default_rng([seed, first])
     step_fn = _Step(generator, discriminator, lr, lr_d, beta1, policy, label_smoothing, r1_gamma,
-                    torch.Generator().manual_seed(seed * 7919 + first))
+                    torch.Generator().manual_seed(seed * 7919 + first), augment_probability)
     notes = [] if source is None else checkpoints.load_last(source, ema.model, generator, discriminator,
                                                              {"g": step_fn.opt_g, "d": step_fn.opt_d})
     for module in (generator, discriminator, ema.model):
         module.to(choice.device)
     options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "lr_d": lr_d, "beta1": beta1, "seed": seed,
-               "augmentation": ",".join(policy) or "none", "flip": flip, "label_smoothing": label_smoothing,
+               "augmentation": ",".join(policy) or "none", "augment_probability": augment_probability,
+               "flip": flip, "label_smoothing": label_smoothing,
                "r1_gamma": r1_gamma, "stop_on_collapse": stop_on_collapse}
     run = runs.create_run({"kind": "train-faces", "out_name": target.name, "images": str(data.root),
                            **config, **options, "resumed_from_epoch": first if source else None,

@@ -17,7 +17,7 @@ from typing import Optional
 import torch
 
 from models.core import fileio, paths, store
-from models.core.events import ModelDeskError
+from models.core.events import CancelToken, ModelDeskError, Progress, ProgressFn, check, emit
 from models.faces import dcgan
 
 #: where training checkpoints keep the generator's state dict
@@ -89,20 +89,28 @@ def load_tutorial_generator(checkpoint: os.PathLike | str) -> tuple[dcgan.Genera
 
 
 def import_tutorial_generator(checkpoint: os.PathLike | str, name: Optional[str] = None,
-                              allow_pickle: bool = False) -> store.ModelInfo:
-    """A new faces model in the app's models folder from a tutorial checkpoint (pickle: needs consent)."""
+                              allow_pickle: bool = False, progress: ProgressFn = None,
+                              cancel: Optional[CancelToken] = None) -> store.ModelInfo:
+    """A new faces model in the app's models folder from a tutorial checkpoint (pickle: needs consent).
+
+    Progress names each step (reading, saving); Stop before the save leaves nothing behind."""
     path = Path(checkpoint).expanduser()
     if not allow_pickle:
         raise ModelDeskError(f"{path.name} is a pickle checkpoint, which can run code when loaded; allow pickle "
                              "checkpoints (Settings menu, or --allow-pickle) to load its weights only "
                              "(weights_only=True).")
-    generator, sizes = load_tutorial_generator(path)
     target = paths.models_dir() / store.safe_name(name or path.stem)
     if target.exists():
         raise ModelDeskError(f"A model named '{target.name}' already exists; choose another name.")
+    emit(progress, Progress(0, 2, f"Reading {path.name} (weights only)…"))
+    generator, sizes = load_tutorial_generator(path)
+    check(cancel)
+    emit(progress, Progress(1, 2, f"Saving '{target.name}': {sizes['image_size']} px, nz {sizes['nz']}, "
+                                  f"ngf {sizes['ngf']}…"))
     config = {"nz": sizes["nz"], "ngf": sizes["ngf"], "ndf": sizes["ngf"], "image_size": sizes["image_size"],
               "epochs_trained": 0, "imported_generator_only": True}
     with fileio.atomic_dir(target) as tmp:
         dcgan.save_generator(tmp, generator, config, source=f"imported from {path.name} (PyTorch DCGAN tutorial)")
+    emit(progress, Progress(2, 2, f"Imported {path.name} as '{target.name}'."))
     return store.inspect(target, source="app")
 

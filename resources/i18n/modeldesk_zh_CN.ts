@@ -760,358 +760,363 @@ measured on {1} ({2} rows)</source>
 <context>
     <name>FacesPanel</name>
     <message>
-        <location filename="../../gui/panels/faces.py" line="66"/>
+        <location filename="../../gui/panels/faces.py" line="68"/>
         <source>The first face&apos;s seed: each seed always gives the same face</source>
         <translation>第一张人脸的随机种子：同一个种子总是生成同一张人脸</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="68"/>
+        <location filename="../../gui/panels/faces.py" line="70"/>
         <source>Fractional seed: blends each face toward the next seed&apos;s</source>
         <translation>小数种子：让每张人脸向下一个种子的人脸过渡</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="69"/>
+        <location filename="../../gui/panels/faces.py" line="71"/>
         <source>Rows of faces</source>
         <translation>人脸的行数</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="70"/>
+        <location filename="../../gui/panels/faces.py" line="72"/>
         <source>Faces per row</source>
         <translation>每行人脸数</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="72"/>
+        <location filename="../../gui/panels/faces.py" line="74"/>
         <source>Truncation ψ: 1 leaves the faces as drawn, lower pulls them toward the average face</source>
         <translation>截断 ψ：为 1 时保持采样结果，越小越接近平均人脸</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="76"/>
+        <location filename="../../gui/panels/faces.py" line="78"/>
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="77"/>
+        <location filename="../../gui/panels/faces.py" line="79"/>
         <source>Grid:</source>
         <translation>网格：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="77"/>
+        <location filename="../../gui/panels/faces.py" line="79"/>
         <source>rows ×</source>
         <translation>行 ×</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="77"/>
+        <location filename="../../gui/panels/faces.py" line="79"/>
         <source>columns</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="78"/>
+        <location filename="../../gui/panels/faces.py" line="80"/>
         <source>Truncation ψ:</source>
         <translation>截断 ψ：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="89"/>
+        <location filename="../../gui/panels/faces.py" line="91"/>
         <source>Interpolate</source>
         <translation>插值</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="90"/>
-        <location filename="../../gui/panels/faces.py" line="179"/>
+        <location filename="../../gui/panels/faces.py" line="92"/>
+        <location filename="../../gui/panels/faces.py" line="184"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="100"/>
+        <location filename="../../gui/panels/faces.py" line="95"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces.py" line="105"/>
         <source>Choose a faces model: the faces render as you move the controls.</source>
         <translation>请选择人脸模型：调整控件时人脸会随之渲染。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="105"/>
+        <location filename="../../gui/panels/faces.py" line="110"/>
         <source>Save image…</source>
         <translation>保存图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="106"/>
+        <location filename="../../gui/panels/faces.py" line="111"/>
         <source>Save the face you clicked last (the first one until you click)</source>
         <translation>保存最后单击的人脸（未单击时保存第一张）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="107"/>
+        <location filename="../../gui/panels/faces.py" line="112"/>
         <source>Save grid…</source>
         <translation>保存网格…</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="122"/>
+        <location filename="../../gui/panels/faces.py" line="127"/>
         <source>The seeds the path goes through, in order, e.g. 3,7,12</source>
         <translation>插值路径依次经过的随机种子，例如 3,7,12</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="123"/>
+        <location filename="../../gui/panels/faces.py" line="128"/>
         <source>Frames in all, both ends included</source>
         <translation>总帧数，含首尾两帧</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="124"/>
+        <location filename="../../gui/panels/faces.py" line="129"/>
         <source>Seeds:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="125"/>
+        <location filename="../../gui/panels/faces.py" line="130"/>
         <source>Frames:</source>
         <translation>帧数：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="126"/>
+        <location filename="../../gui/panels/faces.py" line="131"/>
         <source>Make path</source>
         <translation>生成路径</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="131"/>
+        <location filename="../../gui/panels/faces.py" line="136"/>
         <source>Export GIF…</source>
         <translation>导出 GIF…</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="132"/>
+        <location filename="../../gui/panels/faces.py" line="137"/>
         <source>Export PNG frames…</source>
         <translation>导出 PNG 帧…</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="144"/>
+        <location filename="../../gui/panels/faces.py" line="149"/>
         <source>A folder of jpg/png/webp images (subfolders included)</source>
         <translation>包含 jpg/png/webp 图像的文件夹（含子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="145"/>
+        <location filename="../../gui/panels/faces.py" line="150"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="147"/>
+        <location filename="../../gui/panels/faces.py" line="152"/>
         <source>Images:</source>
         <translation>图像：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="149"/>
+        <location filename="../../gui/panels/faces.py" line="154"/>
         <source>The new model&apos;s name; Resume continues the model of this name</source>
         <translation>新模型的名称；“继续”会接着训练同名模型</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="150"/>
+        <location filename="../../gui/panels/faces.py" line="155"/>
         <source>Model name:</source>
         <translation>模型名称：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="153"/>
+        <location filename="../../gui/panels/faces.py" line="158"/>
         <source>{0} px</source>
         <translation>{0} 像素</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="155"/>
+        <location filename="../../gui/panels/faces.py" line="160"/>
         <source>Epochs in all; Resume counts those already done</source>
         <translation>总训练轮数；“继续”时计入已完成的轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="158"/>
+        <location filename="../../gui/panels/faces.py" line="163"/>
         <source>Generator and discriminator width (ngf = ndf); smaller trains faster</source>
         <translation>生成器和判别器的宽度（ngf = ndf）；越小训练越快</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="159"/>
+        <location filename="../../gui/panels/faces.py" line="164"/>
         <source>Steps between preview grids</source>
         <translation>两次预览网格之间的步数</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="160"/>
+        <location filename="../../gui/panels/faces.py" line="165"/>
         <source>Image size:</source>
         <translation>图像尺寸：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="161"/>
+        <location filename="../../gui/panels/faces.py" line="166"/>
         <source>Epochs:</source>
         <translation>训练轮数：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="162"/>
+        <location filename="../../gui/panels/faces.py" line="167"/>
         <source>Batch size:</source>
         <translation>批大小：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="163"/>
+        <location filename="../../gui/panels/faces.py" line="168"/>
         <source>Width:</source>
         <translation>宽度：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="164"/>
+        <location filename="../../gui/panels/faces.py" line="169"/>
         <source>Preview every:</source>
         <translation>预览间隔：</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="164"/>
+        <location filename="../../gui/panels/faces.py" line="169"/>
         <source>steps</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="165"/>
+        <location filename="../../gui/panels/faces.py" line="170"/>
         <source>Spectral norm in the discriminator (a new model)</source>
         <translation>判别器使用谱归一化（仅新模型）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="167"/>
+        <location filename="../../gui/panels/faces.py" line="172"/>
         <source>Minibatch-spread channel in the discriminator (a new model)</source>
         <translation>判别器加入小批量标准差通道（仅新模型）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="170"/>
+        <location filename="../../gui/panels/faces.py" line="175"/>
         <source>Defaults chosen by measurement (benchmarks/faces_training.py), the same as train-faces&apos;; DiffAugment, flips and label smoothing are always on</source>
         <translation>默认值经实测选定（benchmarks/faces_training.py），与命令行人脸训练的默认值相同；DiffAugment、水平翻转和标签平滑始终开启</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="172"/>
+        <location filename="../../gui/panels/faces.py" line="177"/>
         <source>Stop when the generator is collapsing</source>
         <translation>生成器出现模式崩溃时停止训练</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="174"/>
+        <location filename="../../gui/panels/faces.py" line="179"/>
         <source>Variety falling several epochs in a row always warns; this also stops there (the best epoch stays the model)</source>
         <translation>多样性连续数轮下降时总会发出警告；勾选后还会在此时停止训练（最佳一轮仍作为模型）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="180"/>
+        <location filename="../../gui/panels/faces.py" line="185"/>
         <source>Stop; the best and the last finished epoch stay saved</source>
         <translation>停止；最佳一轮和最后完成的一轮都会保留</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="345"/>
+        <location filename="../../gui/panels/faces.py" line="350"/>
         <source> Warning: the generator is collapsing (from epoch {0}).</source>
         <translation> 警告：生成器出现模式崩溃（从第 {0} 轮开始）。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="347"/>
+        <location filename="../../gui/panels/faces.py" line="352"/>
         <source>Trained to epoch {0}; epoch {1}, the best by KID, is the model in {2}.</source>
         <translation>已训练到第 {0} 轮；按 KID 最佳的第 {1} 轮保存为模型，位于 {2}。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="358"/>
+        <location filename="../../gui/panels/faces.py" line="363"/>
         <source>Training stopped; epoch {0} (the best KID) is the model in {1}, and epoch {2}, the last finished one, is kept for Resume.</source>
         <translation>训练已停止；第 {0} 轮（KID 最佳）保存为模型，位于 {1}；最后完成的第 {2} 轮也已保留，可用“继续”接着训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="182"/>
+        <location filename="../../gui/panels/faces.py" line="187"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="183"/>
+        <location filename="../../gui/panels/faces.py" line="188"/>
         <source>Continue training the model named above until it has the epochs asked</source>
         <translation>继续训练上面命名的模型，直到达到所设的训练轮数</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="187"/>
+        <location filename="../../gui/panels/faces.py" line="192"/>
         <source>Show dashboard</source>
         <translation>显示仪表盘</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="191"/>
+        <location filename="../../gui/panels/faces.py" line="196"/>
         <source>Preview grids of fixed seeds appear as training goes.</source>
         <translation>训练过程中会显示固定种子的预览网格。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="208"/>
+        <location filename="../../gui/panels/faces.py" line="213"/>
         <source> (off)</source>
         <translation>（关闭）</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="228"/>
+        <location filename="../../gui/panels/faces.py" line="233"/>
         <source>{0} faces, seeds from {1:g}, ψ {2:.2f}.</source>
         <translation>{0} 张人脸，种子从 {1:g} 开始，ψ {2:.2f}。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="242"/>
+        <location filename="../../gui/panels/faces.py" line="247"/>
         <source>Save the grid</source>
         <translation>保存网格</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="242"/>
+        <location filename="../../gui/panels/faces.py" line="247"/>
         <source>Save the face</source>
         <translation>保存人脸</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="243"/>
+        <location filename="../../gui/panels/faces.py" line="248"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="245"/>
+        <location filename="../../gui/panels/faces.py" line="250"/>
         <source>Saved {0}.</source>
         <translation>已保存 {0}。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="264"/>
+        <location filename="../../gui/panels/faces.py" line="269"/>
         <source>A path needs at least 2 seeds, e.g. 3,7,12.</source>
         <translation>路径至少需要 2 个种子，例如 3,7,12。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="278"/>
+        <location filename="../../gui/panels/faces.py" line="283"/>
         <source>{0} frames through seeds {1}.</source>
         <translation>{0} 帧，经过随机种子 {1}。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="282"/>
+        <location filename="../../gui/panels/faces.py" line="287"/>
         <source>Export the path as a GIF</source>
         <translation>将路径导出为 GIF</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="282"/>
+        <location filename="../../gui/panels/faces.py" line="287"/>
         <source>GIF images (*.gif)</source>
         <translation>GIF 图像 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="285"/>
+        <location filename="../../gui/panels/faces.py" line="290"/>
         <source>Saved a {0}-frame GIF to {1}.</source>
         <translation>已将 {0} 帧的 GIF 保存到 {1}。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="289"/>
+        <location filename="../../gui/panels/faces.py" line="294"/>
         <source>Export the frames as PNGs into</source>
         <translation>将各帧导出为 PNG 到</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="291"/>
+        <location filename="../../gui/panels/faces.py" line="296"/>
         <source>Saved {0} PNG frames to {1}.</source>
         <translation>已将 {0} 帧 PNG 保存到 {1}。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="304"/>
+        <location filename="../../gui/panels/faces.py" line="309"/>
         <source>Choose a folder of images</source>
         <translation>选择图像文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="313"/>
+        <location filename="../../gui/panels/faces.py" line="318"/>
         <source>Choose a folder of images to train on.</source>
         <translation>请选择用于训练的图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="316"/>
+        <location filename="../../gui/panels/faces.py" line="321"/>
         <source>Name the model.</source>
         <translation>请为模型命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="329"/>
+        <location filename="../../gui/panels/faces.py" line="334"/>
         <source>Resuming…</source>
         <translation>正在继续…</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="329"/>
+        <location filename="../../gui/panels/faces.py" line="334"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="354"/>
+        <location filename="../../gui/panels/faces.py" line="359"/>
         <source>Training stopped before the first epoch ended: nothing was saved.</source>
         <translation>训练在第一轮结束前停止：没有保存任何内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="362"/>
+        <location filename="../../gui/panels/faces.py" line="367"/>
         <source>Training stopped before a new epoch ended; {0} still holds epoch {1}, as before.</source>
         <translation>训练在新的一轮结束前停止；{0} 仍是之前的第 {1} 轮。</translation>
     </message>
@@ -1785,6 +1790,89 @@ measured on {1} ({2} rows)</source>
         <location filename="../../gui/panels/generate.py" line="444"/>
         <source>Opened {0}: {1} turns.</source>
         <translation>已打开 {0}：{1} 轮对话。</translation>
+    </message>
+</context>
+<context>
+    <name>GeneratorImport</name>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="34"/>
+        <source>A generator trained with the PyTorch DCGAN tutorial: its weights alone, or a training checkpoint that holds them. Its sizes are read from the weights.</source>
+        <translation>用 PyTorch 官方人脸生成教程训练的生成器：仅含权重的文件，或包含这些权重的训练检查点。尺寸从权重中读取。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="39"/>
+        <source>A PyTorch checkpoint file</source>
+        <translation>PyTorch 检查点文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="40"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="42"/>
+        <source>Checkpoint:</source>
+        <translation>检查点：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="44"/>
+        <source>The file&apos;s name</source>
+        <translation>与文件同名</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="45"/>
+        <source>The new model&apos;s name</source>
+        <translation>新模型的名称</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="46"/>
+        <source>Model name:</source>
+        <translation>模型名称：</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="47"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="52"/>
+        <source>Choose a PyTorch generator checkpoint</source>
+        <translation>选择一个 PyTorch 生成器检查点</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="53"/>
+        <source>PyTorch checkpoints (*.pt *.pth)</source>
+        <translation>PyTorch 检查点 (*.pt *.pth)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="62"/>
+        <source>Load a pickle checkpoint?</source>
+        <translation>加载 pickle 检查点？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="63"/>
+        <source>{0} is a pickle checkpoint, which can run code when it is loaded. ModelDesk reads it with weights_only=True, which refuses anything but tensors. Load it?</source>
+        <translation>{0} 是 pickle 检查点，加载时可能运行代码。ModelDesk 以 weights_only=True 读取它，除张量外一概拒绝。要加载吗？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="72"/>
+        <source>Choose a checkpoint to import.</source>
+        <translation>请选择要导入的检查点。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="76"/>
+        <source>{0} is not a file.</source>
+        <translation>{0} 不是文件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="79"/>
+        <source>Not imported: {0} is read only with your consent.</source>
+        <translation>未导入：只有经您同意才会读取 {0}。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/panels/faces_import.py" line="88"/>
+        <source>Imported {0} as &apos;{1}&apos;; it is the model on this page now.</source>
+        <translation>已将 {0} 导入为“{1}”；它现在是本页的模型。</translation>
     </message>
 </context>
 <context>
@@ -2521,12 +2609,12 @@ Data folder: {1}</source>
         <translation>压缩</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="55"/>
+        <location filename="../../gui/panels/faces.py" line="57"/>
         <source>Faces</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../../gui/panels/faces.py" line="57"/>
+        <location filename="../../gui/panels/faces.py" line="59"/>
         <source>Render</source>
         <translation>渲染</translation>
     </message>
@@ -3460,7 +3548,7 @@ Not verified: {0}</source>
 <context>
     <name>faces</name>
     <message>
-        <location filename="../../gui/panels/faces.py" line="252"/>
+        <location filename="../../gui/panels/faces.py" line="257"/>
         <source>Could not save: {0}</source>
         <translation>无法保存：{0}</translation>
     </message>

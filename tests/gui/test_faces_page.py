@@ -12,7 +12,7 @@ from gui import jobs
 from gui.dashboard import Dashboard
 from gui.panels.faces import FacesPanel
 from models.core import paths
-from models.faces import generation, images
+from models.faces import generation, images, latents
 
 WAIT_MS = 60000
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -256,3 +256,54 @@ def test_the_train_tab_and_train_faces_start_from_the_same_defaults(panel, monke
     for option, parameter in (("lr", "lr"), ("lr_d", "lr_d"), ("r1", "r1_gamma"), ("augment", "augmentation"),
                               ("label_smoothing", "label_smoothing")):
         assert args[option] == signature[parameter].default, option
+
+
+def test_a_tutorial_checkpoint_imports_from_the_import_tab_with_consent(panel, qtbot, tmp_path, monkeypatch):
+    """The Import tab asks before reading a pickle, shows progress, offers the new model on the page, and
+    puts a refused file's reason on its status line."""
+    import torch
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.settings import Key
+    from tests.fixtures.faces_models import tutorial_generator
+
+    net = tutorial_generator(16, 4)
+    checkpoint = tmp_path / "netG.pt"
+    torch.save({"netG_state_dict": net.state_dict(), "epoch": 3}, checkpoint)
+    box = panel.import_box
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Yes]
+    asked: list = []
+
+    def question(_parent, _title, text, *rest):
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr("gui.panels.faces_import.QMessageBox.question", question)
+    qtbot.mouseClick(box.controls.run_button, Qt.MouseButton.LeftButton)
+    assert "Choose a checkpoint" in box.controls.status.text()
+    box.file_edit.setText(str(checkpoint))
+    box.name_edit.setText("from-tutorial")
+    qtbot.mouseClick(box.controls.run_button, Qt.MouseButton.LeftButton)      # consent refused: nothing read
+    assert "Not imported" in box.controls.status.text() and not box.runner.is_running(box.key)
+    assert not (paths.models_dir() / "from-tutorial").exists()
+    qtbot.mouseClick(box.controls.run_button, Qt.MouseButton.LeftButton)      # consent given
+    assert len(asked) == 2 and "weights_only=True" in asked[1]
+    seen: list = []
+    box.controls.job.progress.connect(lambda event: seen.append(event.message))
+    qtbot.waitUntil(lambda: not box.runner.is_running(box.key) and "Imported" in box.controls.status.text(),
+                    timeout=WAIT_MS)
+    assert any(m.startswith("Reading netG.pt") for m in seen) and box.controls.progress_bar.value() == 1
+    folder = paths.models_dir() / "from-tutorial"
+    assert panel.picker.path() == str(folder) and not panel.settings.get(Key.ALLOW_PICKLE)
+    z = torch.from_numpy(latents.seed_latents(range(4), 16))
+    with torch.no_grad():
+        expected = generation.to_uint8(net.eval()(z.view(4, 16, 1, 1)).numpy())
+    assert np.abs(generation.generate(folder, range(4), device="cpu").astype(int) - expected).max() <= 1
+
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    box.file_edit.setText(str(tmp_path / "junk.pt"))
+    box.name_edit.setText("")
+    qtbot.mouseClick(box.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not box.runner.is_running(box.key) and "could not be read" in box.controls.status.text(),
+                    timeout=WAIT_MS)
+    assert "Traceback" not in box.controls.status.text() and not (paths.models_dir() / "junk").exists()
