@@ -104,12 +104,18 @@ def int8_on_cpu_note(placed: list[Placement], device: str) -> Optional[str]:
 
 
 def cuda_trace(model_path: os.PathLike | str) -> Optional[list[dict]]:
-    """A profiled run on CUDA (the CPU taking what CUDA lacks), or None when this ONNX Runtime has no CUDA."""
-    import onnxruntime as ort
+    """A profiled run on CUDA (the CPU taking what CUDA lacks), or None when there is no GPU to run it.
 
-    if CUDA not in ort.get_available_providers():
+    onnxruntime-gpu lists CUDA on every machine, GPU or not; without one the session quietly runs
+    on the CPU, which would read as "every INT8 node falls back". So no GPU for torch means no check,
+    and a trace in which CUDA ran nothing (its libraries did not load) is no answer either."""
+    import onnxruntime as ort
+    import torch
+
+    if CUDA not in ort.get_available_providers() or not torch.cuda.is_available():
         return None
-    return profile_trace(model_path, [CUDA, CPU])
+    trace = profile_trace(model_path, [CUDA, CPU])
+    return trace if any(p.provider == CUDA for p in read_trace(trace)) else None
 
 
 def cuda_int8_placement(onnx_dir: Path) -> Optional[dict]:

@@ -142,3 +142,14 @@ def test_no_cuda_or_a_failed_check_records_nothing_and_the_export_stands(exporte
     monkeypatch.setattr(ort_placement, "cuda_trace", broken)
     assert exports.export_model(folder)["int8"] == {}
     assert "placement" not in store.inspect(folder).manifest
+
+
+def test_onnx_runtime_listing_cuda_without_a_gpu_is_no_placement_check(int8_model, monkeypatch):
+    """onnxruntime-gpu lists CUDA on a machine with no GPU; its session then runs on the CPU, which must
+    not read as "the INT8 nodes fall back" (it told CPU users to pick fp32 "for this GPU")."""
+    import onnxruntime
+
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: [CUDA, CPU])
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert ort_placement.cuda_trace(int8_model / "int8.onnx") is None
+    assert ort_placement.cuda_int8_placement(int8_model) is None
