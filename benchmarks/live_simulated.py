@@ -44,16 +44,9 @@ def p90(values: list[float]) -> float:
     return ordered[int(round(0.9 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-@dataclass
-class Simulated:
-    """The session's figures on the virtual clock."""
-    texts: list[str] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
-    missed: int = 0
-    cpu_seconds: float = 0.0
-    audio_seconds: float = 0.0
-    most_behind: float = 0.0     # the most audio (s) ever waiting: what the ring must hold
-    merged: int = 0
+class LatencyFigures:
+    """Median and p90 of a figures class's ``latencies`` (seconds from arrival to final text)."""
+    latencies: list[float]
 
     @property
     def median(self) -> float:
@@ -62,6 +55,18 @@ class Simulated:
     @property
     def p90(self) -> float:
         return p90(self.latencies)
+
+
+@dataclass
+class Simulated(LatencyFigures):
+    """The session's figures on the virtual clock."""
+    texts: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    missed: int = 0
+    cpu_seconds: float = 0.0
+    audio_seconds: float = 0.0
+    most_behind: float = 0.0     # the most audio (s) ever waiting: what the ring must hold
+    merged: int = 0
 
 
 class _CpuClock:

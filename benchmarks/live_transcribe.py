@@ -38,7 +38,6 @@ import argparse
 import bisect
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -52,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import heldout_speech, speech_corpus, table  # noqa: E402
-from benchmarks.live_simulated import p90, simulate  # noqa: E402
+from benchmarks.live_simulated import LatencyFigures, simulate  # noqa: E402
 from models.transcribe import audio  # noqa: E402
 from models.transcribe.autosave import Autosave  # noqa: E402
 from models.core.events import Final, Log  # noqa: E402
@@ -167,7 +166,7 @@ class LoopSource(audio.ArraySource):
 
 
 @dataclass
-class LiveFigures:
+class LiveFigures(LatencyFigures):
     """One pipeline's figures, summed over the interleaved rounds."""
     label: str
     texts: list[str] = field(default_factory=list)
@@ -184,14 +183,6 @@ class LiveFigures:
 
     def wer(self, reference: str) -> float:
         return word_error_rate(reference, " ".join(self.texts))
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.latencies) if self.latencies else float("nan")
-
-    @property
-    def p90(self) -> float:
-        return p90(self.latencies)
 
     @property
     def cpu_per_second(self) -> float:
